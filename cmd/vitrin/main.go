@@ -1,0 +1,154 @@
+// Command vitrin is the storefront commerce API server.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/vitrin/vitrin/internal/api"
+	"github.com/vitrin/vitrin/internal/config"
+	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/session"
+	"github.com/vitrin/vitrin/internal/token"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `Usage: vitrin <command> [flags]
+
+Commands:
+  serve     run the API server (migrates the database first)
+  migrate   apply database migrations and exit
+  version   print the version
+
+Run "vitrin <command> -h" for the flags of a command.
+`
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "vitrin:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "version":
+		fmt.Println("vitrin", version)
+		return nil
+	case "serve", "migrate":
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+		return nil
+	default:
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	cfg, err := config.Parse("vitrin "+cmd, args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	setupLogging(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	if cmd == "migrate" {
+		slog.Info("database is up to date", "engine", db.Engine)
+		return nil
+	}
+	return serve(ctx, cfg, db)
+}
+
+func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
+	secret, err := db.Setting(ctx, "secret_key", func() string { return token.New(50) })
+	if err != nil {
+		return err
+	}
+	sessions := session.NewStore(db, secret, cfg.SessionLifetime)
+	handler, err := api.New(cfg, db, sessions)
+	if err != nil {
+		return err
+	}
+	go purgeLoop(ctx, sessions)
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	slog.Info("vitrin listening", "addr", cfg.Addr, "engine", db.Engine, "version", version)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// purgeLoop deletes expired sessions hourly. Several nodes running it at
+// once only delete the same rows.
+func purgeLoop(ctx context.Context, sessions *session.Store) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := sessions.Purge(ctx); err != nil && ctx.Err() == nil {
+			slog.Warn("purge sessions", "err", err)
+		} else if n > 0 {
+			slog.Info("expired sessions purged", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func setupLogging(cfg *config.Config) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	format := cfg.LogFormat
+	if format == "auto" {
+		format = "json"
+		if isatty.IsTerminal(os.Stderr.Fd()) {
+			format = "text"
+		}
+	}
+	var h slog.Handler = slog.NewJSONHandler(os.Stderr, opts)
+	if format == "text" {
+		h = slog.NewTextHandler(os.Stderr, opts)
+	}
+	slog.SetDefault(slog.New(h))
+}

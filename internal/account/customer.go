@@ -1,0 +1,311 @@
+// Package account owns customers: registration, credentials, profile and
+// login throttling.
+package account
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/database"
+)
+
+// Customer is a registered shopper.
+type Customer struct {
+	ID            int64
+	Email         string
+	PasswordHash  string
+	FirstName     string
+	LastName      string
+	Phone         string
+	EmailAllowed  bool
+	SMSAllowed    bool
+	CallAllowed   bool
+	DateOfBirth   string // YYYY-MM-DD or ""
+	Gender        string
+	Attributes    json.RawMessage
+	Language      string
+	EmailVerified bool
+	DateJoined    time.Time
+	LastLogin     *time.Time
+}
+
+// HashedEmail is the hex SHA-256 of the lower-case e-mail, which
+// storefronts hand to analytics instead of the address.
+func (c *Customer) HashedEmail() string {
+	sum := sha256.Sum256([]byte(strings.ToLower(c.Email)))
+	return hex.EncodeToString(sum[:])
+}
+
+// Service reads and writes customers.
+type Service struct {
+	db       *database.DB
+	throttle *Throttle
+	now      func() time.Time
+}
+
+func NewService(db *database.DB) *Service {
+	return &Service{db: db, throttle: NewThrottle(db), now: time.Now}
+}
+
+const customerColumns = `id, email, password_hash, first_name, last_name, phone, email_allowed,
+	sms_allowed, call_allowed, date_of_birth, gender, attributes, language, email_verified,
+	date_joined, last_login`
+
+func scanCustomer(row interface{ Scan(...any) error }) (*Customer, error) {
+	var (
+		c         Customer
+		dob       sql.NullString
+		attrs     string
+		lastLogin sql.NullTime
+	)
+	err := row.Scan(&c.ID, &c.Email, &c.PasswordHash, &c.FirstName, &c.LastName, &c.Phone,
+		&c.EmailAllowed, &c.SMSAllowed, &c.CallAllowed, &dob, &c.Gender, &attrs, &c.Language,
+		&c.EmailVerified, &c.DateJoined, &lastLogin)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperror.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.DateOfBirth = dob.String
+	c.Attributes = json.RawMessage(attrs)
+	if lastLogin.Valid {
+		c.LastLogin = &lastLogin.Time
+	}
+	return &c, nil
+}
+
+// ByID returns a customer.
+func (s *Service) ByID(ctx context.Context, id int64) (*Customer, error) {
+	return scanCustomer(s.db.QueryRowContext(ctx, "SELECT "+customerColumns+" FROM customers WHERE id = $1", id))
+}
+
+// ByEmail returns a customer by e-mail, ignoring case.
+func (s *Service) ByEmail(ctx context.Context, email string) (*Customer, error) {
+	return scanCustomer(s.db.QueryRowContext(ctx, "SELECT "+customerColumns+" FROM customers WHERE email_lower = $1",
+		strings.ToLower(strings.TrimSpace(email))))
+}
+
+// Profile is what a customer may change about themselves. Nil fields are
+// left as they are (PATCH).
+type Profile struct {
+	FirstName    *string
+	LastName     *string
+	Phone        *string
+	DateOfBirth  *string
+	Gender       *string
+	EmailAllowed *bool
+	SMSAllowed   *bool
+	CallAllowed  *bool
+	Language     *string
+}
+
+// Registration is the input of Register.
+type Registration struct {
+	Email    string
+	Password string
+	Profile
+}
+
+// Register creates a customer.
+func (s *Service) Register(ctx context.Context, r Registration) (*Customer, error) {
+	errs := apperror.Fields{}
+	email, err := NormalizeEmail(r.Email)
+	if err != nil {
+		errs.Add("email", err.Error())
+	}
+	if r.Password == "" {
+		errs.Add("password", "This field is required.")
+	} else if msgs := PasswordProblems(r.Password, email); len(msgs) > 0 {
+		errs["password"] = msgs
+	}
+	c := &Customer{Email: email, DateJoined: s.now().UTC(), Attributes: json.RawMessage("{}")}
+	r.Profile.apply(c, errs)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	c.PasswordHash = HashPassword(r.Password)
+	err = s.db.QueryRowContext(ctx, `INSERT INTO customers (email, email_lower, password_hash, first_name,
+		last_name, phone, email_allowed, sms_allowed, call_allowed, date_of_birth, gender, attributes,
+		language, date_joined) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		c.Email, strings.ToLower(c.Email), c.PasswordHash, c.FirstName, c.LastName, c.Phone, c.EmailAllowed,
+		c.SMSAllowed, c.CallAllowed, nullString(c.DateOfBirth), c.Gender, string(c.Attributes), c.Language,
+		c.DateJoined).Scan(&c.ID)
+	if database.IsUniqueViolation(err) {
+		return nil, apperror.Field("email", "A user is already registered with this e-mail address.")
+	}
+	return c, err
+}
+
+// UpdateProfile applies the non-nil fields of p.
+func (s *Service) UpdateProfile(ctx context.Context, id int64, p Profile) (*Customer, error) {
+	c, err := s.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	errs := apperror.Fields{}
+	p.apply(c, errs)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE customers SET first_name = $1, last_name = $2, phone = $3,
+		date_of_birth = $4, gender = $5, email_allowed = $6, sms_allowed = $7, call_allowed = $8, language = $9
+		WHERE id = $10`, c.FirstName, c.LastName, c.Phone, nullString(c.DateOfBirth), c.Gender,
+		c.EmailAllowed, c.SMSAllowed, c.CallAllowed, c.Language, id)
+	return c, err
+}
+
+// ChangePassword checks the old password and stores the new one.
+func (s *Service) ChangePassword(ctx context.Context, id int64, old, new1, new2 string) error {
+	c, err := s.ByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	errs := apperror.Fields{}
+	if ok, _ := CheckPassword(c.PasswordHash, old); !ok {
+		errs.Add("old_password", "Your old password was entered incorrectly. Please enter it again.")
+	}
+	if err := checkNewPassword(new1, new2, c.Email, errs); err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return s.SetPassword(ctx, s.db, id, new1)
+}
+
+// checkNewPassword validates a new password and its confirmation.
+func checkNewPassword(new1, new2, email string, errs apperror.Fields) error {
+	switch {
+	case new1 == "":
+		errs.Add("new_password1", "This field is required.")
+	case new1 != new2:
+		errs.Add("new_password2", "The two password fields didn't match.")
+	default:
+		if msgs := PasswordProblems(new1, email); len(msgs) > 0 {
+			errs["new_password2"] = msgs
+		}
+	}
+	return nil
+}
+
+// SetPassword stores a new argon2id hash for a customer.
+func (s *Service) SetPassword(ctx context.Context, q database.Querier, id int64, password string) error {
+	_, err := q.ExecContext(ctx, "UPDATE customers SET password_hash = $1 WHERE id = $2", HashPassword(password), id)
+	return err
+}
+
+// NormalizeEmail validates an address and returns it trimmed.
+func NormalizeEmail(raw string) (string, error) {
+	email := strings.TrimSpace(raw)
+	if email == "" {
+		return "", errors.New("This field is required.")
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
+		return "", errors.New("Enter a valid email address.")
+	}
+	return email, nil
+}
+
+// PasswordProblems applies Django's default validators: length, not
+// entirely numeric, not too common, not too similar to the e-mail.
+func PasswordProblems(password, email string) []string {
+	var msgs []string
+	if len([]rune(password)) < 8 {
+		msgs = append(msgs, "This password is too short. It must contain at least 8 characters.")
+	}
+	if len(password) > 128 {
+		msgs = append(msgs, "This password is too long. It must contain at most 128 characters.")
+	}
+	if strings.IndexFunc(password, func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
+		msgs = append(msgs, "This password is entirely numeric.")
+	}
+	if commonPasswords[strings.ToLower(password)] {
+		msgs = append(msgs, "This password is too common.")
+	}
+	if local, _, _ := strings.Cut(strings.ToLower(email), "@"); len(local) >= 4 && strings.Contains(strings.ToLower(password), local) {
+		msgs = append(msgs, "The password is too similar to the email.")
+	}
+	return msgs
+}
+
+var commonPasswords = map[string]bool{
+	"password": true, "password1": true, "12345678": true, "123456789": true, "1234567890": true,
+	"qwertyuiop": true, "qwerty123": true, "iloveyou": true, "11111111": true, "abcd1234": true,
+	"sunshine": true, "princess": true, "football": true, "baseball": true, "welcome1": true,
+	"passw0rd": true, "trustno1": true, "superman": true, "letmein1": true, "asdfghjkl": true,
+}
+
+var genders = map[string]bool{"": true, "male": true, "female": true, "none": true, "other": true}
+
+// apply validates p and copies its set fields onto c.
+func (p Profile) apply(c *Customer, errs apperror.Fields) {
+	text := func(field string, src *string, dst *string, max int) {
+		if src == nil {
+			return
+		}
+		v := strings.TrimSpace(*src)
+		if len([]rune(v)) > max {
+			errs.Add(field, "Ensure this field has no more than "+strconv.Itoa(max)+" characters.")
+			return
+		}
+		*dst = v
+	}
+	text("first_name", p.FirstName, &c.FirstName, 150)
+	text("last_name", p.LastName, &c.LastName, 150)
+	if p.Phone != nil {
+		phone := strings.TrimSpace(*p.Phone)
+		digits := strings.TrimPrefix(phone, "+")
+		if phone != "" && (len(digits) < 7 || len(digits) > 15 || strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) >= 0) {
+			errs.Add("phone", "Enter a valid phone number.")
+		} else {
+			c.Phone = phone
+		}
+	}
+	if p.DateOfBirth != nil {
+		dob := strings.TrimSpace(*p.DateOfBirth)
+		if dob != "" {
+			t, err := time.Parse(time.DateOnly, dob)
+			if err != nil {
+				errs.Add("date_of_birth", "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.")
+			} else if t.After(time.Now()) || t.Year() < 1900 {
+				errs.Add("date_of_birth", "Enter a valid date of birth.")
+			}
+		}
+		c.DateOfBirth = dob
+	}
+	if p.Gender != nil {
+		g := strings.ToLower(strings.TrimSpace(*p.Gender))
+		if !genders[g] {
+			errs.Add("gender", "\""+*p.Gender+"\" is not a valid choice.")
+		}
+		c.Gender = g
+	}
+	text("language", p.Language, &c.Language, 10)
+	for _, b := range []struct {
+		src *bool
+		dst *bool
+	}{{p.EmailAllowed, &c.EmailAllowed}, {p.SMSAllowed, &c.SMSAllowed}, {p.CallAllowed, &c.CallAllowed}} {
+		if b.src != nil {
+			*b.dst = *b.src
+		}
+	}
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,66 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+)
+
+var errBadCredentials = apperror.Fields{"non_field_errors": {"Unable to log in with provided credentials."}}
+
+// failureDelay slows repeated guesses before the lock: each failure past
+// the second waits a little longer.
+func failureDelay(failures int) time.Duration {
+	if failures <= 2 {
+		return 0
+	}
+	return min(time.Duration(failures-2)*250*time.Millisecond, time.Second)
+}
+
+// Authenticate checks an e-mail and password, throttled per e-mail and per
+// client address. A hash of an older scheme is upgraded to argon2id.
+func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr string) (*Customer, error) {
+	if err := s.throttle.Check(ctx, email, clientAddr); err != nil {
+		return nil, err
+	}
+	c, err := s.ByEmail(ctx, email)
+	if err != nil && !errors.Is(err, apperror.ErrNotFound) {
+		return nil, err
+	}
+	var ok, upgrade bool
+	if c != nil {
+		ok, upgrade = CheckPassword(c.PasswordHash, password)
+	} else {
+		// Spend the same time on an unknown address: no account enumeration
+		// by timing.
+		CheckPassword(dummyHash, password)
+	}
+	if !ok {
+		failures, err := s.throttle.Fail(ctx, email, clientAddr)
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case <-time.After(failureDelay(failures)):
+		case <-ctx.Done():
+		}
+		if failures >= emailLimit {
+			return nil, ErrThrottled
+		}
+		return nil, errBadCredentials
+	}
+	if err := s.throttle.Succeed(ctx, email); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	c.LastLogin = &now
+	if upgrade {
+		c.PasswordHash = HashPassword(password)
+	}
+	_, err = s.db.ExecContext(ctx, "UPDATE customers SET last_login = $1, password_hash = $2 WHERE id = $3", now, c.PasswordHash, c.ID)
+	return c, err
+}
+
+var dummyHash = HashPassword("vitrin-timing-equaliser")

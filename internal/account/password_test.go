@@ -1,0 +1,60 @@
+package account
+
+import (
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strconv"
+	"testing"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+func djangoPBKDF2(password, salt string, iterations int) string {
+	key, _ := pbkdf2.Key(sha256.New, password, []byte(salt), iterations, 32)
+	return "pbkdf2_sha256$" + strconv.Itoa(iterations) + "$" + salt + "$" + base64.StdEncoding.EncodeToString(key)
+}
+
+func TestCheckPassword(t *testing.T) {
+	bc, _ := bcrypt.GenerateFromPassword([]byte("s3cret-pass"), bcrypt.MinCost)
+	sum := sha256.Sum256([]byte("s3cret-pass"))
+	bcSHA, _ := bcrypt.GenerateFromPassword([]byte(hex.EncodeToString(sum[:])), bcrypt.MinCost)
+	tests := []struct {
+		name        string
+		encoded     string
+		ok, upgrade bool
+	}{
+		{"argon2id (ours)", HashPassword("s3cret-pass"), true, false},
+		{"pbkdf2", djangoPBKDF2("s3cret-pass", "seasalt", 1000), true, true},
+		{"bcrypt", "bcrypt$" + string(bc), true, true},
+		{"bcrypt_sha256", "bcrypt_sha256$" + string(bcSHA), true, true},
+		{"weaker argon2id", "argon2$argon2id$v=19$m=512,t=1,p=1$c2FsdHNhbHQ$" + weakArgon(t), true, true},
+		{"unknown scheme", "md5$x$y", false, false},
+		{"empty", "", false, false},
+		{"garbage argon2", "argon2$argon2id$v=19$m=x$$", false, false},
+	}
+	for _, tt := range tests {
+		ok, upgrade := CheckPassword(tt.encoded, "s3cret-pass")
+		if ok != tt.ok || upgrade != tt.upgrade {
+			t.Errorf("%s: got ok=%v upgrade=%v; want %v %v", tt.name, ok, upgrade, tt.ok, tt.upgrade)
+		}
+		if ok, _ := CheckPassword(tt.encoded, "wrong-pass"); ok {
+			t.Errorf("%s: wrong password accepted", tt.name)
+		}
+	}
+}
+
+func TestDjangoPBKDF2Vector(t *testing.T) {
+	// Django 3.2's hasher test: make_password('lètmein', 'seasalt', 'pbkdf2_sha256').
+	enc := "pbkdf2_sha256$260000$seasalt$YlZ2Vggtqdc61YjArZuoApoBh9JNGYoDRBUGu6tcJQo="
+	if ok, _ := CheckPassword(enc, "lètmein"); !ok {
+		t.Fatal("Django's pbkdf2_sha256 test vector does not verify")
+	}
+}
+
+func weakArgon(t *testing.T) string {
+	t.Helper()
+	return base64.RawStdEncoding.EncodeToString(argon2.IDKey([]byte("s3cret-pass"), []byte("saltsalt"), 1, 512, 1, 32))
+}

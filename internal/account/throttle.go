@@ -1,0 +1,119 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/database"
+)
+
+// Throttle counts failed logins per e-mail and per client address in the
+// database (shared by all nodes). Past a limit within the window the key
+// is locked for a while; the lock always ends, so a real owner is never
+// locked out for good.
+type Throttle struct {
+	db  *database.DB
+	now func() time.Time
+}
+
+const (
+	throttleWindow = 15 * time.Minute
+	throttleLock   = 15 * time.Minute
+	emailLimit     = 5
+	// A storefront's server logs its shoppers in from one address, so the
+	// per-address limit must be far above any one shopper's.
+	addressLimit = 50
+	captchaURL   = "/users/pz-captcha/"
+)
+
+func NewThrottle(db *database.DB) *Throttle { return &Throttle{db: db, now: time.Now} }
+
+// ErrThrottled is answered when a key is locked.
+var ErrThrottled = &apperror.Problem{
+	Status:      http.StatusTooManyRequests,
+	Detail:      "Too many failed login attempts. Please try again later or complete the captcha.",
+	Code:        "login_throttled",
+	RedirectURL: captchaURL,
+}
+
+func throttleKeys(email, address string) []string {
+	return []string{"email:" + strings.ToLower(strings.TrimSpace(email)), "addr:" + address}
+}
+
+// Check returns ErrThrottled while either key is locked.
+func (t *Throttle) Check(ctx context.Context, email, address string) error {
+	now := t.now().UTC()
+	for _, key := range throttleKeys(email, address) {
+		var until sql.NullTime
+		err := t.db.QueryRowContext(ctx, "SELECT locked_until FROM login_failures WHERE key = $1", key).Scan(&until)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if until.Valid && until.Time.After(now) {
+			return ErrThrottled
+		}
+	}
+	return nil
+}
+
+// Fail records a failure and returns how many failures the e-mail has had
+// in the current window.
+func (t *Throttle) Fail(ctx context.Context, email, address string) (int, error) {
+	now := t.now().UTC()
+	var emailFailures int
+	err := t.db.Tx(ctx, func(tx *sql.Tx) error {
+		for i, key := range throttleKeys(email, address) {
+			limit := emailLimit
+			if i == 1 {
+				limit = addressLimit
+			}
+			var failures int
+			var start time.Time
+			err := tx.QueryRowContext(ctx, "SELECT failures, window_start FROM login_failures WHERE key = $1"+t.db.ForUpdate(), key).Scan(&failures, &start)
+			switch {
+			case errors.Is(err, sql.ErrNoRows), err == nil && now.Sub(start) > throttleWindow:
+				failures, start = 0, now
+			case err != nil:
+				return err
+			}
+			failures++
+			var lockedUntil any
+			if failures >= limit {
+				lockedUntil = now.Add(throttleLock)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (key, failures, window_start, locked_until)
+				VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
+				window_start = excluded.window_start, locked_until = excluded.locked_until`,
+				key, failures, start, lockedUntil); err != nil {
+				return err
+			}
+			if i == 0 {
+				emailFailures = failures
+			}
+		}
+		return nil
+	})
+	return emailFailures, err
+}
+
+// Succeed forgets the e-mail's failures after a good login.
+func (t *Throttle) Succeed(ctx context.Context, email string) error {
+	_, err := t.db.ExecContext(ctx, "DELETE FROM login_failures WHERE key = $1", throttleKeys(email, "")[0])
+	return err
+}
+
+// Purge deletes records whose window and lock have both passed.
+func (t *Throttle) Purge(ctx context.Context) error {
+	now := t.now().UTC()
+	_, err := t.db.ExecContext(ctx, `DELETE FROM login_failures WHERE window_start < $1
+		AND (locked_until IS NULL OR locked_until < $2)`, now.Add(-throttleWindow), now)
+	return err
+}

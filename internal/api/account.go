@@ -1,0 +1,286 @@
+package api
+
+import (
+	"encoding/json"
+	"html"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/account"
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/csrf"
+	"github.com/vitrin/vitrin/internal/session"
+)
+
+func registerAccount(s *Server) error {
+	s.handle("GET /csrf_token", s.csrfToken)
+	s.handle("POST /users/login", s.login)
+	s.handle("POST /users/registration", s.register)
+	s.handle("POST /users/logout", s.logout)
+	s.handle("GET /current_user", s.currentUser)
+	s.handle("GET /users/profile", s.profile)
+	s.handle("PATCH /users/profile", s.updateProfile)
+	s.handle("PUT /users/profile", s.updateProfile)
+	s.handle("POST /users/password/change", s.changePassword)
+	return nil
+}
+
+func isLogoutPath(path string) bool { return strings.TrimRight(path, "/") == "/users/logout" }
+
+// csrfSecret returns the request's valid csrftoken cookie, or a new secret.
+func csrfSecret(r *http.Request) string {
+	if c, err := r.Cookie(csrf.CookieName); err == nil && csrf.Valid(c.Value) {
+		return c.Value
+	}
+	return csrf.New()
+}
+
+func (s *Server) setCSRFCookie(w http.ResponseWriter, secret string) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     csrf.CookieName,
+		Value:    secret,
+		Path:     "/",
+		Domain:   s.cfg.CookieDomain,
+		MaxAge:   365 * 24 * 3600,
+		Secure:   s.cfg.CookieSecure,
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) {
+	secret := csrfSecret(r)
+	s.setCSRFCookie(w, secret)
+	writeJSON(w, http.StatusOK, map[string]string{"csrf_token": secret})
+}
+
+// customer returns the logged-in customer's id, or ErrUnauthorized.
+func (s *Server) customer(r *http.Request) (*session.Session, error) {
+	sess, err := s.session(r)
+	if err != nil {
+		return nil, err
+	}
+	if !sess.IsCustomer() {
+		return nil, apperror.ErrUnauthorized
+	}
+	return sess, nil
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	in, err := s.input(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	errs := apperror.Fields{}
+	email, password := strings.TrimSpace(in.str("email")), in.str("password")
+	if email == "" {
+		errs.Add("email", "This field is required.")
+	}
+	if password == "" {
+		errs.Add("password", "This field is required.")
+	}
+	if len(errs) > 0 {
+		writeError(w, r, errs)
+		return
+	}
+	c, err := s.accounts.Authenticate(r.Context(), email, password, clientAddr(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.startCustomerSession(w, r, c)
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	in, err := s.input(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	reg := account.Registration{Email: in.str("email"), Password: in.str("password"), Profile: profileInput(in)}
+	if reg.Language == nil {
+		if lang := requestLanguage(r); lang != "" {
+			reg.Language = &lang
+		}
+	}
+	c, err := s.accounts.Register(r.Context(), reg)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.startCustomerSession(w, r, c)
+}
+
+// startCustomerSession logs c in: a new session id carrying the guest's
+// data, a new CSRF secret, and the login hooks (basket merge).
+func (s *Server) startCustomerSession(w http.ResponseWriter, r *http.Request, c *account.Customer) {
+	sess, err := s.session(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.sessions.Rotate(r.Context(), s.db, sess, c.ID); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	for _, hook := range s.onLogin {
+		if err := hook(r.Context(), sess); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	s.setCSRFCookie(w, csrf.New())
+	writeJSON(w, http.StatusOK, map[string]string{"key": sess.ID})
+}
+
+// logout is both steps of the real client's api/logout.ts. Without a CSRF
+// proof (step 1) it only prints a token in a form; with it (step 2) it ends
+// the session and hands out a fresh, empty guest session.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	proof, err := s.csrfProof(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if proof == "" {
+		secret := csrfSecret(r)
+		s.setCSRFCookie(w, secret)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		w.Write([]byte(`<form method="post" action="/users/logout/"><input type="hidden" name="csrfmiddlewaretoken" value="` +
+			html.EscapeString(secret) + `"><button type="submit">Log out</button></form>`))
+		return
+	}
+	sess, err := s.session(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if sess.IsCustomer() {
+		sess.Clear()
+		if err := s.sessions.Rotate(r.Context(), s.db, sess, 0); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	s.setCSRFCookie(w, csrf.New())
+	writeDetail(w, http.StatusOK, "Successfully logged out.")
+}
+
+// userJSON is the current_user and profile body.
+type userJSON struct {
+	PK            int64           `json:"pk"`
+	FirstName     string          `json:"first_name"`
+	LastName      string          `json:"last_name"`
+	Email         string          `json:"email"`
+	Phone         string          `json:"phone"`
+	EmailAllowed  bool            `json:"email_allowed"`
+	SMSAllowed    bool            `json:"sms_allowed"`
+	CallAllowed   bool            `json:"call_allowed"`
+	DateJoined    time.Time       `json:"date_joined"`
+	LastLogin     *time.Time      `json:"last_login"`
+	DateOfBirth   *string         `json:"date_of_birth"`
+	Gender        string          `json:"gender"`
+	HashedEmail   string          `json:"hashed_email"`
+	Attributes    json.RawMessage `json:"attributes"`
+	Language      string          `json:"language"`
+	EmailVerified bool            `json:"email_verified"`
+}
+
+func newUserJSON(c *account.Customer) userJSON {
+	u := userJSON{
+		PK: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone,
+		EmailAllowed: c.EmailAllowed, SMSAllowed: c.SMSAllowed, CallAllowed: c.CallAllowed,
+		DateJoined: c.DateJoined, LastLogin: c.LastLogin, Gender: c.Gender, HashedEmail: c.HashedEmail(),
+		Attributes: c.Attributes, Language: c.Language, EmailVerified: c.EmailVerified,
+	}
+	if c.DateOfBirth != "" {
+		u.DateOfBirth = &c.DateOfBirth
+	}
+	return u
+}
+
+func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.customer(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	c, err := s.accounts.ByID(r.Context(), sess.CustomerID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newUserJSON(c))
+}
+
+func (s *Server) profile(w http.ResponseWriter, r *http.Request) { s.currentUser(w, r) }
+
+func profileInput(in *input) account.Profile {
+	return account.Profile{
+		FirstName:    in.optStr("first_name"),
+		LastName:     in.optStr("last_name"),
+		Phone:        in.optStr("phone"),
+		DateOfBirth:  in.optStr("date_of_birth"),
+		Gender:       in.optStr("gender"),
+		EmailAllowed: in.optBool("email_allowed"),
+		SMSAllowed:   in.optBool("sms_allowed"),
+		CallAllowed:  in.optBool("call_allowed"),
+		Language:     in.optStr("language"),
+	}
+}
+
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.customer(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	in, err := s.input(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	c, err := s.accounts.UpdateProfile(r.Context(), sess.CustomerID, profileInput(in))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newUserJSON(c))
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.customer(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	in, err := s.input(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.accounts.ChangePassword(r.Context(), sess.CustomerID, in.str("old_password"), in.str("new_password1"), in.str("new_password2")); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	// Other devices logged in with the old password are logged out.
+	if err := s.sessions.EndCustomerSessions(r.Context(), s.db, sess.CustomerID, sess.ID); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeDetail(w, http.StatusOK, "New password has been saved.")
+}
+
+// requestLanguage is the Accept-Language the client sent ("tr-tr"), or "".
+func requestLanguage(r *http.Request) string {
+	lang := strings.ToLower(strings.TrimSpace(r.Header.Get("Accept-Language")))
+	if lang == "undefined" || lang == "null" {
+		return ""
+	}
+	if i := strings.IndexAny(lang, ",;"); i >= 0 {
+		lang = strings.TrimSpace(lang[:i])
+	}
+	return lang
+}

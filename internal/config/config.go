@@ -1,0 +1,126 @@
+// Package config reads Vitrin's settings from flags, falling back to
+// environment variables, falling back to defaults.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/database"
+)
+
+// Config holds every setting of `vitrin serve`; other subcommands read the
+// database URL only.
+type Config struct {
+	Addr              string
+	DatabaseURL       string
+	SessionCookieName string
+	SessionLifetime   time.Duration
+	CookieSecure      bool
+	CookieDomain      string
+	CORSOrigins       []string
+	TrustedOrigins    []string
+	LogLevel          string
+	LogFormat         string
+	BodyLimit         int64
+	Pprof             bool
+	ShutdownTimeout   time.Duration
+	Demo              bool
+}
+
+// Option describes one setting: its flag, its environment variable and its
+// default, as the README's configuration table lists them.
+type Option struct {
+	Flag, Env, Default, Usage string
+}
+
+// Options is the single list that both the flag parser and the README use.
+var Options = []Option{
+	{"addr", "VITRIN_ADDR", ":8000", "listen address"},
+	{"database", "VITRIN_DATABASE_URL", database.DefaultURL, "database URL: sqlite:PATH or postgres://…"},
+	{"session-cookie-name", "SESSION_COOKIE_NAME", "osessionid", "session cookie name"},
+	{"session-lifetime", "VITRIN_SESSION_LIFETIME", "336h", "session lifetime, sliding (Go duration)"},
+	{"cookie-secure", "VITRIN_COOKIE_SECURE", "false", "mark cookies Secure and require a trusted Origin/Referer on unsafe requests"},
+	{"cookie-domain", "VITRIN_COOKIE_DOMAIN", "", "cookie Domain attribute (empty: host only)"},
+	{"cors-origins", "VITRIN_CORS_ORIGINS", "", "comma-separated storefront origins allowed to call with credentials"},
+	{"trusted-origins", "VITRIN_CSRF_TRUSTED_ORIGINS", "", "comma-separated extra origins trusted for CSRF Origin/Referer checks"},
+	{"log-level", "VITRIN_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "VITRIN_LOG_FORMAT", "auto", "text, json, or auto (text on a terminal, JSON otherwise)"},
+	{"body-limit", "VITRIN_BODY_LIMIT", "1048576", "largest accepted request body in bytes"},
+	{"pprof", "VITRIN_PPROF", "false", "serve /debug/pprof/ (profiling; keep off in production)"},
+	{"shutdown-timeout", "VITRIN_SHUTDOWN_TIMEOUT", "30s", "how long SIGTERM waits for in-flight requests"},
+	{"demo", "VITRIN_DEMO", "false", "load the demo store into an empty database at start"},
+}
+
+// Parse reads args (without the subcommand) with the environment as defaults.
+func Parse(name string, args []string, getenv func(string) string) (*Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	values := make(map[string]*string, len(Options))
+	for _, o := range Options {
+		def := o.Default
+		if v := getenv(o.Env); v != "" {
+			def = v
+		}
+		values[o.Flag] = fs.String(o.Flag, def, o.Usage+" ($"+o.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	get := func(k string) string { return strings.TrimSpace(*values[k]) }
+	c := &Config{
+		Addr:              get("addr"),
+		DatabaseURL:       get("database"),
+		SessionCookieName: get("session-cookie-name"),
+		CookieDomain:      get("cookie-domain"),
+		CORSOrigins:       splitList(get("cors-origins")),
+		TrustedOrigins:    splitList(get("trusted-origins")),
+		LogLevel:          get("log-level"),
+		LogFormat:         get("log-format"),
+	}
+	var err error
+	bad := func(flag string, e error) error { return fmt.Errorf("--%s: %w", flag, e) }
+	if c.SessionLifetime, err = time.ParseDuration(get("session-lifetime")); err != nil || c.SessionLifetime <= 0 {
+		return nil, bad("session-lifetime", fmt.Errorf("want a positive duration such as 336h"))
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(get("shutdown-timeout")); err != nil {
+		return nil, bad("shutdown-timeout", err)
+	}
+	for _, b := range []struct {
+		flag string
+		dst  *bool
+	}{{"cookie-secure", &c.CookieSecure}, {"pprof", &c.Pprof}, {"demo", &c.Demo}} {
+		if *b.dst, err = strconv.ParseBool(get(b.flag)); err != nil {
+			return nil, bad(b.flag, err)
+		}
+	}
+	if c.BodyLimit, err = strconv.ParseInt(get("body-limit"), 10, 64); err != nil || c.BodyLimit <= 0 {
+		return nil, bad("body-limit", fmt.Errorf("want a positive number of bytes"))
+	}
+	if c.SessionCookieName == "" {
+		return nil, bad("session-cookie-name", fmt.Errorf("must not be empty"))
+	}
+	return c, nil
+}
+
+// FromEnv is Parse with no flags: the defaults a test or subcommand wants.
+func FromEnv() *Config {
+	c, err := Parse("vitrin", nil, os.Getenv)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimRight(strings.TrimSpace(part), "/"); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,35 @@
+package csrf
+
+import "testing"
+
+func TestMatches(t *testing.T) {
+	secret := New()
+	other := New()
+	tests := []struct {
+		name         string
+		cookie, sent string
+		want         bool
+	}{
+		{"plain secret", secret, secret, true},
+		{"masked secret", secret, Mask(secret), true},
+		{"another secret", secret, other, false},
+		{"another masked secret", secret, Mask(other), false},
+		{"empty proof", secret, "", false},
+		{"no cookie", "", secret, false},
+		{"malformed", secret, secret[:31] + "!", false},
+		{"wrong length", secret, secret + "a", false},
+	}
+	for _, tt := range tests {
+		if got := Matches(tt.cookie, tt.sent); got != tt.want {
+			t.Errorf("%s: Matches = %v; want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestMaskDiffersEachTime(t *testing.T) {
+	s := New()
+	if Mask(s) == Mask(s) {
+		t.Fatal("two masks of one secret are equal")
+	}
+}
+

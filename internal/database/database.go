@@ -1,0 +1,136 @@
+// Package database opens the store's database (SQLite or PostgreSQL) and
+// applies its migrations. Every query in Vitrin is written once, with $N
+// placeholders, and runs unchanged on both engines.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Engine names the SQL dialect behind a DB.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is the shared handle every domain package receives.
+type DB struct {
+	*sql.DB
+	Engine Engine
+}
+
+// DefaultURL is used when no database is configured: a SQLite file in the
+// working directory, so one binary starts a store with no set-up.
+const DefaultURL = "sqlite:vitrin.db"
+
+// Open connects to the database named by rawURL: "postgres://…" or
+// "postgresql://…" selects PostgreSQL, "sqlite:PATH" (or a bare path) SQLite.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	var db *DB
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		conn, err := sql.Open("pgx", rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		conn.SetMaxOpenConns(32)
+		conn.SetMaxIdleConns(32)
+		conn.SetConnMaxIdleTime(5 * time.Minute)
+		db = &DB{DB: conn, Engine: Postgres}
+	default:
+		path := strings.TrimPrefix(rawURL, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return nil, errors.New("sqlite: empty path")
+		}
+		conn, err := sql.Open("sqlite", sqliteDSN(path))
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// WAL lets readers run beside the single writer; more connections
+		// than cores only adds lock contention.
+		conn.SetMaxOpenConns(8)
+		conn.SetMaxIdleConns(8)
+		db = &DB{DB: conn, Engine: SQLite}
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", db.Engine, err)
+	}
+	return db, nil
+}
+
+// sqliteDSN turns a file path into a modernc DSN. Transactions begin
+// IMMEDIATE: a read-then-write transaction (check stock, then take it)
+// holds the write lock from its first statement, so it never fails with
+// SQLITE_BUSY halfway and concurrent writers queue on the busy timeout.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return "file:" + path + sep + q.Encode()
+}
+
+// ForUpdate is the row-lock clause for a SELECT inside a transaction.
+// SQLite needs none: its transactions already hold the database write lock.
+func (db *DB) ForUpdate() string {
+	if db.Engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Tx runs fn in a transaction, committing when it returns nil.
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Querier is what both *sql.DB and *sql.Tx offer, so a function can run
+// inside or outside a transaction.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation on
+// either engine.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}

@@ -1,0 +1,200 @@
+// Package session keeps visitors' sessions in the database, so any number
+// of Vitrin nodes can serve one store.
+//
+// A guest costs nothing until there is something to keep: a new visitor gets
+// a signed id and no row; the row is written on the first Save. The
+// signature lets a node recognise an id it handed out (or another node did)
+// without a database write.
+package session
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/token"
+)
+
+const (
+	randomLen = 24
+	tagLen    = 16
+	idLen     = randomLen + tagLen
+)
+
+// Session is one visitor's server-side state.
+type Session struct {
+	ID         string
+	CustomerID int64 // 0 for a guest
+	ExpiresAt  time.Time
+	data       map[string]string
+	persisted  bool
+	// Refreshed is set when the expiry moved and the cookie must be sent again.
+	Refreshed bool
+}
+
+// IsCustomer reports whether a customer is logged in on this session.
+func (s *Session) IsCustomer() bool { return s.CustomerID != 0 }
+
+// Get returns a value kept in the session, or "".
+func (s *Session) Get(key string) string { return s.data[key] }
+
+// Set keeps a value in the session; Save writes it. An empty value deletes.
+func (s *Session) Set(key, value string) {
+	if value == "" {
+		delete(s.data, key)
+		return
+	}
+	if s.data == nil {
+		s.data = map[string]string{}
+	}
+	s.data[key] = value
+}
+
+// Store loads and saves sessions.
+type Store struct {
+	db       *database.DB
+	secret   []byte
+	lifetime time.Duration
+	now      func() time.Time
+}
+
+// NewStore returns a store whose ids are signed with secret.
+func NewStore(db *database.DB, secret string, lifetime time.Duration) *Store {
+	return &Store{db: db, secret: []byte(secret), lifetime: lifetime, now: time.Now}
+}
+
+// Lifetime is how long an unused session lives.
+func (st *Store) Lifetime() time.Duration { return st.lifetime }
+
+func (st *Store) tag(random string) string {
+	mac := hmac.New(sha256.New, st.secret)
+	mac.Write([]byte(random))
+	return hex.EncodeToString(mac.Sum(nil))[:tagLen]
+}
+
+// newID returns a fresh signed session id.
+func (st *Store) newID() string {
+	random := token.New(randomLen)
+	return random + st.tag(random)
+}
+
+// Signed reports whether id is one this store (or a node sharing its
+// secret) handed out.
+func (st *Store) Signed(id string) bool {
+	if len(id) != idLen || !token.IsAlnum(id) {
+		return false
+	}
+	return hmac.Equal([]byte(id[randomLen:]), []byte(st.tag(id[:randomLen])))
+}
+
+// New returns a fresh guest session that exists only in memory.
+func (st *Store) New() *Session {
+	return &Session{ID: st.newID(), ExpiresAt: st.now().Add(st.lifetime)}
+}
+
+// Load returns the session a cookie names, or a new guest session when the
+// cookie is missing, forged or expired.
+func (st *Store) Load(ctx context.Context, id string) (*Session, error) {
+	if !st.Signed(id) {
+		return st.New(), nil
+	}
+	now := st.now()
+	var (
+		customerID sql.NullInt64
+		raw        string
+		expires    time.Time
+	)
+	err := st.db.QueryRowContext(ctx,
+		"SELECT customer_id, data, expires_at FROM sessions WHERE id = $1", id).
+		Scan(&customerID, &raw, &expires)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// Handed out to a guest who has kept nothing yet.
+		return &Session{ID: id, ExpiresAt: now.Add(st.lifetime)}, nil
+	case err != nil:
+		return nil, err
+	case !expires.After(now):
+		return st.New(), nil
+	}
+	s := &Session{ID: id, CustomerID: customerID.Int64, ExpiresAt: expires, persisted: true}
+	if err := json.Unmarshal([]byte(raw), &s.data); err != nil {
+		return nil, err
+	}
+	// Slide the expiry, but write at most once a day per session: a read
+	// must not cost a write on every request.
+	if expires.Sub(now) < st.lifetime-24*time.Hour {
+		s.ExpiresAt = now.Add(st.lifetime)
+		if _, err := st.db.ExecContext(ctx, "UPDATE sessions SET expires_at = $1 WHERE id = $2", s.ExpiresAt.UTC(), id); err != nil {
+			return nil, err
+		}
+		s.Refreshed = true
+	}
+	return s, nil
+}
+
+// Save writes the session (creating its row on first use).
+func (st *Store) Save(ctx context.Context, q database.Querier, s *Session) error {
+	raw, err := json.Marshal(s.data)
+	if err != nil {
+		return err
+	}
+	if s.data == nil {
+		raw = []byte("{}")
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO sessions (id, customer_id, data, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, data = excluded.data, expires_at = excluded.expires_at`,
+		s.ID, nullID(s.CustomerID), string(raw), st.now().UTC(), s.ExpiresAt.UTC())
+	if err == nil {
+		s.persisted = true
+	}
+	return err
+}
+
+// Rotate replaces the session's id, carrying its data over to the new one,
+// and binds it to customerID (0 for a guest). The old id stops working.
+// It is the step of login and logout.
+func (st *Store) Rotate(ctx context.Context, q database.Querier, s *Session, customerID int64) error {
+	if s.persisted {
+		if _, err := q.ExecContext(ctx, "DELETE FROM sessions WHERE id = $1", s.ID); err != nil {
+			return err
+		}
+	}
+	s.ID = st.newID()
+	s.CustomerID = customerID
+	s.ExpiresAt = st.now().Add(st.lifetime)
+	s.persisted = false
+	return st.Save(ctx, q, s)
+}
+
+// Clear empties the session's data.
+func (s *Session) Clear() { s.data = nil }
+
+// EndCustomerSessions deletes every session of a customer except keepID
+// (password reset, anonymisation).
+func (st *Store) EndCustomerSessions(ctx context.Context, q database.Querier, customerID int64, keepID string) error {
+	_, err := q.ExecContext(ctx, "DELETE FROM sessions WHERE customer_id = $1 AND id <> $2", customerID, keepID)
+	return err
+}
+
+// Purge deletes expired sessions and reports how many.
+func (st *Store) Purge(ctx context.Context) (int64, error) {
+	res, err := st.db.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at < $1", st.now().UTC())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
