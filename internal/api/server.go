@@ -51,6 +51,10 @@ func New(cfg *config.Config, db *database.DB, sessions *session.Store) (*Server,
 	for _, register := range []func(*Server) error{
 		registerOperations,
 		registerAccount,
+		registerCatalog,
+		registerBasket,
+		registerCheckout,
+		registerExtras,
 	} {
 		if err := register(s); err != nil {
 			return nil, err

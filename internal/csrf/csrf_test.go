@@ -32,4 +32,3 @@ func TestMaskDiffersEachTime(t *testing.T) {
 		t.Fatal("two masks of one secret are equal")
 	}
 }
-
