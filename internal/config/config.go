@@ -30,6 +30,11 @@ type Config struct {
 	Pprof             bool
 	ShutdownTimeout   time.Duration
 	Demo              bool
+	// Mail (issue 8): see internal/mail.
+	SMTPURL       string
+	MailFrom      string
+	StorefrontURL string
+	SupportEmail  string
 }
 
 // Option describes one setting: its flag, its environment variable and its
@@ -54,6 +59,10 @@ var Options = []Option{
 	{"pprof", "VITRIN_PPROF", "false", "serve /debug/pprof/ (profiling; keep off in production)"},
 	{"shutdown-timeout", "VITRIN_SHUTDOWN_TIMEOUT", "30s", "how long SIGTERM waits for in-flight requests"},
 	{"demo", "VITRIN_DEMO", "false", "load the demo store into an empty database at start"},
+	{"smtp-url", "VITRIN_SMTP_URL", "", "SMTP server for outgoing mail: smtp://[user:pass@]host:port[?starttls=require] or smtps://…; empty logs mails instead"},
+	{"mail-from", "VITRIN_MAIL_FROM", "Vitrin <noreply@vitrin.localhost>", "sender address of outgoing mail"},
+	{"storefront-url", "VITRIN_STOREFRONT_URL", "", "storefront address that links in mails start with (empty: Vitrin's own address)"},
+	{"support-email", "VITRIN_SUPPORT_EMAIL", "", "address that receives contact-form messages (empty: the mail-from address)"},
 }
 
 // Parse reads args (without the subcommand) with the environment as defaults.
@@ -80,6 +89,10 @@ func Parse(name string, args []string, getenv func(string) string) (*Config, err
 		TrustedOrigins:    splitList(get("trusted-origins")),
 		LogLevel:          get("log-level"),
 		LogFormat:         get("log-format"),
+		SMTPURL:           get("smtp-url"),
+		MailFrom:          get("mail-from"),
+		StorefrontURL:     get("storefront-url"),
+		SupportEmail:      get("support-email"),
 	}
 	var err error
 	bad := func(flag string, e error) error { return fmt.Errorf("--%s: %w", flag, e) }

@@ -1,0 +1,207 @@
+package mail
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/database"
+)
+
+// outgoing is one claimed outbox row.
+type outgoing struct {
+	id                  int64
+	messageID, kind     string
+	to, replyTo         string
+	subject, text, html string
+	headers             map[string]string
+	attempts            int
+	createdAt           time.Time
+}
+
+// Transport hands mails to the mail system. Send returns one result per
+// mail, in order: nil, a *PermanentError (never retry), or another error
+// (retry later).
+type Transport interface {
+	Send(ctx context.Context, from string, mails []outgoing) []error
+}
+
+// PermanentError is a refusal that a retry cannot cure (an SMTP 5xx:
+// unknown mailbox, message rejected).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Sender delivers the outbox. Any number of senders may run against one
+// PostgreSQL database: each claims its rows with FOR UPDATE SKIP LOCKED
+// and a lease, so no row is taken by two. On SQLite claims are serialised
+// by the database's single writer.
+type Sender struct {
+	db        *database.DB
+	transport Transport
+	from      string
+	now       func() time.Time
+
+	// Batch is how many mails one claim takes (and one SMTP connection sends).
+	Batch int
+	// Lease is how long a claimed mail is left alone by other senders. A
+	// sender that dies mid-batch leaves its mails to be retried after it.
+	Lease time.Duration
+	// Poll is the wait between looks at an empty outbox.
+	Poll time.Duration
+	// RetryBase and RetryMax bound the exponential backoff between
+	// attempts: RetryBase, 2×, 4×, … capped at RetryMax.
+	RetryBase, RetryMax time.Duration
+	// GiveUpAfter is how long after queueing a mail that keeps failing
+	// temporarily is marked failed.
+	GiveUpAfter time.Duration
+	// KeepSent is how long delivered mails stay in the outbox (they hold
+	// personal data and links).
+	KeepSent time.Duration
+}
+
+// NewSender returns a sender for the settings: SMTP when an SMTP URL is
+// set, otherwise one that writes each mail to the log.
+func NewSender(db *database.DB, settings Settings) (*Sender, error) {
+	var transport Transport = logTransport{}
+	if settings.SMTPURL != "" {
+		t, err := NewSMTPTransport(settings.SMTPURL)
+		if err != nil {
+			return nil, err
+		}
+		transport = t
+	}
+	return &Sender{
+		db: db, transport: transport, from: settings.From, now: time.Now,
+		Batch: 50, Lease: 5 * time.Minute, Poll: time.Second,
+		RetryBase: 5 * time.Second, RetryMax: 5 * time.Minute,
+		GiveUpAfter: 72 * time.Hour, KeepSent: 7 * 24 * time.Hour,
+	}, nil
+}
+
+// Run delivers until ctx ends: at once while there is a backlog, every
+// Poll otherwise.
+func (s *Sender) Run(ctx context.Context) {
+	lastPurge := time.Time{}
+	for ctx.Err() == nil {
+		n, err := s.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			slog.Warn("mail outbox", "err", err)
+		}
+		if time.Since(lastPurge) > time.Hour {
+			if err := s.purgeSent(ctx); err != nil && ctx.Err() == nil {
+				slog.Warn("mail outbox purge", "err", err)
+			}
+			lastPurge = time.Now()
+		}
+		if n == s.Batch && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(s.Poll):
+		}
+	}
+}
+
+// DeliverDue claims up to Batch due mails, sends them and records each
+// outcome. It returns how many it claimed.
+func (s *Sender) DeliverDue(ctx context.Context) (int, error) {
+	mails, err := s.claim(ctx)
+	if err != nil || len(mails) == 0 {
+		return 0, err
+	}
+	results := s.transport.Send(ctx, s.from, mails)
+	// Record outcomes even when ctx ended meanwhile: a mail that went out
+	// must be marked sent, or it would go out again.
+	return len(mails), s.record(context.WithoutCancel(ctx), mails, results)
+}
+
+func (s *Sender) claim(ctx context.Context) ([]outgoing, error) {
+	now := s.now().UTC()
+	skipLocked := ""
+	if s.db.Engine == database.Postgres {
+		skipLocked = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := s.db.QueryContext(ctx, `UPDATE mail_outbox SET next_attempt_at = $1, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2
+			ORDER BY next_attempt_at, id LIMIT $3`+skipLocked+`)
+		RETURNING id, message_id, kind, recipient, reply_to, subject, text_body, html_body, headers, attempts, created_at`,
+		now.Add(s.Lease), now, s.Batch)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var mails []outgoing
+	for rows.Next() {
+		var m outgoing
+		var headers string
+		if err := rows.Scan(&m.id, &m.messageID, &m.kind, &m.to, &m.replyTo, &m.subject, &m.text, &m.html,
+			&headers, &m.attempts, &m.createdAt); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(headers), &m.headers); err != nil {
+			return nil, err
+		}
+		mails = append(mails, m)
+	}
+	return mails, rows.Err()
+}
+
+// record writes every outcome of a batch in one transaction.
+func (s *Sender) record(ctx context.Context, mails []outgoing, results []error) error {
+	now := s.now().UTC()
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		for i, m := range mails {
+			var err error
+			var permanent *PermanentError
+			switch res := results[i]; {
+			case res == nil:
+				_, err = tx.ExecContext(ctx, "UPDATE mail_outbox SET sent_at = $1, last_error = '' WHERE id = $2", now, m.id)
+			case errors.As(res, &permanent), now.Sub(m.createdAt) > s.GiveUpAfter:
+				slog.Error("mail failed for good", "id", m.id, "kind", m.kind, "to", m.to, "attempts", m.attempts, "err", res)
+				_, err = tx.ExecContext(ctx, "UPDATE mail_outbox SET failed_at = $1, last_error = $2 WHERE id = $3",
+					now, res.Error(), m.id)
+			default:
+				retry := s.backoff(m.attempts)
+				slog.Warn("mail not delivered, will retry", "id", m.id, "kind", m.kind, "attempts", m.attempts, "retry_in", retry, "err", res)
+				_, err = tx.ExecContext(ctx, "UPDATE mail_outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3",
+					now.Add(retry), res.Error(), m.id)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// backoff is the wait after the attempts-th failed attempt.
+func (s *Sender) backoff(attempts int) time.Duration {
+	d := s.RetryBase
+	for i := 1; i < attempts && d < s.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, s.RetryMax)
+}
+
+func (s *Sender) purgeSent(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, "DELETE FROM mail_outbox WHERE sent_at < $1", s.now().UTC().Add(-s.KeepSent))
+	return err
+}
+
+// logTransport is the transport without a mail server: each mail goes to
+// the log, its text (and so its links) readable there.
+type logTransport struct{}
+
+func (logTransport) Send(ctx context.Context, from string, mails []outgoing) []error {
+	for _, m := range mails {
+		slog.Info("mail (no SMTP server configured, logged instead of sent)",
+			"kind", m.kind, "to", m.to, "subject", m.subject, "text", m.text)
+	}
+	return make([]error, len(mails))
+}
