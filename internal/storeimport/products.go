@@ -1,0 +1,388 @@
+package storeimport
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/searchtext"
+)
+
+func init() { Register("products", loadProducts) }
+
+// productBatch is how many products are looked up and written together:
+// large enough to amortise the round trip, small enough to keep memory flat.
+const productBatch = 500
+
+type price struct {
+	price, retail money.Amount
+}
+
+// product is a validated products record.
+type product struct {
+	path                                      string
+	sku, baseCode, name, description, slug    string
+	active, listable                          bool
+	attributes, images, translations, taxRate string
+	prices                                    map[string]price
+	categories                                []string
+	stock                                     int64
+	created                                   time.Time
+	searchText, hash                          string
+}
+
+// productLoader carries the state of the products section across batches.
+type productLoader struct {
+	imp        *Import
+	now        time.Time
+	batch      []*product
+	seen       idSet            // products listed in the file so far
+	categories map[string]int64 // category code → id, loaded once
+	pending    []pendingCategory
+	stmts      map[string]*sql.Stmt
+}
+
+// pendingCategory is a product's category that was not known when the
+// product was read, because the categories section comes later.
+type pendingCategory struct {
+	productID int64
+	code      string
+	path      string
+}
+
+func loadProducts(ctx context.Context, imp *Import) error {
+	l := &productLoader{imp: imp, now: time.Now().UTC(), stmts: map[string]*sql.Stmt{}}
+	defer func() {
+		for _, s := range l.stmts {
+			s.Close()
+		}
+	}()
+	replace, err := imp.Items(func(r *Record) error {
+		if p := readProduct(r); p != nil {
+			l.batch = append(l.batch, p)
+		}
+		if len(l.batch) >= productBatch {
+			return l.flush(ctx)
+		}
+		return nil
+	})
+	if err == nil {
+		err = l.flush(ctx)
+	}
+	if err != nil || !imp.Ok() {
+		return err
+	}
+	if len(l.pending) > 0 {
+		imp.After(func() error { return l.resolvePending(ctx) })
+	}
+	if !replace {
+		return nil
+	}
+	// Orders and baskets point at products: the rest are deactivated, never deleted.
+	return imp.removeRest("products", &l.seen, "active")
+}
+
+func readProduct(r *Record) *product {
+	p := &product{path: r.path}
+	p.sku = code(r, "sku")
+	p.baseCode = r.OptString("base_code", p.sku)
+	p.name = r.String("name")
+	p.description = r.OptString("description", "")
+	p.slug = slug(r, "slug", strings.ToLower(p.sku))
+	p.active = r.Bool("active", true)
+	p.listable = r.Bool("listable", true)
+	searchParts := append([]string{p.name, p.sku, p.baseCode}, r.TranslatedTexts("name")...)
+	if attrs := r.Object("attributes"); attrs != nil {
+		keys := make([]string, 0, len(attrs.raw))
+		for k := range attrs.raw {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			attrs.used[k] = true
+			switch v := attrs.raw[k].(type) {
+			case string:
+				searchParts = append(searchParts, v)
+			case json.Number, bool:
+			default:
+				attrs.Fail(k, "must be a string, number or boolean")
+			}
+		}
+		b, _ := json.Marshal(attrs.raw)
+		p.attributes = string(b)
+	} else {
+		p.attributes = "{}"
+	}
+	p.categories = r.Strings("categories")
+	images := r.Strings("images")
+	for i, img := range images {
+		if !imageURLRE.MatchString(img) {
+			r.Fail("images["+strconv.Itoa(i)+"]", "must be an http(s) URL")
+		}
+	}
+	if images == nil {
+		images = []string{}
+	}
+	b, _ := json.Marshal(images)
+	p.images = string(b)
+	p.taxRate = r.Decimal("tax_rate", "0")
+	p.prices = map[string]price{}
+	if prices := r.Object("prices"); prices != nil {
+		for cur := range prices.raw {
+			if !IsCurrency(cur) {
+				prices.Fail(cur, "not an ISO 4217 currency code in upper case")
+			}
+			entry := prices.Object(cur)
+			if entry == nil {
+				continue
+			}
+			pr := price{price: entry.Money("price")}
+			pr.retail = pr.price
+			if rp, ok := entry.OptMoney("retail_price"); ok {
+				pr.retail = rp
+			}
+			entry.Done()
+			p.prices[cur] = pr
+		}
+	}
+	p.stock = r.Int("stock", 0, 0, 1_000_000_000)
+	p.created = r.Time("created")
+	p.translations = r.Translations()
+	if !r.Done() {
+		return nil
+	}
+	p.searchText = searchtext.Fold(strings.Join(searchParts, " "))
+	// The digest leaves out stock and active, which are compared on their
+	// own: orders move stock and a replace import clears active, and a feed
+	// that only updates stock should cost one UPDATE per product.
+	stock, hasStock := r.raw["stock"]
+	active, hasActive := r.raw["active"]
+	delete(r.raw, "stock")
+	delete(r.raw, "active")
+	p.hash = r.Hash()
+	if hasStock {
+		r.raw["stock"] = stock
+	}
+	if hasActive {
+		r.raw["active"] = active
+	}
+	return p
+}
+
+type existingProduct struct {
+	id     int64
+	hash   string
+	stock  int64
+	active bool
+}
+
+// flush writes the current batch: one query finds the stored versions,
+// then only new or changed products are written.
+func (l *productLoader) flush(ctx context.Context) error {
+	batch := l.batch
+	l.batch = l.batch[:0]
+	if len(batch) == 0 || !l.imp.Ok() {
+		return nil
+	}
+	imp := l.imp
+	args := make([]any, len(batch))
+	for i, p := range batch {
+		args[i] = p.sku
+	}
+	existing := make(map[string]existingProduct, len(batch))
+	rows, err := imp.tx.QueryContext(ctx, "SELECT id, sku, import_hash, stock, active FROM products WHERE sku IN ("+
+		placeholders(1, len(args))+")", args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var e existingProduct
+		var sku string
+		if err := rows.Scan(&e.id, &sku, &e.hash, &e.stock, &e.active); err != nil {
+			rows.Close()
+			return err
+		}
+		existing[sku] = e
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	created := map[string]bool{}
+	for _, p := range batch {
+		e, found := existing[p.sku]
+		if (found && l.seen.has(e.id)) || created[p.sku] {
+			imp.Fail(p.path+".sku", "duplicate SKU "+p.sku+" in the file")
+			continue
+		}
+		if !imp.Ok() {
+			continue // keep finding duplicates, write nothing
+		}
+		switch {
+		case !found:
+			id, err := l.insert(ctx, p)
+			if err != nil {
+				return err
+			}
+			created[p.sku] = true
+			l.seen.add(id)
+			imp.Count(Created)
+		case e.hash == p.hash && e.active == p.active && e.stock == p.stock:
+			l.seen.add(e.id)
+			imp.Count(Unchanged)
+		case e.hash == p.hash:
+			l.seen.add(e.id)
+			if _, err := l.stmt(ctx, "UPDATE products SET stock = $1, active = $2, updated_at = $3 WHERE id = $4").ExecContext(ctx, p.stock, p.active, l.now, e.id); err != nil {
+				return err
+			}
+			imp.Count(Updated)
+		default:
+			l.seen.add(e.id)
+			if err := l.update(ctx, e.id, p); err != nil {
+				return err
+			}
+			imp.Count(Updated)
+		}
+		if found && e.stock == 0 && p.stock > 0 {
+			imp.Restocked(e.id)
+		}
+	}
+	return nil
+}
+
+// stmt prepares a statement once per section.
+func (l *productLoader) stmt(ctx context.Context, query string) *sql.Stmt {
+	if s, ok := l.stmts[query]; ok {
+		return s
+	}
+	s, err := l.imp.tx.PrepareContext(ctx, query)
+	if err != nil {
+		// The statements are constant; failing to prepare one is a bug.
+		panic("storeimport: prepare " + query + ": " + err.Error())
+	}
+	l.stmts[query] = s
+	return s
+}
+
+func (l *productLoader) insert(ctx context.Context, p *product) (int64, error) {
+	created := p.created
+	if created.IsZero() {
+		created = l.now
+	}
+	var id int64
+	err := l.stmt(ctx, `INSERT INTO products (sku, base_code, name, description, slug, active, listable,
+		attributes, images, tax_rate, stock, translations, search_text, import_hash, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`).QueryRowContext(ctx,
+		p.sku, p.baseCode, p.name, p.description, p.slug, p.active, p.listable, p.attributes, p.images,
+		p.taxRate, p.stock, p.translations, p.searchText, p.hash, created, l.now).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	return id, l.writeChildren(ctx, id, p)
+}
+
+func (l *productLoader) update(ctx context.Context, id int64, p *product) error {
+	var created any // keep the stored creation time unless the file gives one
+	if !p.created.IsZero() {
+		created = p.created
+	}
+	_, err := l.stmt(ctx, `UPDATE products SET base_code = $1, name = $2, description = $3, slug = $4,
+		active = $5, listable = $6, attributes = $7, images = $8, tax_rate = $9, stock = $10,
+		translations = $11, search_text = $12, import_hash = $13, created_at = COALESCE($14, created_at),
+		updated_at = $15 WHERE id = $16`).ExecContext(ctx,
+		p.baseCode, p.name, p.description, p.slug, p.active, p.listable, p.attributes, p.images, p.taxRate,
+		p.stock, p.translations, p.searchText, p.hash, created, l.now, id)
+	if err != nil {
+		return err
+	}
+	if _, err := l.stmt(ctx, "DELETE FROM product_prices WHERE product_id = $1").ExecContext(ctx, id); err != nil {
+		return err
+	}
+	if _, err := l.stmt(ctx, "DELETE FROM product_categories WHERE product_id = $1").ExecContext(ctx, id); err != nil {
+		return err
+	}
+	return l.writeChildren(ctx, id, p)
+}
+
+// writeChildren inserts the prices and category links of a product.
+func (l *productLoader) writeChildren(ctx context.Context, id int64, p *product) error {
+	for cur, pr := range p.prices {
+		if _, err := l.stmt(ctx, "INSERT INTO product_prices (product_id, currency, price, retail_price) VALUES ($1, $2, $3, $4)").
+			ExecContext(ctx, id, cur, int64(pr.price), int64(pr.retail)); err != nil {
+			return err
+		}
+	}
+	if len(p.categories) == 0 {
+		return nil
+	}
+	if l.categories == nil {
+		var err error
+		if l.categories, err = l.imp.categoryIDs(ctx); err != nil {
+			return err
+		}
+	}
+	linked := map[int64]bool{}
+	for i, c := range p.categories {
+		path := p.path + ".categories[" + strconv.Itoa(i) + "]"
+		cid, ok := l.categories[c]
+		if !ok {
+			if l.imp.Seen("categories") {
+				l.imp.Fail(path, "unknown category "+strconv.Quote(c))
+			} else {
+				l.pending = append(l.pending, pendingCategory{productID: id, code: c, path: path})
+			}
+			continue
+		}
+		if linked[cid] {
+			continue
+		}
+		linked[cid] = true
+		if _, err := l.stmt(ctx, "INSERT INTO product_categories (product_id, category_id) VALUES ($1, $2)").ExecContext(ctx, id, cid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolvePending links products to categories that came later in the file.
+func (l *productLoader) resolvePending(ctx context.Context) error {
+	ids, err := l.imp.categoryIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range l.pending {
+		cid, ok := ids[p.code]
+		if !ok {
+			l.imp.Fail(p.path, "unknown category "+strconv.Quote(p.code))
+			continue
+		}
+		if _, err := l.imp.tx.ExecContext(ctx, `INSERT INTO product_categories (product_id, category_id) VALUES ($1, $2)
+			ON CONFLICT DO NOTHING`, p.productID, cid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (imp *Import) categoryIDs(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	rows, err := imp.tx.QueryContext(ctx, "SELECT id, code FROM categories")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c string
+		if err := rows.Scan(&id, &c); err != nil {
+			return nil, err
+		}
+		out[c] = id
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,97 @@
+package storeimport
+
+import (
+	"context"
+	"sort"
+	"sync"
+
+	"github.com/vitrin/vitrin/internal/database"
+)
+
+// A Section loads one top-level key of the import document. Load is called
+// when the decoder stands on the section's value and must consume exactly
+// that value (imp.Items does it for list sections), upserting through
+// imp.Tx() and counting each record with imp.Count.
+//
+// Other domains add their sections from their own file in this package:
+//
+//	func init() { Register("promotions", loadPromotions) }
+//
+// Until a section is registered, its name is still a known key of the
+// format (see reserved) but a file that uses it is rejected with
+// "not supported yet", so a store never silently loses data.
+type Section func(ctx context.Context, imp *Import) error
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Section{}
+)
+
+// reserved are the format's sections that other domains implement.
+var reserved = map[string]bool{
+	"promotions": true, "delivery_options": true, "shipping_options": true,
+	"payment_options": true, "bank_accounts": true, "contact_subjects": true,
+	"cancellation_reasons": true,
+}
+
+// Register adds the loader of a top-level section. Call it from init.
+func Register(name string, load Section) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[name]; dup {
+		panic("storeimport: section " + name + " registered twice")
+	}
+	registry[name] = load
+}
+
+// Supported reports whether this build imports the section; the demo
+// generator writes only the sections that pass.
+func Supported(name string) bool {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	_, ok := registry[name]
+	return ok
+}
+
+// Sections lists the supported section names, sorted.
+func Sections() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func lookupSection(name string) (Section, bool) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	s, ok := registry[name]
+	return s, ok
+}
+
+// RestockFunc receives the products whose stock went from zero to positive
+// in a committed import.
+type RestockFunc func(ctx context.Context, db *database.DB, productIDs []int64) error
+
+var (
+	hooksMu   sync.Mutex
+	onRestock []RestockFunc
+)
+
+// OnRestock registers fn to run after every committed import that brought
+// products back in stock (stock alerts send their e-mails from it). An
+// error from fn is reported but does not undo the import.
+func OnRestock(fn RestockFunc) {
+	hooksMu.Lock()
+	defer hooksMu.Unlock()
+	onRestock = append(onRestock, fn)
+}
+
+func restockHooks() []RestockFunc {
+	hooksMu.Lock()
+	defer hooksMu.Unlock()
+	return append([]RestockFunc(nil), onRestock...)
+}
