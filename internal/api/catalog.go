@@ -1,6 +1,192 @@
 package api
 
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/catalog"
+)
+
 // registerCatalog adds the routes of catalog, content, geography and store pages (issue 3).
 func registerCatalog(s *Server) error {
+	registerLocale(s)
+	s.handle("GET /list", s.listProducts)
+	s.handle("GET /category/{pk}", s.categoryPage)
+	s.handle("GET /special-page/{pk}", s.specialPage)
+	s.handle("GET /product/{pk}", s.productPage)
+	s.handle("GET /group-product/{pk}", s.productPage)
+	s.handle("GET /products/{pk}/category_nodes", s.productCategoryNodes)
+	s.handle("GET /product/{pk}/category", s.productCategory)
+	s.handle("GET /menus/generate", s.menu)
+	s.handle("GET /misc/menus/generate", s.menu)
+	s.handle("GET /menus/generate_breadcrumb", s.breadcrumb)
+	s.handle("GET /autocomplete", s.autocomplete)
+	s.handle("GET /pretty_urls", s.prettyURLs)
+	s.handle("GET /misc/pretty-url/{path...}", s.prettyURL)
+	registerContent(s)
+	s.fallback = http.HandlerFunc(s.prettyPage)
 	return nil
+}
+
+// locale is the currency and language an answer is rendered in.
+type locale struct{ currency, language string }
+
+func (s *Server) locale(r *http.Request) locale {
+	return locale{currency: s.currency(r), language: s.language(r)}
+}
+
+// model returns the read model, answering the error itself when there is
+// none to be had.
+func (s *Server) model(w http.ResponseWriter, r *http.Request) (*catalog.Model, bool) {
+	m, err := s.catalog.Current(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return nil, false
+	}
+	return m, true
+}
+
+// writeCached answers from the model's response cache, computing the
+// body on a miss. The key holds everything the body depends on.
+func writeCached(w http.ResponseWriter, r *http.Request, m *catalog.Model, key string, compute func() (any, error)) {
+	body, err := m.Cached(key, func() ([]byte, error) {
+		v, err := compute()
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(body)
+}
+
+// canonicalQuery orders the query parameters, so equivalent URLs share a
+// cache entry.
+func canonicalQuery(q url.Values) string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range q[k] {
+			b.WriteString(url.QueryEscape(k))
+			b.WriteByte('=')
+			b.WriteString(url.QueryEscape(v))
+			b.WriteByte('&')
+		}
+	}
+	return b.String()
+}
+
+// listingJSON is GetCategoryResponse of types/commerce/category.ts.
+type listingJSON struct {
+	Category    *catalog.CategoryJSON `json:"category,omitempty"`
+	SpecialPage any                   `json:"special_page,omitempty"`
+	Facets      []catalog.Facet       `json:"facets"`
+	Pagination  paginationJSON        `json:"pagination"`
+	Products    []catalog.ProductJSON `json:"products"`
+	SearchText  *string               `json:"search_text"`
+	Sorters     []catalog.Sorter      `json:"sorters"`
+}
+
+type paginationJSON struct {
+	CurrentPage int `json:"current_page"`
+	NumPages    int `json:"num_pages"`
+	PageSize    int `json:"page_size"`
+	TotalCount  int `json:"total_count"`
+}
+
+func renderListing(m *catalog.Model, l *catalog.Listing, loc locale) listingJSON {
+	out := listingJSON{
+		Facets:     l.Facets,
+		Pagination: paginationJSON{CurrentPage: l.Page, NumPages: l.NumPages, PageSize: l.PageSize, TotalCount: l.Total},
+		Products:   make([]catalog.ProductJSON, len(l.Products)),
+		SearchText: l.SearchText,
+		Sorters:    l.Sorters,
+	}
+	if out.Facets == nil {
+		out.Facets = []catalog.Facet{}
+	}
+	for i, p := range l.Products {
+		out.Products[i] = p.Wire(loc.currency, loc.language, p.Stock)
+	}
+	return out
+}
+
+// serveListing answers a listing: /list/, a category page or a special page.
+func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog.Model, scope string, req catalog.ListRequest, decorate func(*listingJSON)) {
+	loc := s.locale(r)
+	req.Params, req.Currency, req.Language = r.URL.Query(), loc.currency, loc.language
+	key := catalog.CacheKey("list", scope, loc.currency, loc.language, canonicalQuery(req.Params))
+	writeCached(w, r, m, key, func() (any, error) {
+		l, err := m.List(req)
+		if err != nil {
+			return nil, err
+		}
+		out := renderListing(m, l, loc)
+		if decorate != nil {
+			decorate(&out)
+		}
+		return out, nil
+	})
+}
+
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	s.serveListing(w, r, m, "all", catalog.ListRequest{}, nil)
+}
+
+func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	pk, valid := catalog.ParsePK(r.PathValue("pk"))
+	c, found := m.Category(pk)
+	if !valid || !found {
+		writeError(w, r, apperror.ErrNotFound)
+		return
+	}
+	s.serveCategory(w, r, m, c)
+}
+
+func (s *Server) serveCategory(w http.ResponseWriter, r *http.Request, m *catalog.Model, c *catalog.Category) {
+	lang := s.language(r)
+	s.serveListing(w, r, m, "category:"+c.UUID, catalog.ListRequest{Category: c}, func(out *listingJSON) {
+		cj := c.Wire(lang)
+		out.Category = &cj
+	})
+}
+
+func (s *Server) specialPage(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	pk, valid := catalog.ParsePK(r.PathValue("pk"))
+	if !valid {
+		writeError(w, r, apperror.ErrNotFound)
+		return
+	}
+	page, err := s.catalog.SpecialPage(r.Context(), pk, s.language(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.serveListing(w, r, m, "special:"+r.PathValue("pk"), catalog.ListRequest{Curated: page.Products}, func(out *listingJSON) {
+		out.SpecialPage = page.Wire()
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/vitrin/vitrin/internal/account"
+	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/session"
@@ -22,6 +23,7 @@ type Server struct {
 	db       *database.DB
 	sessions *session.Store
 	accounts *account.Service
+	catalog  *catalog.Service
 	metrics  *metrics
 	mux      *http.ServeMux
 	handler  http.Handler
@@ -45,6 +47,7 @@ func New(cfg *config.Config, db *database.DB, sessions *session.Store) (*Server,
 		db:       db,
 		sessions: sessions,
 		accounts: account.NewService(db),
+		catalog:  catalog.New(db),
 		metrics:  newMetrics(db),
 		mux:      http.NewServeMux(),
 	}

@@ -1,0 +1,348 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/catalog"
+)
+
+func registerContent(s *Server) {
+	s.handle("GET /widgets/{slug}", s.widget)
+	s.handle("GET /shop-flat-page/{pk}", s.flatPage)
+	s.handle("GET /landing-page/{pk}", s.landingPage)
+	s.handle("GET /cms/seo", s.seo)
+	s.handle("GET /stores", s.retailStores)
+	s.handle("GET /retail_store_stock/{product}", s.retailStoreStock)
+	s.handle("GET /address/country", s.countries)
+	s.handle("GET /address/city", s.cities)
+	s.handle("GET /address/township", s.townships)
+	s.handle("GET /address/district", s.districts)
+}
+
+// listJSON is the DRF paginated list shape.
+type listJSON[T any] struct {
+	Count    int     `json:"count"`
+	Next     *string `json:"next"`
+	Previous *string `json:"previous"`
+	Results  []T     `json:"results"`
+}
+
+// paginate cuts items to the page the query asks for (page, limit or
+// page_size), with next/previous links.
+func paginate[T any](r *http.Request, items []T, defaultSize int) listJSON[T] {
+	q := r.URL.Query()
+	size := positiveParam(q.Get("limit"), positiveParam(q.Get("page_size"), defaultSize))
+	size = min(size, catalog.MaxPageSize)
+	page := positiveParam(q.Get("page"), 1)
+	out := listJSON[T]{Count: len(items), Results: []T{}}
+	start := (page - 1) * size
+	if start < len(items) {
+		out.Results = items[start:min(start+size, len(items))]
+	}
+	link := func(p int) *string {
+		u := *r.URL
+		v := u.Query()
+		v.Set("page", strconv.Itoa(p))
+		u.RawQuery = v.Encode()
+		s := u.RequestURI()
+		return &s
+	}
+	if start+size < len(items) {
+		out.Next = link(page + 1)
+	}
+	if page > 1 && start-size < len(items) {
+		out.Previous = link(page - 1)
+	}
+	return out
+}
+
+func positiveParam(raw string, def int) int {
+	n, err := strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil || n < 1 {
+		return def
+	}
+	return n
+}
+
+// pathPK reads a numeric path value; anything else is a 404.
+func pathPK(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+	pk, ok := catalog.ParsePK(r.PathValue(name))
+	if !ok {
+		writeError(w, r, apperror.ErrNotFound)
+	}
+	return pk, ok
+}
+
+func (s *Server) widget(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	slug := r.PathValue("slug")
+	loc := s.locale(r)
+	writeCached(w, r, m, catalog.CacheKey("widget", slug, loc.currency, loc.language), func() (any, error) {
+		wd, err := s.catalog.Widget(r.Context(), slug, loc.language)
+		if err != nil {
+			return nil, err
+		}
+		products := []catalog.ProductJSON{}
+		for _, id := range wd.Products {
+			if p, ok := m.Product(id); ok {
+				products = append(products, p.Wire(loc.currency, loc.language, p.Stock))
+			}
+		}
+		return map[string]any{"name": wd.Name, "slug": wd.Slug, "template": wd.Template, "attributes": wd.Attributes, "products": products}, nil
+	})
+}
+
+func (s *Server) flatPage(w http.ResponseWriter, r *http.Request) {
+	pk, ok := pathPK(w, r, "pk")
+	if !ok {
+		return
+	}
+	p, err := s.catalog.FlatPage(r.Context(), pk, s.language(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"flat_page": map[string]any{"url": p.URL, "title": p.Title, "content": p.Content}})
+}
+
+func (s *Server) landingPage(w http.ResponseWriter, r *http.Request) {
+	pk, ok := pathPK(w, r, "pk")
+	if !ok {
+		return
+	}
+	p, err := s.catalog.LandingPage(r.Context(), pk, s.language(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"landing_page": map[string]any{"url": p.URL, "template": p.Template, "is_active": p.IsActive, "title": p.Title, "content": p.Content}})
+}
+
+func (s *Server) seo(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	seo, err := s.catalog.SEOFor(r.Context(), m, r.URL.Query().Get("url"), s.language(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, seo)
+}
+
+// queryPK reads an optional numeric filter; a malformed one is a 400.
+func queryPK(r *http.Request, name string) (int64, error) {
+	raw := strings.TrimSpace(r.URL.Query().Get(name))
+	if raw == "" {
+		return 0, nil
+	}
+	pk, ok := catalog.ParsePK(raw)
+	if !ok {
+		return 0, apperror.Field(name, "Select a valid choice. That choice is not one of the available choices.")
+	}
+	return pk, nil
+}
+
+func (s *Server) retailStores(w http.ResponseWriter, r *http.Request) {
+	var f catalog.StoreFilter
+	var err1, err2 error
+	f.City, err1 = queryPK(r, "city")
+	f.Township, err2 = queryPK(r, "township")
+	if err1 != nil || err2 != nil {
+		writeError(w, r, err1Or(err1, err2))
+		return
+	}
+	stores, _, err := s.catalog.RetailStores(r.Context(), f)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, paginate(r, stores, 50))
+}
+
+func err1Or(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// storeStockJSON is one entry of StockResultType.
+type storeStockJSON struct {
+	Name       string `json:"name"`
+	Address    string `json:"address"`
+	Latitude   string `json:"latitude"`
+	Longitude  string `json:"longitude"`
+	Stock      string `json:"stock"`
+	StoreHours any    `json:"store_hours"`
+	PK         int64  `json:"pk"`
+}
+
+func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	pk, valid := catalog.ParsePK(r.PathValue("product"))
+	if _, found := m.Product(pk); !valid || !found {
+		writeError(w, r, apperror.ErrNotFound)
+		return
+	}
+	f := catalog.StoreFilter{Product: pk}
+	var err1, err2 error
+	f.City, err1 = queryPK(r, "city")
+	f.Township, err2 = queryPK(r, "township")
+	if err1 != nil || err2 != nil {
+		writeError(w, r, err1Or(err1, err2))
+		return
+	}
+	stores, stock, err := s.catalog.RetailStores(r.Context(), f)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out := []storeStockJSON{}
+	for i, st := range stores {
+		out = append(out, storeStockJSON{Name: st.Name, Address: st.Address, Latitude: st.Latitude, Longitude: st.Longitude,
+			Stock: strconv.FormatInt(stock[i], 10), StoreHours: st.StoreHours, PK: st.PK})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) countries(w http.ResponseWriter, r *http.Request) {
+	list, err := s.catalog.Countries(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, paginate(r, list, catalog.MaxPageSize))
+}
+
+// withStoreOnly reads retailstore__isnull=false: keep places with a store.
+func withStoreOnly(r *http.Request) bool {
+	v := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("retailstore__isnull")))
+	return v == "false" || v == "0"
+}
+
+func (s *Server) cities(w http.ResponseWriter, r *http.Request) {
+	country, err := queryPK(r, "country")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	list, err := s.catalog.Cities(r.Context(), country, withStoreOnly(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, paginate(r, list, 1000))
+}
+
+func (s *Server) townships(w http.ResponseWriter, r *http.Request) {
+	city, err := queryPK(r, "city")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	list, err := s.catalog.Townships(r.Context(), city, withStoreOnly(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, paginate(r, list, 1000))
+}
+
+func (s *Server) districts(w http.ResponseWriter, r *http.Request) {
+	township, err := queryPK(r, "township")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	list, err := s.catalog.Districts(r.Context(), township, withStoreOnly(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, paginate(r, list, 1000))
+}
+
+// prettyURLs answers /pretty_urls/?new_path__exact=: the storefront's
+// middleware rewrites a pretty path to the old_path of the first result.
+func (s *Server) prettyURLs(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	results := []catalog.PrettyURL{}
+	if path := strings.TrimSpace(r.URL.Query().Get("new_path__exact")); path != "" {
+		rec, err := s.catalog.ResolvePath(r.Context(), m, path)
+		switch {
+		case err == nil:
+			results = append(results, *rec)
+		case !errors.Is(err, apperror.ErrNotFound):
+			writeError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, listJSON[catalog.PrettyURL]{Count: len(results), Results: results})
+}
+
+func (s *Server) prettyURL(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	rec, err := s.catalog.ResolvePath(r.Context(), m, r.PathValue("path"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+// prettyPage answers GET /<slug>/ for paths no route matched: a category
+// listing, a product page, a content page, or a redirect's target.
+func (s *Server) prettyPage(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	path := r.URL.Path
+	if target, ok := m.Redirect(path); ok {
+		http.Redirect(w, r, target, http.StatusMovedPermanently)
+		return
+	}
+	if c, ok := m.CategoryBySlug(path); ok {
+		s.serveCategory(w, r, m, c)
+		return
+	}
+	if p, ok := m.ProductBySlug(path); ok {
+		s.serveProduct(w, r, m, p, false)
+		return
+	}
+	rec, err := s.catalog.ResolvePath(r.Context(), m, path)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	pk := strconv.FormatInt(rec.Kwargs["pk"].(int64), 10)
+	r.SetPathValue("pk", pk)
+	switch rec.ViewName {
+	case "flat-page":
+		s.flatPage(w, r)
+	case "landing-page":
+		s.landingPage(w, r)
+	case "special-page":
+		s.specialPage(w, r)
+	default:
+		writeError(w, r, apperror.ErrNotFound)
+	}
+}

@@ -1,0 +1,236 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/catalog"
+)
+
+// productResultJSON is ProductResult of types/commerce/product.ts.
+type productResultJSON struct {
+	InStock         bool                  `json:"in_stock"`
+	Product         catalog.ProductJSON   `json:"product"`
+	SelectedVariant *catalog.ProductJSON  `json:"selected_variant"`
+	Variants        []variantJSON         `json:"variants"`
+	GroupProducts   []catalog.ProductJSON `json:"group_products,omitempty"`
+}
+
+type variantJSON struct {
+	AttributeKey  string              `json:"attribute_key"`
+	AttributeName string              `json:"attribute_name"`
+	Options       []variantOptionJSON `json:"options"`
+}
+
+type variantOptionJSON struct {
+	Label                    string              `json:"label"`
+	Value                    string              `json:"value"`
+	Order                    int                 `json:"order"`
+	InStock                  bool                `json:"in_stock"`
+	IsSelectable             bool                `json:"is_selectable"`
+	IsSelectableWithoutStock bool                `json:"is_selectable_without_stock"`
+	IsSelected               bool                `json:"is_selected"`
+	Product                  catalog.ProductJSON `json:"product"`
+}
+
+func renderProductPage(page *catalog.ProductPage, loc locale, withGroup bool) productResultJSON {
+	wire := func(p *catalog.Product) catalog.ProductJSON {
+		return p.Wire(loc.currency, loc.language, page.Stock[p.ID])
+	}
+	product := wire(page.Product)
+	out := productResultJSON{InStock: product.InStock, Product: product, Variants: []variantJSON{}}
+	if page.Selected != nil {
+		sel := wire(page.Selected)
+		out.SelectedVariant = &sel
+	}
+	for _, v := range page.Variants {
+		vj := variantJSON{AttributeKey: v.Attribute.Key, AttributeName: v.Attribute.Label(loc.language), Options: []variantOptionJSON{}}
+		for _, o := range v.Options {
+			vj.Options = append(vj.Options, variantOptionJSON{
+				Label: o.Value, Value: o.Value, Order: o.Order, InStock: o.InStock, IsSelectable: o.IsSelectable,
+				IsSelectableWithoutStock: o.IsSelectableWithoutStock, IsSelected: o.IsSelected, Product: wire(o.Product),
+			})
+		}
+		out.Variants = append(out.Variants, vj)
+	}
+	if withGroup {
+		out.GroupProducts = []catalog.ProductJSON{}
+		for _, p := range page.Group {
+			out.GroupProducts = append(out.GroupProducts, wire(p))
+		}
+	}
+	return out
+}
+
+func (s *Server) productPage(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	pk, valid := catalog.ParsePK(r.PathValue("pk"))
+	p, found := m.Product(pk)
+	if !valid || !found {
+		writeError(w, r, apperror.ErrNotFound)
+		return
+	}
+	s.serveProduct(w, r, m, p, strings.HasPrefix(r.URL.Path, "/group-product/"))
+}
+
+// serveProduct answers a product page. The stock of the product group is
+// read fresh and is part of the cache key, so a sale shows at once.
+func (s *Server) serveProduct(w http.ResponseWriter, r *http.Request, m *catalog.Model, p *catalog.Product, withGroup bool) {
+	stock, err := s.catalog.GroupStock(r.Context(), p)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	loc := s.locale(r)
+	params := r.URL.Query()
+	var stockKey strings.Builder
+	for _, pos := range m.Group(p) {
+		stockKey.WriteString(strconv.FormatInt(stock[pos.ID], 10))
+		stockKey.WriteByte(',')
+	}
+	key := catalog.CacheKey("product", strconv.FormatInt(p.ID, 10), strconv.FormatBool(withGroup), loc.currency, loc.language, canonicalQuery(params), stockKey.String())
+	writeCached(w, r, m, key, func() (any, error) {
+		return renderProductPage(m.ProductPage(p, params, stock, loc.currency), loc, withGroup), nil
+	})
+}
+
+// categoryListJSON is the DRF list of ProductCategoryResult.
+type categoryListJSON struct {
+	Count    int                    `json:"count"`
+	Next     *string                `json:"next"`
+	Previous *string                `json:"previous"`
+	Results  []catalog.CategoryJSON `json:"results"`
+}
+
+func (s *Server) productFromPath(w http.ResponseWriter, r *http.Request) (*catalog.Model, *catalog.Product, bool) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	pk, valid := catalog.ParsePK(r.PathValue("pk"))
+	p, found := m.Product(pk)
+	if !valid || !found {
+		writeError(w, r, apperror.ErrNotFound)
+		return nil, nil, false
+	}
+	return m, p, true
+}
+
+func (s *Server) productCategoryNodes(w http.ResponseWriter, r *http.Request) {
+	m, p, ok := s.productFromPath(w, r)
+	if !ok {
+		return
+	}
+	lang := s.language(r)
+	categories := m.ProductCategories(p)
+	out := categoryListJSON{Count: len(categories), Results: []catalog.CategoryJSON{}}
+	limit := len(categories)
+	if raw := strings.TrimSpace(r.URL.Query().Get("limit")); raw != "" {
+		if n, err := strconv.Atoi(raw); err == nil && n > 0 && n < limit {
+			limit = n
+		}
+	}
+	for _, c := range categories[:limit] {
+		out.Results = append(out.Results, c.Wire(lang))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) productCategory(w http.ResponseWriter, r *http.Request) {
+	m, p, ok := s.productFromPath(w, r)
+	if !ok {
+		return
+	}
+	categories := m.ProductCategories(p)
+	if len(categories) == 0 {
+		writeError(w, r, apperror.ErrNotFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, categories[0].Wire(s.language(r)))
+}
+
+func (s *Server) menu(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	depth := 3
+	if n, err := strconv.Atoi(strings.TrimSpace(q.Get("depth_height"))); err == nil && n > 0 {
+		depth = min(n, catalog.MaxMenuDepth)
+	}
+	parent := strings.TrimSpace(q.Get("parent"))
+	lang := s.language(r)
+	writeCached(w, r, m, catalog.CacheKey("menu", strconv.Itoa(depth), parent, lang), func() (any, error) {
+		return map[string]any{"menu": m.Menu(parent, depth, lang)}, nil
+	})
+}
+
+func (s *Server) breadcrumb(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	item := strings.TrimSpace(r.URL.Query().Get("item"))
+	lang := s.language(r)
+	writeCached(w, r, m, catalog.CacheKey("breadcrumb", item, lang), func() (any, error) {
+		return map[string]any{"menu": m.Breadcrumb(item, lang)}, nil
+	})
+}
+
+// Autocomplete answers every keystroke, so its answers are cached per query.
+const autocompleteLimit = 8
+
+type suggestionGroup struct {
+	SuggestionType string            `json:"suggestion_type"`
+	Entries        []suggestionEntry `json:"entries"`
+}
+
+type suggestionEntry struct {
+	Label          string         `json:"label"`
+	URL            string         `json:"url"`
+	SuggestionType string         `json:"suggestion_type"`
+	Extra          map[string]any `json:"extra"`
+}
+
+func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.model(w, r)
+	if !ok {
+		return
+	}
+	query := r.URL.Query().Get("search_text")
+	loc := s.locale(r)
+	writeCached(w, r, m, catalog.CacheKey("autocomplete", query, loc.currency, loc.language), func() (any, error) {
+		found := m.Autocomplete(query, autocompleteLimit)
+		groups := []suggestionGroup{}
+		if len(found.Categories) > 0 {
+			g := suggestionGroup{SuggestionType: "Category"}
+			for _, c := range found.Categories {
+				parents := []string{}
+				for _, a := range c.Ancestors() {
+					if a != c {
+						parents = append(parents, a.Label(loc.language))
+					}
+				}
+				g.Entries = append(g.Entries, suggestionEntry{Label: c.Label(loc.language), URL: c.URL(), SuggestionType: "Category",
+					Extra: map[string]any{"category_id": c.ID, "parent_categories": parents}})
+			}
+			groups = append(groups, g)
+		}
+		if len(found.Products) > 0 {
+			g := suggestionGroup{SuggestionType: "Product"}
+			for _, p := range found.Products {
+				pj := p.Wire(loc.currency, loc.language, p.Stock)
+				extra := map[string]any{"image": pj.Image, "price": pj.Price, "retail_price": pj.RetailPrice, "product_type": pj.ProductType}
+				g.Entries = append(g.Entries, suggestionEntry{Label: pj.Name, URL: pj.AbsoluteURL, SuggestionType: "Product", Extra: extra})
+			}
+			groups = append(groups, g)
+		}
+		return map[string]any{"groups": groups}, nil
+	})
+}

@@ -1,0 +1,234 @@
+// Package catalog answers the storefront's catalog reads: listings with
+// disjunctive facets, search, autocomplete, product pages with variants,
+// menus, breadcrumbs, pretty URLs, content pages, retail stores and
+// geography.
+//
+// Listings, facets, search and autocomplete never scan SQL per request:
+// each node holds a read model of the catalog (Model) built from the shared
+// database and rebuilt when the settings row "catalog_version" changes (the
+// importer bumps it in every import transaction). Before answering, every
+// request learns the current version from the database, so no node answers
+// from a model older than the last finished import; concurrent requests
+// share one version query (see versionGate), which keeps that check cheap.
+//
+// Stock: orders decrement products.stock without bumping the version, so
+// the model's stock is the stock as of the last import. Listings show it;
+// product pages read the stock of the product and its variants fresh from
+// the database on every request (one indexed query), so the page a shopper
+// buys from is never stale.
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/vitrin/vitrin/internal/database"
+)
+
+// Service owns the node's read model and the reads that go to SQL.
+type Service struct {
+	db   *database.DB
+	gate *versionGate
+
+	mu       sync.Mutex // serialises rebuilds
+	model    *Model
+	settings StoreSettings
+	hasStore bool
+}
+
+// New returns the catalog of the store in db. The read model is built on
+// first use.
+func New(db *database.DB) *Service {
+	s := &Service{db: db}
+	s.gate = newVersionGate(s.readVersion)
+	return s
+}
+
+// StoreSettings are the store-wide choices that shape every answer.
+type StoreSettings struct {
+	Name            string
+	DefaultCurrency string
+	Currencies      []string
+	DefaultLanguage string
+	Languages       []string
+	Country         string
+}
+
+// Currency returns the store currency that code names (any case), or ""
+// when the store does not sell in it.
+func (st StoreSettings) Currency(code string) string {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	for _, c := range st.Currencies {
+		if c == code {
+			return c
+		}
+	}
+	return ""
+}
+
+// Language returns the store language that tag names ("en-US", "en"), or
+// "" when the store has no such language.
+func (st StoreSettings) Language(tag string) string {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if tag == "" {
+		return ""
+	}
+	for _, l := range st.Languages {
+		if l == tag {
+			return l
+		}
+	}
+	primary, _, _ := strings.Cut(tag, "-")
+	for _, l := range st.Languages {
+		if p, _, _ := strings.Cut(l, "-"); p == primary {
+			return l
+		}
+	}
+	return ""
+}
+
+// Settings returns the store settings as of the last model build, reading
+// them from the database when no model exists yet. Locale resolution calls
+// this on every request, so it does not check the catalog version itself.
+func (s *Service) Settings(ctx context.Context) StoreSettings {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.hasStore {
+		st, err := loadStoreSettings(ctx, s.db)
+		if err != nil {
+			return StoreSettings{DefaultCurrency: "TRY", Currencies: []string{"TRY"}, DefaultLanguage: "tr-tr", Languages: []string{"tr-tr"}}
+		}
+		s.settings, s.hasStore = st, true
+	}
+	return s.settings
+}
+
+// Current returns the read model for the catalog version in the database
+// now, rebuilding it first when an import changed the catalog.
+func (s *Service) Current(ctx context.Context) (*Model, error) {
+	version, err := s.gate.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.model != nil && s.model.Version >= version {
+		return s.model, nil
+	}
+	m, err := load(ctx, s.db, version)
+	if err != nil {
+		return nil, err
+	}
+	s.model, s.settings, s.hasStore = m, m.Store, true
+	return m, nil
+}
+
+func (s *Service) readVersion(ctx context.Context) (int64, error) {
+	var raw string
+	err := s.db.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = 'catalog_version'").Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil {
+		return 0, nil
+	}
+	return v, nil
+}
+
+func loadStoreSettings(ctx context.Context, q database.Querier) (StoreSettings, error) {
+	var st StoreSettings
+	var currencies, languages string
+	err := q.QueryRowContext(ctx, `SELECT name, default_currency, currencies, default_language, languages, country FROM store WHERE id = 1`).
+		Scan(&st.Name, &st.DefaultCurrency, &currencies, &st.DefaultLanguage, &languages, &st.Country)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+		st = StoreSettings{DefaultCurrency: "TRY", DefaultLanguage: "tr-tr", Country: "tr"}
+		currencies, languages = "[]", "[]"
+	}
+	if err != nil {
+		return st, err
+	}
+	_ = json.Unmarshal([]byte(currencies), &st.Currencies)
+	_ = json.Unmarshal([]byte(languages), &st.Languages)
+	st.DefaultCurrency = strings.ToUpper(st.DefaultCurrency)
+	st.DefaultLanguage = strings.ToLower(st.DefaultLanguage)
+	for i := range st.Currencies {
+		st.Currencies[i] = strings.ToUpper(st.Currencies[i])
+	}
+	for i := range st.Languages {
+		st.Languages[i] = strings.ToLower(st.Languages[i])
+	}
+	if st.Currency(st.DefaultCurrency) == "" {
+		st.Currencies = append(st.Currencies, st.DefaultCurrency)
+	}
+	if st.Language(st.DefaultLanguage) == "" {
+		st.Languages = append(st.Languages, st.DefaultLanguage)
+	}
+	return st, nil
+}
+
+// versionGate reads the catalog version for many concurrent requests with
+// one query. A request joins the next round that has not started yet, so
+// the version it gets was read after the request arrived: an import that
+// finished before the request is always seen, yet under load one query
+// answers every request waiting at that moment.
+type versionGate struct {
+	read    func(context.Context) (int64, error)
+	mu      sync.Mutex
+	running bool
+	waiting []chan versionResult
+}
+
+type versionResult struct {
+	version int64
+	err     error
+}
+
+func newVersionGate(read func(context.Context) (int64, error)) *versionGate {
+	return &versionGate{read: read}
+}
+
+func (g *versionGate) current(ctx context.Context) (int64, error) {
+	ch := make(chan versionResult, 1)
+	g.mu.Lock()
+	g.waiting = append(g.waiting, ch)
+	if !g.running {
+		g.running = true
+		go g.rounds()
+	}
+	g.mu.Unlock()
+	select {
+	case r := <-ch:
+		return r.version, r.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func (g *versionGate) rounds() {
+	for {
+		g.mu.Lock()
+		batch := g.waiting
+		g.waiting = nil
+		if len(batch) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		// The waiters' contexts may end; the round itself must not.
+		v, err := g.read(context.Background())
+		for _, ch := range batch {
+			ch <- versionResult{v, err}
+		}
+	}
+}

@@ -1,0 +1,368 @@
+package catalog
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/money"
+)
+
+// Paging limits of listings.
+const (
+	DefaultPageSize = 24
+	MaxPageSize     = 100
+)
+
+// CategoryFacetKey is the query parameter (and facet key) that filters by
+// category; attribute facets use AttributeSearchKey.
+const CategoryFacetKey = "category_ids"
+
+// AttributeSearchKey is the query parameter that filters by an attribute.
+func AttributeSearchKey(attr string) string { return "attributes_" + attr }
+
+// ListRequest is one listing to compute.
+type ListRequest struct {
+	Params   url.Values
+	Currency string
+	Language string
+	// Category restricts the listing to a category page's subtree.
+	Category *Category
+	// Curated restricts the listing to a special page's products, in the
+	// page's order (the default sort).
+	Curated []int64
+}
+
+// Listing is a page of products with facets, sorters and paging.
+type Listing struct {
+	Products   []*Product
+	Facets     []Facet
+	Sorters    []Sorter
+	Page       int
+	PageSize   int
+	NumPages   int
+	Total      int
+	SearchText *string
+}
+
+// Facet is one filter offered on a listing, in the wire shape.
+type Facet struct {
+	Key         string         `json:"key"`
+	Name        string         `json:"name"`
+	SearchKey   string         `json:"search_key"`
+	WidgetType  string         `json:"widget_type"`
+	Order       int            `json:"order"`
+	ExtraParams map[string]any `json:"extra_params"`
+	Data        FacetData      `json:"data"`
+}
+
+// FacetData repeats the facet's identity around its choices, as the wire
+// format does.
+type FacetData struct {
+	Choices    []FacetChoice `json:"choices"`
+	Key        string        `json:"key"`
+	Name       string        `json:"name"`
+	Order      int           `json:"order"`
+	SearchKey  string        `json:"search_key"`
+	WidgetType string        `json:"widget_type"`
+}
+
+// FacetChoice is one value of a facet. Category choices also carry their
+// place in the tree.
+type FacetChoice struct {
+	Label      string `json:"label"`
+	Value      any    `json:"value"`
+	Quantity   int    `json:"quantity"`
+	IsSelected bool   `json:"is_selected"`
+	URL        string `json:"url,omitempty"`
+	Depth      *int   `json:"depth,omitempty"`
+	ParentPK   *int64 `json:"parent_pk,omitempty"`
+}
+
+// Sorter is one sort order the listing offers.
+type Sorter struct {
+	Label      string `json:"label"`
+	Value      string `json:"value"`
+	IsSelected bool   `json:"is_selected"`
+}
+
+var sorterLabels = []struct{ value, tr, en string }{
+	{"default", "Önerilen", "Recommended"},
+	{"newcomers", "En yeniler", "Newest"},
+	{"price", "Artan fiyat", "Price: low to high"},
+	{"-price", "Azalan fiyat", "Price: high to low"},
+}
+
+// param returns the first value of key, trimmed (clients send stray spaces).
+func param(v url.Values, key string) string { return strings.TrimSpace(v.Get(key)) }
+
+// positiveInt reads a positive integer parameter, or def when it is absent
+// or not one.
+func positiveInt(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return def
+	}
+	return n
+}
+
+// List computes one listing page. Facet counts are disjunctive: each
+// facet's counts apply every active filter except its own, so a shopper
+// sees how many products each further choice would add.
+func (m *Model) List(req ListRequest) (*Listing, error) {
+	p := req.Params
+	out := &Listing{
+		Page:     positiveInt(param(p, "page"), 1),
+		PageSize: positiveInt(param(p, "page_size"), 0),
+	}
+	if out.PageSize == 0 {
+		out.PageSize = positiveInt(param(p, "limit"), DefaultPageSize)
+	}
+	out.PageSize = min(out.PageSize, MaxPageSize)
+
+	// The scope every count starts from: listable products of the page.
+	scope := m.listable.clone()
+	var curatedOrder []int32
+	if req.Category != nil {
+		scope.and(req.Category.products)
+	}
+	if req.Curated != nil {
+		curated := newBitset(len(m.Products))
+		for _, id := range req.Curated {
+			if pos, ok := m.byID[id]; ok && scope.has(pos) && !curated.has(pos) {
+				curated.set(pos)
+				curatedOrder = append(curatedOrder, pos)
+			}
+		}
+		scope = curated
+	}
+
+	// Filters that are not facets apply to every count.
+	if q, ok := p["search_text"]; ok {
+		text := strings.TrimSpace(strings.Join(q, " "))
+		out.SearchText = &text
+		if tokens := queryTokens(text); len(tokens) > 0 {
+			scope.and(m.search.match(tokens))
+		}
+	}
+	if err := m.applyPriceRange(scope, p, req.Currency); err != nil {
+		return nil, err
+	}
+
+	// Facet filters: each is the union of its selected values.
+	type facetFilter struct {
+		key      string
+		selected map[string]bool
+		products bitset
+	}
+	var filters []*facetFilter
+	categoryFilter := &facetFilter{key: CategoryFacetKey, selected: map[string]bool{}}
+	for _, raw := range p[CategoryFacetKey] {
+		for _, v := range strings.Split(raw, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			c, ok := m.categoryByID[id]
+			if err != nil || !ok {
+				continue
+			}
+			categoryFilter.selected[strconv.FormatInt(id, 10)] = true
+			if categoryFilter.products == nil {
+				categoryFilter.products = newBitset(len(m.Products))
+			}
+			categoryFilter.products.or(c.products)
+		}
+	}
+	if categoryFilter.products != nil {
+		filters = append(filters, categoryFilter)
+	}
+	attrFilters := map[string]*facetFilter{}
+	for _, a := range m.facets {
+		values := p[AttributeSearchKey(a.Key)]
+		if len(values) == 0 {
+			continue
+		}
+		f := &facetFilter{key: a.Key, selected: map[string]bool{}, products: newBitset(len(m.Products))}
+		for _, v := range values {
+			f.selected[strings.TrimSpace(v)] = true
+		}
+		for _, av := range a.values {
+			if f.selected[av.value] {
+				f.products.or(av.products)
+			}
+		}
+		attrFilters[a.Key] = f
+		filters = append(filters, f)
+	}
+	// base(except) is the scope with every facet filter but one applied.
+	base := func(except string) bitset {
+		b := scope.clone()
+		for _, f := range filters {
+			if f.key != except {
+				b.and(f.products)
+			}
+		}
+		return b
+	}
+
+	result := base("")
+	out.Total = result.count()
+	out.NumPages = max(1, (out.Total+out.PageSize-1)/out.PageSize)
+
+	// Category facet: the tree below the page's category (or the whole
+	// tree), each node counting its subtree.
+	categoryBase := base(CategoryFacetKey)
+	categoryFacet := m.newFacet(CategoryFacetKey, categoryFacetName(req.Language), "category", 0)
+	for _, c := range m.Categories {
+		if req.Category != nil && (c == req.Category || !isDescendant(c, req.Category)) {
+			continue
+		}
+		pk := strconv.FormatInt(c.ID, 10)
+		n := categoryBase.andCount(c.products)
+		if n == 0 && !categoryFilter.selected[pk] {
+			continue
+		}
+		depth := c.Depth
+		choice := FacetChoice{Label: c.Label(req.Language), Value: c.ID, Quantity: n, IsSelected: categoryFilter.selected[pk], URL: c.URL(), Depth: &depth}
+		if c.Parent != nil {
+			parent := c.Parent.ID
+			choice.ParentPK = &parent
+		}
+		categoryFacet.Data.Choices = append(categoryFacet.Data.Choices, choice)
+	}
+	if len(categoryFacet.Data.Choices) > 0 {
+		out.Facets = append(out.Facets, categoryFacet)
+	}
+	for i, a := range m.facets {
+		f := attrFilters[a.Key]
+		b := base(a.Key)
+		facet := m.newFacet(a.Key, a.Label(req.Language), "multiselect", i+1)
+		facet.SearchKey = AttributeSearchKey(a.Key)
+		facet.Data.SearchKey = facet.SearchKey
+		for _, av := range a.values {
+			n := b.andCount(av.products)
+			selected := f != nil && f.selected[av.value]
+			if n == 0 && !selected {
+				continue
+			}
+			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: av.value, Value: av.value, Quantity: n, IsSelected: selected})
+		}
+		if len(facet.Data.Choices) > 0 {
+			out.Facets = append(out.Facets, facet)
+		}
+	}
+
+	sorter := param(p, "sorter")
+	valid := false
+	for _, s := range sorterLabels {
+		valid = valid || s.value == sorter
+	}
+	if !valid {
+		sorter = "default"
+	}
+	for _, s := range sorterLabels {
+		label := s.en
+		if strings.HasPrefix(req.Language, "tr") {
+			label = s.tr
+		}
+		out.Sorters = append(out.Sorters, Sorter{Label: label, Value: s.value, IsSelected: s.value == sorter})
+	}
+
+	skip := (out.Page - 1) * out.PageSize
+	if skip >= out.Total {
+		return out, nil
+	}
+	take := func(pos int32) bool {
+		if !result.has(pos) {
+			return true
+		}
+		if skip > 0 {
+			skip--
+			return true
+		}
+		out.Products = append(out.Products, m.Products[pos])
+		return len(out.Products) < out.PageSize
+	}
+	switch {
+	case sorter == "newcomers":
+		walk(m.newest, false, take)
+	case sorter == "price" || sorter == "-price":
+		walk(m.byPrice[req.Currency], sorter == "-price", take)
+	case curatedOrder != nil:
+		walk(curatedOrder, false, take)
+	default:
+		result.each(take)
+	}
+	return out, nil
+}
+
+func walk(order []int32, reverse bool, fn func(int32) bool) {
+	if !reverse {
+		for _, pos := range order {
+			if !fn(pos) {
+				return
+			}
+		}
+		return
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		if !fn(order[i]) {
+			return
+		}
+	}
+}
+
+func (m *Model) newFacet(key, name, widget string, order int) Facet {
+	return Facet{
+		Key: key, Name: name, SearchKey: key, WidgetType: widget, Order: order, ExtraParams: map[string]any{},
+		Data: FacetData{Choices: []FacetChoice{}, Key: key, Name: name, Order: order, SearchKey: key, WidgetType: widget},
+	}
+}
+
+func categoryFacetName(lang string) string {
+	if strings.HasPrefix(lang, "tr") {
+		return "Kategori"
+	}
+	return "Category"
+}
+
+func isDescendant(c, ancestor *Category) bool {
+	for n := c.Parent; n != nil; n = n.Parent {
+		if n == ancestor {
+			return true
+		}
+	}
+	return false
+}
+
+// applyPriceRange keeps the products whose price in cur lies within
+// price__gte and price__lte (decimal strings).
+func (m *Model) applyPriceRange(scope bitset, p url.Values, cur string) error {
+	bounds := [2]int64{-1, -1}
+	for i, key := range []string{"price__gte", "price__lte"} {
+		raw := param(p, key)
+		if raw == "" {
+			continue
+		}
+		amount, err := money.Parse(raw)
+		if err != nil || amount < 0 {
+			return apperror.Field(key, "Enter a valid amount, e.g. 199.90.")
+		}
+		bounds[i] = int64(amount)
+	}
+	if bounds[0] < 0 && bounds[1] < 0 {
+		return nil
+	}
+	prices := m.prices[cur]
+	if prices == nil { // no product has a price in cur
+		clear(scope)
+		return nil
+	}
+	scope.each(func(pos int32) bool {
+		price := prices[pos]
+		if price < 0 || (bounds[0] >= 0 && price < bounds[0]) || (bounds[1] >= 0 && price > bounds[1]) {
+			scope[pos>>6] &^= 1 << (uint(pos) & 63)
+		}
+		return true
+	})
+	return nil
+}

@@ -1,0 +1,515 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/searchtext"
+)
+
+// Model is one node's immutable picture of the catalog at one version.
+// Products are addressed by their position (int32) in Products; bitsets
+// and sort orders hold positions.
+type Model struct {
+	Version int64
+	Store   StoreSettings
+
+	Products   []*Product
+	byID       map[int64]int32
+	bySlug     map[string]int32
+	byBaseCode map[string][]int32
+	listable   bitset
+
+	Categories     []*Category // tree order
+	categoryByID   map[int64]*Category
+	categoryBySlug map[string]*Category
+	roots          []*Category
+
+	Attributes     []*Attribute // by sort_order
+	attributeByKey map[string]*Attribute
+	facets         []*Attribute
+	variantAttrs   []*Attribute
+
+	// Sort orders over all products, listable or not.
+	newest  []int32
+	byPrice map[string][]int32 // currency → ascending, unpriced last
+	prices  map[string][]int64 // currency → price per position, -1 unpriced
+
+	search *searchIndex
+
+	redirects map[string]string // old path → new path
+
+	cache *responseCache
+}
+
+// Product is one sellable item (a SKU).
+type Product struct {
+	ID           int64
+	SKU          string
+	BaseCode     string
+	Slug         string
+	Name         string
+	Description  string
+	Translations map[string]Text
+	Attributes   json.RawMessage
+	attrValues   map[string]string
+	Images       []string
+	TaxRate      string
+	Stock        int64
+	Prices       map[string]Price
+	Listable     bool
+	Categories   []int64 // as imported, in id order
+	Created      time.Time
+	Modified     time.Time
+	folded       string
+}
+
+// Price is a product's price in one currency.
+type Price struct {
+	Price       money.Amount
+	RetailPrice money.Amount
+}
+
+// Text is a translated name and description.
+type Text struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Title       string `json:"title"`
+	Content     string `json:"content"`
+}
+
+// Category is a node of the category tree.
+type Category struct {
+	ID           int64
+	Code         string
+	ParentID     int64 // 0 for a root
+	Name         string
+	Slug         string
+	SortOrder    int
+	Depth        int
+	UUID         string
+	Attributes   json.RawMessage
+	Translations map[string]Text
+	Children     []*Category
+	Parent       *Category
+	folded       string
+	// products: listable products in this category or below.
+	products bitset
+}
+
+// Attribute is a product attribute; facet ones filter listings, variant
+// ones select among the products of one base code.
+type Attribute struct {
+	Key          string
+	Name         string
+	Facet        bool
+	Variant      bool
+	SortOrder    int
+	Translations map[string]Text
+	values       []*attributeValue // sorted by value
+}
+
+type attributeValue struct {
+	value    string
+	products bitset // listable products with this value
+}
+
+// Label returns the name in lang, falling back to the base name.
+func (a *Attribute) Label(lang string) string {
+	if t, ok := a.Translations[lang]; ok && t.Name != "" {
+		return t.Name
+	}
+	return a.Name
+}
+
+// Label returns the category's name in lang.
+func (c *Category) Label(lang string) string {
+	if t, ok := c.Translations[lang]; ok && t.Name != "" {
+		return t.Name
+	}
+	return c.Name
+}
+
+// URL is the category's pretty URL.
+func (c *Category) URL() string { return "/" + c.Slug + "/" }
+
+// Ancestors returns the path from the root down to c, c included.
+func (c *Category) Ancestors() []*Category {
+	var path []*Category
+	for n := c; n != nil; n = n.Parent {
+		path = append(path, n)
+	}
+	for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
+		path[i], path[j] = path[j], path[i]
+	}
+	return path
+}
+
+// Label returns the product's name in lang.
+func (p *Product) Label(lang string) string {
+	if t, ok := p.Translations[lang]; ok && t.Name != "" {
+		return t.Name
+	}
+	return p.Name
+}
+
+// Text returns the product's description in lang.
+func (p *Product) Text(lang string) string {
+	if t, ok := p.Translations[lang]; ok && t.Description != "" {
+		return t.Description
+	}
+	return p.Description
+}
+
+// URL is the product's pretty URL.
+func (p *Product) URL() string { return "/" + p.Slug + "/" }
+
+// AttributeValue returns the attribute's value as text ("" when absent).
+func (p *Product) AttributeValue(key string) string { return p.attrValues[key] }
+
+// Product returns the product with id, active or listable or not.
+func (m *Model) Product(id int64) (*Product, bool) {
+	i, ok := m.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return m.Products[i], true
+}
+
+// Category returns the active category with id.
+func (m *Model) Category(id int64) (*Category, bool) {
+	c, ok := m.categoryByID[id]
+	return c, ok
+}
+
+// load builds the model of the catalog as it is in the database now.
+func load(ctx context.Context, db *database.DB, version int64) (*Model, error) {
+	m := &Model{
+		Version:        version,
+		byID:           map[int64]int32{},
+		bySlug:         map[string]int32{},
+		byBaseCode:     map[string][]int32{},
+		categoryByID:   map[int64]*Category{},
+		categoryBySlug: map[string]*Category{},
+		attributeByKey: map[string]*Attribute{},
+		byPrice:        map[string][]int32{},
+		prices:         map[string][]int64{},
+		redirects:      map[string]string{},
+		cache:          newResponseCache(),
+	}
+	var err error
+	if m.Store, err = loadStoreSettings(ctx, db); err != nil {
+		return nil, err
+	}
+	steps := []func(context.Context, *database.DB) error{
+		m.loadAttributes, m.loadCategories, m.loadProducts, m.loadPrices, m.loadProductCategories, m.loadRedirects,
+	}
+	for _, step := range steps {
+		if err := step(ctx, db); err != nil {
+			return nil, fmt.Errorf("catalog model: %w", err)
+		}
+	}
+	m.index()
+	return m, nil
+}
+
+func decodeTranslations(raw string) map[string]Text {
+	if raw == "" || raw == "{}" {
+		return nil
+	}
+	var t map[string]Text
+	if json.Unmarshal([]byte(raw), &t) != nil {
+		return nil
+	}
+	lower := make(map[string]Text, len(t))
+	for k, v := range t {
+		lower[strings.ToLower(k)] = v
+	}
+	return lower
+}
+
+func (m *Model) loadAttributes(ctx context.Context, db *database.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT key, name, facet, variant, sort_order, translations FROM attributes ORDER BY sort_order, key`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a := &Attribute{}
+		var tr string
+		if err := rows.Scan(&a.Key, &a.Name, &a.Facet, &a.Variant, &a.SortOrder, &tr); err != nil {
+			return err
+		}
+		a.Translations = decodeTranslations(tr)
+		m.Attributes = append(m.Attributes, a)
+		m.attributeByKey[a.Key] = a
+		if a.Facet {
+			m.facets = append(m.facets, a)
+		}
+		if a.Variant {
+			m.variantAttrs = append(m.variantAttrs, a)
+		}
+	}
+	return rows.Err()
+}
+
+func (m *Model) loadCategories(ctx context.Context, db *database.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT id, code, COALESCE(parent_id, 0), name, slug, sort_order, depth, attributes, translations, uuid, search_text
+		FROM categories WHERE is_active ORDER BY path`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c := &Category{}
+		var attrs, tr string
+		if err := rows.Scan(&c.ID, &c.Code, &c.ParentID, &c.Name, &c.Slug, &c.SortOrder, &c.Depth, &attrs, &tr, &c.UUID, &c.folded); err != nil {
+			return err
+		}
+		c.Attributes = json.RawMessage(attrs)
+		if !json.Valid(c.Attributes) {
+			c.Attributes = json.RawMessage("{}")
+		}
+		c.Translations = decodeTranslations(tr)
+		if c.folded == "" {
+			c.folded = searchtext.Fold(c.Name)
+		}
+		m.Categories = append(m.Categories, c)
+		m.categoryByID[c.ID] = c
+		m.categoryBySlug[strings.Trim(c.Slug, "/")] = c
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Path order puts parents first; siblings are then ordered by sort_order.
+	for _, c := range m.Categories {
+		if p, ok := m.categoryByID[c.ParentID]; ok {
+			c.Parent = p
+			p.Children = append(p.Children, c)
+		} else {
+			m.roots = append(m.roots, c)
+		}
+	}
+	bySort := func(list []*Category) {
+		sort.SliceStable(list, func(i, j int) bool { return list[i].SortOrder < list[j].SortOrder })
+	}
+	bySort(m.roots)
+	for _, c := range m.Categories {
+		bySort(c.Children)
+	}
+	// Tree order with siblings in sort order.
+	m.Categories = m.Categories[:0]
+	var walk func([]*Category)
+	walk = func(list []*Category) {
+		for _, c := range list {
+			m.Categories = append(m.Categories, c)
+			walk(c.Children)
+		}
+	}
+	walk(m.roots)
+	return nil
+}
+
+func (m *Model) loadProducts(ctx context.Context, db *database.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT id, sku, base_code, name, description, slug, listable, attributes, images, tax_rate, stock, translations, created_at, updated_at, search_text
+		FROM products WHERE active ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p := &Product{}
+		var attrs, images, tr string
+		if err := rows.Scan(&p.ID, &p.SKU, &p.BaseCode, &p.Name, &p.Description, &p.Slug, &p.Listable, &attrs, &images, &p.TaxRate, &p.Stock, &tr, &p.Created, &p.Modified, &p.folded); err != nil {
+			return err
+		}
+		p.Attributes = json.RawMessage(attrs)
+		var values map[string]any
+		if json.Unmarshal(p.Attributes, &values) != nil {
+			p.Attributes = json.RawMessage("{}")
+		}
+		p.attrValues = make(map[string]string, len(values))
+		for k, v := range values {
+			switch v := v.(type) {
+			case string:
+				p.attrValues[k] = v
+			case float64, bool:
+				p.attrValues[k] = fmt.Sprint(v)
+			}
+		}
+		_ = json.Unmarshal([]byte(images), &p.Images)
+		p.Translations = decodeTranslations(tr)
+		if p.folded == "" {
+			p.folded = searchtext.Fold(p.Name + " " + p.SKU)
+		}
+		i := int32(len(m.Products))
+		m.Products = append(m.Products, p)
+		m.byID[p.ID] = i
+		m.bySlug[strings.Trim(p.Slug, "/")] = i
+		m.byBaseCode[p.BaseCode] = append(m.byBaseCode[p.BaseCode], i)
+	}
+	return rows.Err()
+}
+
+func (m *Model) loadPrices(ctx context.Context, db *database.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT product_id, currency, price, retail_price FROM product_prices`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var cur string
+		var pr Price
+		if err := rows.Scan(&id, &cur, &pr.Price, &pr.RetailPrice); err != nil {
+			return err
+		}
+		i, ok := m.byID[id]
+		if !ok {
+			continue
+		}
+		p := m.Products[i]
+		if p.Prices == nil {
+			p.Prices = map[string]Price{}
+		}
+		p.Prices[strings.ToUpper(cur)] = pr
+	}
+	return rows.Err()
+}
+
+func (m *Model) loadProductCategories(ctx context.Context, db *database.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT product_id, category_id FROM product_categories ORDER BY product_id, category_id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid, cid int64
+		if err := rows.Scan(&pid, &cid); err != nil {
+			return err
+		}
+		i, ok := m.byID[pid]
+		if _, active := m.categoryByID[cid]; ok && active {
+			m.Products[i].Categories = append(m.Products[i].Categories, cid)
+		}
+	}
+	return rows.Err()
+}
+
+func (m *Model) loadRedirects(ctx context.Context, db *database.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT old_path, new_path FROM redirects`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var from, to string
+		if err := rows.Scan(&from, &to); err != nil {
+			return err
+		}
+		m.redirects[normalizePath(from)] = to
+	}
+	return rows.Err()
+}
+
+// normalizePath gives "/a/b/" for "a/b", "/a/b" or "/a/b/".
+func normalizePath(p string) string {
+	p = strings.Trim(strings.TrimSpace(p), "/")
+	if p == "" {
+		return "/"
+	}
+	return "/" + p + "/"
+}
+
+// index builds the bitsets, sort orders and search index.
+func (m *Model) index() {
+	n := len(m.Products)
+	m.listable = newBitset(n)
+	for _, c := range m.Categories {
+		c.products = newBitset(n)
+	}
+	values := map[*Attribute]map[string]*attributeValue{}
+	for _, a := range m.facets {
+		values[a] = map[string]*attributeValue{}
+	}
+	for i, p := range m.Products {
+		if !p.Listable {
+			continue
+		}
+		pos := int32(i)
+		m.listable.set(pos)
+		for _, cid := range p.Categories {
+			for c := m.categoryByID[cid]; c != nil; c = c.Parent {
+				c.products.set(pos)
+			}
+		}
+		for _, a := range m.facets {
+			v := p.attrValues[a.Key]
+			if v == "" {
+				continue
+			}
+			av := values[a][v]
+			if av == nil {
+				av = &attributeValue{value: v, products: newBitset(n)}
+				values[a][v] = av
+			}
+			av.products.set(pos)
+		}
+	}
+	for a, byValue := range values {
+		for _, av := range byValue {
+			a.values = append(a.values, av)
+		}
+		sort.Slice(a.values, func(i, j int) bool { return naturalLess(a.values[i].value, a.values[j].value) })
+	}
+
+	m.newest = make([]int32, n)
+	for i := range m.newest {
+		m.newest[i] = int32(i)
+	}
+	sort.SliceStable(m.newest, func(i, j int) bool {
+		a, b := m.Products[m.newest[i]], m.Products[m.newest[j]]
+		if !a.Created.Equal(b.Created) {
+			return a.Created.After(b.Created)
+		}
+		return a.ID > b.ID
+	})
+	for _, cur := range m.Store.Currencies {
+		prices := make([]int64, n)
+		order := make([]int32, n)
+		for i, p := range m.Products {
+			prices[i] = -1
+			if pr, ok := p.Prices[cur]; ok {
+				prices[i] = int64(pr.Price)
+			}
+			order[i] = int32(i)
+		}
+		sort.SliceStable(order, func(i, j int) bool {
+			a, b := prices[order[i]], prices[order[j]]
+			if (a < 0) != (b < 0) {
+				return b < 0
+			}
+			return a < b
+		})
+		m.prices[cur], m.byPrice[cur] = prices, order
+	}
+	m.search = buildSearchIndex(m)
+}
+
+// naturalLess orders numbers by value ("2" before "10") and other text
+// by its bytes.
+func naturalLess(a, b string) bool {
+	x, errA := strconv.ParseFloat(a, 64)
+	y, errB := strconv.ParseFloat(b, 64)
+	if errA == nil && errB == nil && x != y {
+		return x < y
+	}
+	return a < b
+}

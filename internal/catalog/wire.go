@@ -1,0 +1,142 @@
+package catalog
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/money"
+)
+
+// ProductJSON is a product in the wire shape of types/commerce/product.ts.
+type ProductJSON struct {
+	AbsoluteURL      string          `json:"absolute_url"`
+	AttributeSet     int             `json:"attribute_set"`
+	Attributes       json.RawMessage `json:"attributes"`
+	AttributesKwargs map[string]any  `json:"attributes_kwargs"`
+	BaseCode         string          `json:"base_code"`
+	BasketOffers     []any           `json:"basket_offers"`
+	CurrencyType     string          `json:"currency_type"`
+	DataSource       any             `json:"data_source"`
+	ExtraAttributes  map[string]any  `json:"extra_attributes"`
+	FormSchema       any             `json:"form_schema"`
+	Image            *string         `json:"image"`
+	InStock          bool            `json:"in_stock"`
+	IsReadyToBasket  bool            `json:"is_ready_to_basket"`
+	Name             string          `json:"name"`
+	PK               int64           `json:"pk"`
+	Price            money.Amount    `json:"price"`
+	PriceType        string          `json:"price_type"`
+	ProductType      string          `json:"product_type"`
+	Images           []ProductImage  `json:"productimage_set"`
+	Videos           []any           `json:"productvideo_set"`
+	RetailPrice      money.Amount    `json:"retail_price"`
+	SKU              string          `json:"sku"`
+	Stock            int64           `json:"stock"`
+	UnitType         string          `json:"unit_type"`
+	CreatedDate      time.Time       `json:"created_date"`
+	ModifiedDate     time.Time       `json:"modified_date"`
+	Description      string          `json:"description"`
+	TaxRate          string          `json:"tax_rate"`
+}
+
+// ProductImage is one entry of productimage_set.
+type ProductImage struct {
+	CreatedDate  time.Time `json:"created_date"`
+	Image        string    `json:"image"`
+	Order        int       `json:"order"`
+	PK           int64     `json:"pk"`
+	SpecialImage []any     `json:"specialimage_set"`
+	Status       string    `json:"status"`
+}
+
+// Wire renders p for a shopper buying in cur and reading lang, with the
+// given stock. A product without a price in cur is shown out of stock and
+// not ready to basket: it cannot be bought in that currency.
+func (p *Product) Wire(cur, lang string, stock int64) ProductJSON {
+	price, priced := p.Prices[cur]
+	out := ProductJSON{
+		AbsoluteURL: p.URL(), AttributeSet: 1, Attributes: p.Attributes, AttributesKwargs: map[string]any{},
+		BaseCode: p.BaseCode, BasketOffers: []any{}, CurrencyType: strings.ToLower(cur),
+		ExtraAttributes: map[string]any{}, InStock: priced && stock > 0, IsReadyToBasket: priced && stock > 0,
+		Name: p.Label(lang), PK: p.ID, Price: price.Price, PriceType: "default", ProductType: "0",
+		Images: make([]ProductImage, len(p.Images)), Videos: []any{}, RetailPrice: price.RetailPrice,
+		SKU: p.SKU, Stock: stock, UnitType: "qty", CreatedDate: p.Created, ModifiedDate: p.Modified,
+		Description: p.Text(lang), TaxRate: p.TaxRate,
+	}
+	for i, img := range p.Images {
+		// Image pks only need to be stable and unique per product.
+		out.Images[i] = ProductImage{CreatedDate: p.Created, Image: img, Order: i, PK: p.ID*1000 + int64(i), SpecialImage: []any{}, Status: "active"}
+	}
+	if len(p.Images) > 0 {
+		out.Image = &p.Images[0]
+	}
+	return out
+}
+
+// CategoryJSON is a category in the wire shape of types/commerce/category.ts.
+type CategoryJSON struct {
+	PK            int64           `json:"pk"`
+	Name          string          `json:"name"`
+	MenuItemModel string          `json:"menuitemmodel"`
+	AbsoluteURL   string          `json:"absolute_url"`
+	SortOption    int             `json:"sort_option"`
+	UUID          string          `json:"uuid"`
+	Depth         int             `json:"depth"`
+	Attributes    json.RawMessage `json:"attributes"`
+}
+
+// Wire renders c in lang. The menu item of a category is the category
+// itself, named by its uuid.
+func (c *Category) Wire(lang string) CategoryJSON {
+	return CategoryJSON{PK: c.ID, Name: c.Label(lang), MenuItemModel: c.UUID, AbsoluteURL: c.URL(), SortOption: c.SortOrder, UUID: c.UUID, Depth: c.Depth, Attributes: c.Attributes}
+}
+
+// responseCache keeps encoded answers of one model version. It lives and
+// dies with its Model, so an import can never leave a stale answer behind.
+type responseCache struct {
+	mu      sync.RWMutex
+	entries map[string][]byte
+}
+
+// Bounds that keep the cache from growing without limit under crawlers.
+const (
+	maxCacheEntries = 20000
+	maxCacheKey     = 1024
+)
+
+func newResponseCache() *responseCache { return &responseCache{entries: map[string][]byte{}} }
+
+// Cached returns the body stored under key, computing and storing it with
+// compute on a miss. Errors are not cached.
+func (m *Model) Cached(key string, compute func() ([]byte, error)) ([]byte, error) {
+	c := m.cache
+	c.mu.RLock()
+	body, ok := c.entries[key]
+	c.mu.RUnlock()
+	if ok {
+		return body, nil
+	}
+	body, err := compute()
+	if err != nil || len(key) > maxCacheKey {
+		return body, err
+	}
+	c.mu.Lock()
+	if len(c.entries) >= maxCacheEntries {
+		c.entries = map[string][]byte{}
+	}
+	c.entries[key] = body
+	c.mu.Unlock()
+	return body, nil
+}
+
+// CacheKey joins the parts that decide an answer.
+func CacheKey(parts ...string) string { return strings.Join(parts, "\x00") }
+
+// ParsePK reads a primary key from a path segment.
+func ParsePK(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}
