@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/vitrin/vitrin/internal/account"
+	"github.com/vitrin/vitrin/internal/basket"
 	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/database"
@@ -24,6 +25,7 @@ type Server struct {
 	sessions *session.Store
 	accounts *account.Service
 	catalog  *catalog.Service
+	baskets  *basket.Service // set by registerBasket; checkout prices orders with it
 	metrics  *metrics
 	mux      *http.ServeMux
 	handler  http.Handler
@@ -33,6 +35,10 @@ type Server struct {
 	// onLogin runs after a customer logs in on a session, with the guest
 	// session's data already carried over (the basket merges here).
 	onLogin []func(ctx context.Context, sess *session.Session) error
+	// onRegister runs after a customer registers (the confirmation mail
+	// is queued here). The customer exists already: hooks log their
+	// failures instead of failing the registration.
+	onRegister []func(ctx context.Context, c *account.Customer)
 	// csrfExempt lists requests that need no CSRF proof (payment callbacks
 	// forwarded from a bank with cookies only).
 	csrfExempt []func(r *http.Request) bool
@@ -90,7 +96,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	}
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
-		h.ServeHTTP(w, r)
+		// ServeHTTP (not h) so that the mux fills r.PathValue.
+		s.mux.ServeHTTP(w, r)
 		return
 	}
 	// Let the mux decide between 404 and 405 (it knows the Allow list),

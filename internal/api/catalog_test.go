@@ -1,0 +1,704 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+type listingBody struct {
+	Products []struct {
+		PK       int64  `json:"pk"`
+		SKU      string `json:"sku"`
+		Name     string `json:"name"`
+		Price    string `json:"price"`
+		InStock  bool   `json:"in_stock"`
+		Currency string `json:"currency_type"`
+	} `json:"products"`
+	Facets []struct {
+		Key       string `json:"key"`
+		SearchKey string `json:"search_key"`
+		Data      struct {
+			Choices []struct {
+				Label      string `json:"label"`
+				Value      any    `json:"value"`
+				Quantity   int    `json:"quantity"`
+				IsSelected bool   `json:"is_selected"`
+			} `json:"choices"`
+		} `json:"data"`
+	} `json:"facets"`
+	Pagination struct {
+		CurrentPage int `json:"current_page"`
+		NumPages    int `json:"num_pages"`
+		PageSize    int `json:"page_size"`
+		TotalCount  int `json:"total_count"`
+	} `json:"pagination"`
+	Sorters []struct {
+		Value      string `json:"value"`
+		IsSelected bool   `json:"is_selected"`
+	} `json:"sorters"`
+	Category *struct {
+		PK            int64  `json:"pk"`
+		MenuItemModel string `json:"menuitemmodel"`
+	} `json:"category"`
+	SpecialPage map[string]any `json:"special_page"`
+}
+
+func (sh *shopper) listing(t *testing.T, path string, headers ...string) listingBody {
+	t.Helper()
+	var body listingBody
+	sh.do("GET", path, nil, headers...).must(t, http.StatusOK).decode(t, &body)
+	return body
+}
+
+// categoryIDs maps fixture category codes to their pks, read from the menu.
+func categoryIDs(t *testing.T, sh *shopper) map[string]int64 {
+	t.Helper()
+	var menu struct {
+		Menu []menuItemBody `json:"menu"`
+	}
+	sh.do("GET", "/menus/generate/?depth_height=3", nil).must(t, http.StatusOK).decode(t, &menu)
+	bySlug := map[string]int64{}
+	var walk func([]menuItemBody)
+	walk = func(items []menuItemBody) {
+		for _, it := range items {
+			bySlug[strings.Trim(it.URL, "/")] = it.Extra.Attributes.CategoryID
+			walk(it.Children)
+		}
+	}
+	walk(menu.Menu)
+	ids := map[string]int64{}
+	for _, c := range fixtureCategories {
+		ids[c.code] = bySlug[c.slug]
+		if ids[c.code] == 0 {
+			t.Fatalf("category %s missing from the menu", c.code)
+		}
+	}
+	return ids
+}
+
+type menuItemBody struct {
+	Label    string  `json:"label"`
+	URL      string  `json:"url"`
+	PK       string  `json:"pk"`
+	Level    int     `json:"level"`
+	ParentPK *string `json:"parent_pk"`
+	Extra    struct {
+		Attributes struct {
+			CategoryID int64 `json:"category_id"`
+		} `json:"attributes"`
+		NumChild int `json:"numchild"`
+	} `json:"extra_context"`
+	Children []menuItemBody `json:"children"`
+}
+
+// TestListingFacetCounts checks totals and every facet count against a
+// brute-force count over the fixture, under combined filters.
+func TestListingFacetCounts(t *testing.T) {
+	ts, products := newCatalogStore(t)
+	sh := ts.shopper()
+	cats := categoryIDs(t, sh)
+	parentOf := map[string]string{}
+	for _, c := range fixtureCategories {
+		parentOf[c.code] = c.parent
+	}
+	inCategory := func(p fixtureProduct, code string) bool {
+		for c := p.category; c != ""; c = parentOf[c] {
+			if c == code {
+				return true
+			}
+		}
+		return false
+	}
+	type filters struct {
+		category []string // codes, OR
+		attrs    map[string][]string
+		search   string
+		minPrice int64 // TRY minor units, 0 = none
+	}
+	attrOf := func(p fixtureProduct, key string) string {
+		return map[string]string{"color": p.color, "size": p.size, "brand": p.brand}[key]
+	}
+	// passes applies every filter but the one named skip.
+	passes := func(p fixtureProduct, f filters, skip string) bool {
+		if !p.listable {
+			return false
+		}
+		if skip != "category_ids" && len(f.category) > 0 && !slices.ContainsFunc(f.category, func(c string) bool { return inCategory(p, c) }) {
+			return false
+		}
+		for key, values := range f.attrs {
+			if key != skip && !slices.Contains(values, attrOf(p, key)) {
+				return false
+			}
+		}
+		if f.search != "" && !strings.Contains(strings.ToLower(p.name), strings.ToLower(f.search)) {
+			return false
+		}
+		return f.minPrice == 0 || p.try >= f.minPrice
+	}
+	cases := []struct {
+		name string
+		f    filters
+	}{
+		{"no filter", filters{}},
+		{"one color", filters{attrs: map[string][]string{"color": {"Red"}}}},
+		{"two colors OR", filters{attrs: map[string][]string{"color": {"Red", "Blue"}}}},
+		{"color AND size", filters{attrs: map[string][]string{"color": {"Red", "White"}, "size": {"M"}}}},
+		{"category and brand", filters{category: []string{"women"}, attrs: map[string][]string{"brand": {"Nova"}}}},
+		{"two categories and size", filters{category: []string{"women-shoes", "men-tshirts"}, attrs: map[string][]string{"size": {"L", "40"}}}},
+		{"search and color", filters{search: "Elbise", attrs: map[string][]string{"color": {"Blue"}}}},
+		{"price floor and three facets", filters{minPrice: 20000, attrs: map[string][]string{"color": {"Red", "Black"}, "size": {"M", "L"}, "brand": {"Nova", "Luna"}}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			q := url.Values{"page_size": {"100"}}
+			for _, c := range tc.f.category {
+				q.Add("category_ids", strconv.FormatInt(cats[c], 10))
+			}
+			for key, values := range tc.f.attrs {
+				for _, v := range values {
+					q.Add("attributes_"+key, v)
+				}
+			}
+			if tc.f.search != "" {
+				q.Set("search_text", tc.f.search)
+			}
+			if tc.f.minPrice > 0 {
+				q.Set("price__gte", money(tc.f.minPrice))
+			}
+			got := sh.listing(t, "/list/?"+q.Encode())
+
+			want := 0
+			for _, p := range products {
+				if passes(p, tc.f, "") {
+					want++
+				}
+			}
+			if got.Pagination.TotalCount != want || len(got.Products) != want {
+				t.Fatalf("total %d (%d products), want %d", got.Pagination.TotalCount, len(got.Products), want)
+			}
+			seenFacets := map[string]bool{}
+			for _, facet := range got.Facets {
+				seenFacets[facet.Key] = true
+				for _, ch := range facet.Data.Choices {
+					count := 0
+					selected := false
+					for _, p := range products {
+						if !passes(p, tc.f, facet.Key) {
+							continue
+						}
+						if facet.Key == "category_ids" {
+							id := int64(ch.Value.(float64))
+							for code, cid := range cats {
+								if cid == id && inCategory(p, code) {
+									count++
+								}
+							}
+						} else if attrOf(p, facet.Key) == ch.Value {
+							count++
+						}
+					}
+					if facet.Key == "category_ids" {
+						for _, code := range tc.f.category {
+							selected = selected || float64(cats[code]) == ch.Value
+						}
+					} else {
+						selected = slices.Contains(tc.f.attrs[facet.Key], ch.Value.(string))
+					}
+					if ch.Quantity != count || ch.IsSelected != selected {
+						t.Errorf("facet %s choice %v: quantity %d selected %v, want %d %v", facet.Key, ch.Value, ch.Quantity, ch.IsSelected, count, selected)
+					}
+				}
+				if want := "attributes_" + facet.Key; facet.Key != "category_ids" && facet.SearchKey != want {
+					t.Errorf("facet %s search_key %q, want %q", facet.Key, facet.SearchKey, want)
+				}
+			}
+			for _, key := range []string{"category_ids", "color", "size", "brand"} {
+				if !seenFacets[key] {
+					t.Errorf("facet %s missing", key)
+				}
+			}
+		})
+	}
+}
+
+func TestListingPagingSortingAndLocale(t *testing.T) {
+	ts, products := newCatalogStore(t)
+	sh := ts.shopper()
+	listable := 0
+	for _, p := range products {
+		if p.listable {
+			listable++
+		}
+	}
+
+	page := sh.listing(t, "/list/?page_size=5&page=2")
+	if page.Pagination.CurrentPage != 2 || page.Pagination.PageSize != 5 || len(page.Products) != 5 ||
+		page.Pagination.NumPages != (listable+4)/5 || page.Pagination.TotalCount != listable {
+		t.Fatalf("pagination %+v with %d products", page.Pagination, len(page.Products))
+	}
+	if !page.Sorters[0].IsSelected || page.Sorters[0].Value != "default" {
+		t.Errorf("default sorter not selected: %+v", page.Sorters)
+	}
+
+	cheap := sh.listing(t, "/list/?sorter=price&page_size=100")
+	expensive := sh.listing(t, "/list/?sorter=-price&page_size=100")
+	for i := 1; i < len(cheap.Products); i++ {
+		a, _ := strconv.ParseFloat(cheap.Products[i-1].Price, 64)
+		b, _ := strconv.ParseFloat(cheap.Products[i].Price, 64)
+		if a > b {
+			t.Fatalf("sorter=price not ascending at %d: %s > %s", i, cheap.Products[i-1].Price, cheap.Products[i].Price)
+		}
+	}
+	if expensive.Products[0].SKU != cheap.Products[len(cheap.Products)-1].SKU {
+		t.Errorf("-price starts with %s, want %s", expensive.Products[0].SKU, cheap.Products[len(cheap.Products)-1].SKU)
+	}
+	for _, s := range cheap.Sorters {
+		if s.IsSelected != (s.Value == "price") {
+			t.Errorf("sorter %s is_selected %v", s.Value, s.IsSelected)
+		}
+	}
+
+	first := products[0]
+	for _, tc := range []struct {
+		headers  []string
+		price    string
+		name     string
+		currency string
+	}{
+		{nil, money(first.try), first.name, "try"},
+		{[]string{"X-Currency", "usd"}, money(first.usd), first.name, "usd"},
+		{[]string{"X-Currency", "undefined", "Accept-Language", "undefined"}, money(first.try), first.name, "try"},
+		{[]string{"X-Currency", "XYZ"}, money(first.try), first.name, "try"},
+		{[]string{"Accept-Language", "en-US,en;q=0.9"}, money(first.try), first.nameEn, "try"},
+	} {
+		got := sh.listing(t, "/list/?search_text="+url.QueryEscape(first.sku), tc.headers...)
+		if len(got.Products) != 1 || got.Products[0].Price != tc.price || got.Products[0].Name != tc.name || got.Products[0].Currency != tc.currency {
+			t.Errorf("headers %v: %+v, want price %s name %q", tc.headers, got.Products, tc.price, tc.name)
+		}
+	}
+
+	// A product without a USD price is not buyable in USD.
+	noUSD := sh.listing(t, "/list/?search_text="+url.QueryEscape(products[3].sku), "X-Currency", "USD")
+	if len(noUSD.Products) != 1 || noUSD.Products[0].InStock {
+		t.Errorf("product without USD price: %+v", noUSD.Products)
+	}
+
+	// The session's currency and language apply when no header says otherwise.
+	sh.do("POST", "/users/activate-currency/", map[string]any{"currency": "usd"}).must(t, http.StatusOK)
+	sh.do("POST", "/i18n/setlang", url.Values{"language": {"en-us"}}).must(t, http.StatusOK)
+	got := sh.listing(t, "/list/?search_text="+url.QueryEscape(first.sku))
+	if got.Products[0].Price != money(first.usd) || got.Products[0].Name != first.nameEn {
+		t.Errorf("session currency/language not applied: %+v", got.Products[0])
+	}
+	sh.do("POST", "/users/activate-currency/", map[string]any{"currency": "EUR"}).must(t, http.StatusBadRequest)
+}
+
+func TestCategoryPagesAndPrettyURLs(t *testing.T) {
+	ts, products := newCatalogStore(t)
+	sh := ts.shopper()
+	cats := categoryIDs(t, sh)
+	dresses := 0
+	for _, p := range products {
+		if p.listable && p.category == "women-dresses" {
+			dresses++
+		}
+	}
+	page := sh.listing(t, fmt.Sprintf("/category/%d/", cats["women-dresses"]))
+	if page.Category == nil || page.Category.PK != cats["women-dresses"] || page.Pagination.TotalCount != dresses {
+		t.Fatalf("category page: category %+v total %d, want %d", page.Category, page.Pagination.TotalCount, dresses)
+	}
+	bySlug := sh.listing(t, "/kadin/elbise/")
+	if bySlug.Category == nil || bySlug.Category.PK != cats["women-dresses"] {
+		t.Fatalf("GET /kadin/elbise/: %+v", bySlug.Category)
+	}
+	// The women page's category facet shows its subtree only.
+	women := sh.listing(t, fmt.Sprintf("/category/%d/", cats["women"]))
+	for _, f := range women.Facets {
+		if f.Key == "category_ids" && len(f.Data.Choices) != 2 {
+			t.Errorf("women subtree facet: %+v", f.Data.Choices)
+		}
+	}
+
+	var product productBody
+	sh.do("GET", "/"+products[0].slug+"/", nil).must(t, http.StatusOK).decode(t, &product)
+	if product.Product.SKU != products[0].sku {
+		t.Errorf("GET /<product slug>/: %s", product.Product.SKU)
+	}
+	redirect := sh.do("GET", "/eski-elbise/", nil)
+	if redirect.StatusCode != http.StatusMovedPermanently || redirect.Header.Get("Location") != "/"+products[0].slug+"/" {
+		t.Errorf("redirect: %d to %q", redirect.StatusCode, redirect.Header.Get("Location"))
+	}
+
+	for path, want := range map[string]string{
+		"/kadin/elbise/":             fmt.Sprintf("/category/%d/", cats["women-dresses"]),
+		"/" + products[0].slug + "/": "/product/",
+		"/eski-elbise/":              "/product/",
+		"/hakkimizda/":               "/shop-flat-page/",
+		"/firsatlar/":                "/special-page/",
+	} {
+		var list struct {
+			Count   int `json:"count"`
+			Results []struct {
+				OldPath string `json:"old_path"`
+				NewPath string `json:"new_path"`
+			} `json:"results"`
+		}
+		sh.do("GET", "/pretty_urls/?new_path__exact="+url.QueryEscape(path), nil).must(t, http.StatusOK).decode(t, &list)
+		if list.Count != 1 || !strings.HasPrefix(list.Results[0].OldPath, want) || list.Results[0].NewPath != path {
+			t.Errorf("pretty_urls %s: %+v, want old_path %s…", path, list, want)
+		}
+		rec := sh.do("GET", "/misc/pretty-url"+path, nil).must(t, http.StatusOK).json()
+		if !strings.HasPrefix(rec["old_path"].(string), want) {
+			t.Errorf("misc/pretty-url%s: %v", path, rec)
+		}
+	}
+	var none struct{ Count int }
+	sh.do("GET", "/pretty_urls/?new_path__exact=/yok/", nil).must(t, http.StatusOK).decode(t, &none)
+	if none.Count != 0 {
+		t.Errorf("unknown pretty url matched")
+	}
+	sh.do("GET", "/misc/pretty-url/yok/", nil).must(t, http.StatusNotFound)
+	sh.do("GET", "/yok/", nil).must(t, http.StatusNotFound)
+
+	// Menus and breadcrumbs follow the tree.
+	var menu struct {
+		Menu []menuItemBody `json:"menu"`
+	}
+	sh.do("GET", "/misc/menus/generate/?depth_height=1", nil).must(t, http.StatusOK).decode(t, &menu)
+	if len(menu.Menu) != 2 || len(menu.Menu[0].Children) != 0 || menu.Menu[0].Extra.NumChild != 2 {
+		t.Fatalf("menu depth 1: %+v", menu.Menu)
+	}
+	sh.do("GET", "/menus/generate/?depth_height=2&parent="+menu.Menu[0].PK, nil).must(t, http.StatusOK).decode(t, &menu)
+	if len(menu.Menu) != 2 || menu.Menu[0].URL != "/kadin/elbise/" {
+		t.Fatalf("menu below women: %+v", menu.Menu)
+	}
+	sh.do("GET", "/menus/generate_breadcrumb/?item="+page.Category.MenuItemModel+"&generator_name=menu_item", nil).must(t, http.StatusOK).decode(t, &menu)
+	if len(menu.Menu) != 2 || menu.Menu[0].URL != "/kadin/" || menu.Menu[1].URL != "/kadin/elbise/" {
+		t.Fatalf("breadcrumb: %+v", menu.Menu)
+	}
+
+	// A product's category nodes, deepest first.
+	var nodes struct {
+		Count   int `json:"count"`
+		Results []struct {
+			PK            int64  `json:"pk"`
+			MenuItemModel string `json:"menuitemmodel"`
+		} `json:"results"`
+	}
+	sh.do("GET", fmt.Sprintf("/products/%d/category_nodes/?limit=1", product.Product.PK), nil).must(t, http.StatusOK).decode(t, &nodes)
+	if nodes.Count != 1 || nodes.Results[0].PK != cats["women-dresses"] || nodes.Results[0].MenuItemModel == "" {
+		t.Errorf("category_nodes: %+v", nodes)
+	}
+	cat := sh.do("GET", fmt.Sprintf("/product/%d/category/", product.Product.PK), nil).must(t, http.StatusOK).json()
+	if int64(cat["pk"].(float64)) != cats["women-dresses"] {
+		t.Errorf("product category: %v", cat)
+	}
+}
+
+type productBody struct {
+	InStock bool `json:"in_stock"`
+	Product struct {
+		PK      int64  `json:"pk"`
+		SKU     string `json:"sku"`
+		Stock   int    `json:"stock"`
+		InStock bool   `json:"in_stock"`
+		Price   string `json:"price"`
+	} `json:"product"`
+	SelectedVariant *struct {
+		SKU string `json:"sku"`
+	} `json:"selected_variant"`
+	Variants []struct {
+		AttributeKey string `json:"attribute_key"`
+		Options      []struct {
+			Value                    string `json:"value"`
+			InStock                  bool   `json:"in_stock"`
+			IsSelectable             bool   `json:"is_selectable"`
+			IsSelectableWithoutStock bool   `json:"is_selectable_without_stock"`
+			IsSelected               bool   `json:"is_selected"`
+			Product                  struct {
+				SKU string `json:"sku"`
+			} `json:"product"`
+		} `json:"options"`
+	} `json:"variants"`
+	GroupProducts []struct {
+		SKU string `json:"sku"`
+	} `json:"group_products"`
+}
+
+func TestProductPageVariants(t *testing.T) {
+	ts, products := newCatalogStore(t)
+	sh := ts.shopper()
+	bySKU := map[string]fixtureProduct{}
+	for _, p := range products {
+		bySKU[p.sku] = p
+	}
+	var list listingBody
+	list = sh.listing(t, "/list/?search_text=D1-RED-S")
+	pk := list.Products[0].PK
+
+	var page productBody
+	sh.do("GET", fmt.Sprintf("/product/%d/", pk), nil).must(t, http.StatusOK).decode(t, &page)
+	if page.Product.SKU != "D1-RED-S" || page.SelectedVariant == nil || page.SelectedVariant.SKU != "D1-RED-S" {
+		t.Fatalf("product page: %+v", page)
+	}
+	if len(page.Variants) != 2 || page.Variants[0].AttributeKey != "color" || page.Variants[1].AttributeKey != "size" {
+		t.Fatalf("variants: %+v", page.Variants)
+	}
+	sizes := page.Variants[1].Options
+	if got := []string{sizes[0].Value, sizes[1].Value, sizes[2].Value}; !slices.Equal(got, []string{"S", "M", "L"}) {
+		t.Errorf("size order %v", got)
+	}
+	for _, o := range sizes {
+		want := bySKU["D1-RED-"+o.Value]
+		if o.Product.SKU != want.sku || o.InStock != (want.stock > 0) || o.IsSelectable != (want.stock > 0) || !o.IsSelectableWithoutStock || o.IsSelected != (o.Value == "S") {
+			t.Errorf("size option %+v; fixture stock %d", o, want.stock)
+		}
+	}
+
+	// ?size=L selects another variant of the same color.
+	sh.do("GET", fmt.Sprintf("/product/%d/?size=L", pk), nil).must(t, http.StatusOK).decode(t, &page)
+	if page.SelectedVariant == nil || page.SelectedVariant.SKU != "D1-RED-L" {
+		t.Errorf("?size=L selected %+v", page.SelectedVariant)
+	}
+	// An unlisted variant is still offered; an unknown value is ignored.
+	sh.do("GET", fmt.Sprintf("/product/%d/?color=Blue&size=M&color=Green", pk), nil).must(t, http.StatusOK).decode(t, &page)
+	if page.SelectedVariant == nil || page.SelectedVariant.SKU != "D1-BLUE-M" {
+		t.Errorf("?color=Blue&size=M selected %+v", page.SelectedVariant)
+	}
+
+	// Stock sold by an order shows at once on the product page.
+	if _, err := ts.db.Exec("UPDATE products SET stock = 0 WHERE sku = 'D1-RED-S'"); err != nil {
+		t.Fatal(err)
+	}
+	sh.do("GET", fmt.Sprintf("/product/%d/", pk), nil).must(t, http.StatusOK).decode(t, &page)
+	if page.Product.Stock != 0 || page.InStock || page.Variants[1].Options[0].IsSelectable {
+		t.Errorf("stock not fresh after a sale: %+v", page.Product)
+	}
+
+	sh.do("GET", fmt.Sprintf("/group-product/%d/", pk), nil).must(t, http.StatusOK).decode(t, &page)
+	if len(page.GroupProducts) != 6 {
+		t.Errorf("group products: %d", len(page.GroupProducts))
+	}
+}
+
+func TestAutocomplete(t *testing.T) {
+	ts, _ := newCatalogStore(t)
+	sh := ts.shopper()
+	type body struct {
+		Groups []struct {
+			SuggestionType string `json:"suggestion_type"`
+			Entries        []struct {
+				Label string `json:"label"`
+				URL   string `json:"url"`
+			} `json:"entries"`
+		} `json:"groups"`
+	}
+	for _, q := range []string{"elbıse", "ELBISE", "Elbise", "elb", "ELBİSE"} {
+		var b body
+		sh.do("GET", "/autocomplete/?search_text="+url.QueryEscape(q), nil).must(t, http.StatusOK).decode(t, &b)
+		found := map[string]bool{}
+		for _, g := range b.Groups {
+			for _, e := range g.Entries {
+				if strings.Contains(e.Label, "Elbise") {
+					found[g.SuggestionType] = true
+				}
+			}
+		}
+		if !found["Category"] || !found["Product"] {
+			t.Errorf("%q: %+v", q, b)
+		}
+	}
+	var b body
+	sh.do("GET", "/autocomplete/?search_text=tisort", nil).must(t, http.StatusOK).decode(t, &b)
+	if len(b.Groups) == 0 {
+		t.Errorf("tisort found nothing")
+	}
+	sh.do("GET", "/autocomplete/?search_text=zzzz", nil).must(t, http.StatusOK).decode(t, &b)
+	if len(b.Groups) != 0 {
+		t.Errorf("zzzz found %+v", b)
+	}
+}
+
+func TestContentStoresAndGeography(t *testing.T) {
+	ts, products := newCatalogStore(t)
+	sh := ts.shopper()
+
+	w := sh.do("GET", "/widgets/home-hero/", nil).must(t, http.StatusOK).json()
+	if w["slug"] != "home-hero" || w["template"] != "hero.html" || len(w["products"].([]any)) != 2 {
+		t.Errorf("widget: %v", w)
+	}
+	sh.do("GET", "/widgets/none/", nil).must(t, http.StatusNotFound)
+
+	var pretty struct {
+		Results []struct {
+			OldPath string `json:"old_path"`
+		} `json:"results"`
+	}
+	sh.do("GET", "/pretty_urls/?new_path__exact=/hakkimizda/", nil).must(t, http.StatusOK).decode(t, &pretty)
+	flat := sh.do("GET", pretty.Results[0].OldPath, nil).must(t, http.StatusOK).json()
+	if fp := flat["flat_page"].(map[string]any); fp["title"] != "Hakkımızda" || fp["url"] != "/hakkimizda/" {
+		t.Errorf("flat page: %v", flat)
+	}
+	sh.do("GET", "/hakkimizda/", nil).must(t, http.StatusOK)
+	sh.do("GET", "/pretty_urls/?new_path__exact=/kampanya/", nil).must(t, http.StatusOK).decode(t, &pretty)
+	landing := sh.do("GET", pretty.Results[0].OldPath, nil).must(t, http.StatusOK).json()
+	if lp := landing["landing_page"].(map[string]any); lp["template"] != "landing.html" || lp["is_active"] != true {
+		t.Errorf("landing page: %v", landing)
+	}
+	sh.do("GET", "/pretty_urls/?new_path__exact=/firsatlar/", nil).must(t, http.StatusOK).decode(t, &pretty)
+	special := sh.listing(t, pretty.Results[0].OldPath)
+	if len(special.Products) != 2 || special.Products[0].SKU != products[9].sku || special.SpecialPage["name"] != "Fırsatlar" {
+		t.Errorf("special page: %+v", special)
+	}
+	sh.do("GET", "/shop-flat-page/999999/", nil).must(t, http.StatusNotFound)
+
+	seo := sh.do("GET", "/cms/seo/?url=/kadin/elbise/", nil).must(t, http.StatusOK).json()
+	if seo["title"] != "Elbise" {
+		t.Errorf("seo: %v", seo)
+	}
+	sh.do("GET", "/cms/seo/?url=/", nil).must(t, http.StatusOK)
+
+	stores := sh.do("GET", "/stores/", nil).must(t, http.StatusOK).json()
+	results := stores["results"].([]any)
+	if stores["count"] != 1.0 || results[0].(map[string]any)["name"] != "Moda Mağazası" {
+		t.Errorf("stores: %v", stores)
+	}
+	township := results[0].(map[string]any)["township"].(map[string]any)
+	if township["name"] != "Kadıköy" || township["city"].(map[string]any)["name"] != "İstanbul" {
+		t.Errorf("store township: %v", township)
+	}
+
+	list := sh.listing(t, "/list/?search_text="+products[0].sku)
+	stock := sh.do("GET", fmt.Sprintf("/retail_store_stock/%d/", list.Products[0].PK), nil).must(t, http.StatusOK)
+	var entries []map[string]any
+	stock.decode(t, &entries)
+	if len(entries) != 1 || entries[0]["stock"] != "3" || entries[0]["latitude"] != "40.98" {
+		t.Errorf("retail store stock: %v", entries)
+	}
+	list = sh.listing(t, "/list/?search_text="+products[1].sku)
+	sh.do("GET", fmt.Sprintf("/retail_store_stock/%d/", list.Products[0].PK), nil).must(t, http.StatusOK).decode(t, &entries)
+	if len(entries) != 0 {
+		t.Errorf("store without stock listed: %v", entries)
+	}
+
+	type place struct {
+		PK   int64  `json:"pk"`
+		Name string `json:"name"`
+	}
+	var countries struct{ Results []place }
+	sh.do("GET", "/address/country/", nil).must(t, http.StatusOK).decode(t, &countries)
+	if len(countries.Results) != 1 {
+		t.Fatalf("countries: %+v", countries)
+	}
+	var cities struct{ Results []place }
+	sh.do("GET", fmt.Sprintf("/address/city/?country=%d", countries.Results[0].PK), nil).must(t, http.StatusOK).decode(t, &cities)
+	if len(cities.Results) != 2 {
+		t.Fatalf("cities: %+v", cities)
+	}
+	sh.do("GET", fmt.Sprintf("/address/city/?country=%d&retailstore__isnull=false", countries.Results[0].PK), nil).must(t, http.StatusOK).decode(t, &cities)
+	if len(cities.Results) != 1 || cities.Results[0].Name != "İstanbul" {
+		t.Fatalf("cities with stores: %+v", cities)
+	}
+	var townships struct{ Results []place }
+	sh.do("GET", fmt.Sprintf("/address/township/?city=%d", cities.Results[0].PK), nil).must(t, http.StatusOK).decode(t, &townships)
+	if len(townships.Results) != 2 {
+		t.Fatalf("townships: %+v", townships)
+	}
+	sh.do("GET", fmt.Sprintf("/address/township/?city=%d&retailstore__isnull=false", cities.Results[0].PK), nil).must(t, http.StatusOK).decode(t, &townships)
+	if len(townships.Results) != 1 || townships.Results[0].Name != "Kadıköy" {
+		t.Fatalf("townships with stores: %+v", townships)
+	}
+	var districts struct{ Results []place }
+	sh.do("GET", fmt.Sprintf("/address/district/?township=%d", townships.Results[0].PK), nil).must(t, http.StatusOK).decode(t, &districts)
+	if len(districts.Results) != 1 || districts.Results[0].Name != "Moda" {
+		t.Fatalf("districts: %+v", districts)
+	}
+}
+
+// TestCatalogBadInput: nothing a client sends gets a 500.
+func TestCatalogBadInput(t *testing.T) {
+	ts, _ := newCatalogStore(t)
+	sh := ts.shopper()
+	huge := strings.Repeat("elbise ", 5000)
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/list/?sorter=nonsense", 200},
+		{"/list/?page=9999", 200},
+		{"/list/?page=-3&page_size=-5", 200},
+		{"/list/?page=abc&page_size=abc&limit=x", 200},
+		{"/list/?page_size=100000", 200},
+		{"/list/?attributes_nope=1&nope=2&category_ids=abc&category_ids=99999", 200},
+		{"/list/?search_text=" + url.QueryEscape(huge), 200},
+		{"/list/?search_text=%25%00%ff%27%22%3B--", 200},
+		{"/list/?price__gte=abc", 400},
+		{"/list/?price__lte=-1", 400},
+		{"/category/abc/", 404},
+		{"/category/-1/", 404},
+		{"/category/99999999999999999999999/", 404},
+		{"/product/abc/", 404},
+		{"/product/0/", 404},
+		{"/group-product/x/", 404},
+		{"/special-page/abc/", 404},
+		{"/products/abc/category_nodes/", 404},
+		{"/product/abc/category/", 404},
+		{"/retail_store_stock/abc/", 404},
+		{"/shop-flat-page/abc/", 404},
+		{"/landing-page/abc/", 404},
+		{"/menus/generate/?depth_height=abc&parent=nope", 200},
+		{"/menus/generate/?depth_height=-1", 200},
+		{"/menus/generate_breadcrumb/?item=nope", 200},
+		{"/autocomplete/?search_text=" + url.QueryEscape(huge), 200},
+		{"/autocomplete/", 200},
+		{"/address/city/?country=abc", 400},
+		{"/stores/?page=abc&limit=-1", 200},
+		{"/cms/seo/?url=/nope/", 404},
+	} {
+		r := sh.do("GET", tc.path, nil)
+		if r.StatusCode != tc.status {
+			t.Errorf("%s: %d, want %d; %.200s", tc.path[:min(len(tc.path), 80)], r.StatusCode, tc.status, r.body)
+		}
+	}
+	page := sh.listing(t, "/list/?page=9999")
+	if len(page.Products) != 0 || page.Pagination.CurrentPage != 9999 {
+		t.Errorf("past the end: %+v", page.Pagination)
+	}
+	capped := sh.listing(t, "/list/?page_size=100000")
+	if capped.Pagination.PageSize != 100 {
+		t.Errorf("page_size not capped: %d", capped.Pagination.PageSize)
+	}
+	sorted := sh.listing(t, "/list/?sorter=nonsense")
+	if !sorted.Sorters[0].IsSelected {
+		t.Errorf("unknown sorter did not fall back to the default")
+	}
+}
+
+// TestCatalogCacheInvalidation: an import's new price shows on the very
+// next request, on every node.
+func TestCatalogCacheInvalidation(t *testing.T) {
+	ts, products := newCatalogStore(t)
+	sh := ts.shopper()
+	path := "/list/?search_text=" + products[0].sku
+	before := sh.listing(t, path)
+	if before.Products[0].Price != money(products[0].try) {
+		t.Fatalf("price %s", before.Products[0].Price)
+	}
+	products[0].try = 4242
+	ts.importStore(fixtureStore(products))
+	after := sh.listing(t, path)
+	if after.Products[0].Price != "42.42" {
+		t.Fatalf("after import: price %s, want 42.42", after.Products[0].Price)
+	}
+	var page productBody
+	sh.do("GET", fmt.Sprintf("/product/%d/", after.Products[0].PK), nil).must(t, http.StatusOK).decode(t, &page)
+	if page.Product.Price != "42.42" {
+		t.Fatalf("product page after import: %s", page.Product.Price)
+	}
+}
