@@ -17,6 +17,7 @@ import (
 	"github.com/vitrin/vitrin/internal/api"
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/demo"
 	"github.com/vitrin/vitrin/internal/session"
 	"github.com/vitrin/vitrin/internal/token"
 )
@@ -29,6 +30,8 @@ const usage = `Usage: vitrin <command> [flags]
 Commands:
   serve     run the API server (migrates the database first)
   migrate   apply database migrations and exit
+  import    load a store from an import file (FILE, or - for standard input)
+  demo      write a demo store import file to standard output (--products N)
   version   print the version
 
 Run "vitrin <command> -h" for the flags of a command.
@@ -51,6 +54,13 @@ func run(args []string) error {
 	case "version":
 		fmt.Println("vitrin", version)
 		return nil
+	case "import", "demo":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if cmd == "demo" {
+			return runDemo(args)
+		}
+		return runImport(ctx, args)
 	case "serve", "migrate":
 	case "-h", "--help", "help":
 		fmt.Print(usage)
@@ -78,6 +88,13 @@ func run(args []string) error {
 		slog.Info("database is up to date", "engine", db.Engine)
 		return nil
 	}
+	if cfg.Demo {
+		if loaded, err := demo.LoadIfEmpty(ctx, db, demo.DefaultProducts); err != nil {
+			return fmt.Errorf("load the demo store: %w", err)
+		} else if loaded {
+			slog.Info("demo store loaded", "products", demo.DefaultProducts, "login", "demo@vitrin.dev / "+demo.Password)
+		}
+	}
 	return serve(ctx, cfg, db)
 }
 
@@ -92,6 +109,9 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 		return err
 	}
 	go purgeLoop(ctx, sessions)
+	if err := startMail(ctx, cfg, db); err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           handler,

@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/searchtext"
 )
@@ -182,7 +184,9 @@ type existingProduct struct {
 }
 
 // flush writes the current batch: one query finds the stored versions,
-// then only new or changed products are written.
+// then new products are inserted with one multi-row statement per table
+// and changed ones updated, so a first import costs a few round trips per
+// batch rather than per product.
 func (l *productLoader) flush(ctx context.Context) error {
 	batch := l.batch
 	l.batch = l.batch[:0]
@@ -190,29 +194,12 @@ func (l *productLoader) flush(ctx context.Context) error {
 		return nil
 	}
 	imp := l.imp
-	args := make([]any, len(batch))
-	for i, p := range batch {
-		args[i] = p.sku
-	}
-	existing := make(map[string]existingProduct, len(batch))
-	rows, err := imp.tx.QueryContext(ctx, "SELECT id, sku, import_hash, stock, active FROM products WHERE sku IN ("+
-		placeholders(1, len(args))+")", args...)
+	existing, err := l.existing(ctx, batch)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var e existingProduct
-		var sku string
-		if err := rows.Scan(&e.id, &sku, &e.hash, &e.stock, &e.active); err != nil {
-			rows.Close()
-			return err
-		}
-		existing[sku] = e
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	var inserts, changed []*product
+	var changedIDs []int64
 	created := map[string]bool{}
 	for _, p := range batch {
 		e, found := existing[p.sku]
@@ -223,67 +210,171 @@ func (l *productLoader) flush(ctx context.Context) error {
 		if !imp.Ok() {
 			continue // keep finding duplicates, write nothing
 		}
-		switch {
-		case !found:
-			id, err := l.insert(ctx, p)
-			if err != nil {
-				return err
-			}
+		if !found {
 			created[p.sku] = true
-			l.seen.add(id)
+			inserts = append(inserts, p)
 			imp.Count(Created)
+			continue
+		}
+		l.seen.add(e.id)
+		switch {
 		case e.hash == p.hash && e.active == p.active && e.stock == p.stock:
-			l.seen.add(e.id)
 			imp.Count(Unchanged)
 		case e.hash == p.hash:
-			l.seen.add(e.id)
-			if _, err := l.stmt(ctx, "UPDATE products SET stock = $1, active = $2, updated_at = $3 WHERE id = $4").ExecContext(ctx, p.stock, p.active, l.now, e.id); err != nil {
+			if err := l.exec(ctx, "UPDATE products SET stock = $1, active = $2, updated_at = $3 WHERE id = $4", p.stock, p.active, l.now, e.id); err != nil {
 				return err
 			}
 			imp.Count(Updated)
 		default:
-			l.seen.add(e.id)
 			if err := l.update(ctx, e.id, p); err != nil {
 				return err
 			}
+			changed = append(changed, p)
+			changedIDs = append(changedIDs, e.id)
 			imp.Count(Updated)
 		}
-		if found && e.stock == 0 && p.stock > 0 {
+		if e.stock == 0 && p.stock > 0 {
 			imp.Restocked(e.id)
 		}
 	}
-	return nil
+	if !imp.Ok() {
+		return nil
+	}
+	ids, err := l.insert(ctx, inserts)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		l.seen.add(id)
+	}
+	if len(changedIDs) > 0 {
+		args := make([]any, len(changedIDs))
+		for i, id := range changedIDs {
+			args[i] = id
+		}
+		for _, table := range []string{"product_prices", "product_categories"} {
+			if _, err := imp.tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE product_id IN ("+placeholders(1, len(args))+")", args...); err != nil {
+				return err
+			}
+		}
+	}
+	return l.writeChildren(ctx, append(ids, changedIDs...), append(inserts, changed...))
 }
 
-// stmt prepares a statement once per section.
-func (l *productLoader) stmt(ctx context.Context, query string) *sql.Stmt {
+// existing returns the stored id, digest, stock and active flag of the
+// batch's SKUs that are already in the database.
+func (l *productLoader) existing(ctx context.Context, batch []*product) (map[string]existingProduct, error) {
+	args := make([]any, len(batch))
+	for i, p := range batch {
+		args[i] = p.sku
+	}
+	out := make(map[string]existingProduct, len(batch))
+	rows, err := l.imp.tx.QueryContext(ctx, "SELECT id, sku, import_hash, stock, active FROM products WHERE sku IN ("+
+		placeholders(1, len(args))+")", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e existingProduct
+		var sku string
+		if err := rows.Scan(&e.id, &sku, &e.hash, &e.stock, &e.active); err != nil {
+			return nil, err
+		}
+		out[sku] = e
+	}
+	return out, rows.Err()
+}
+
+// stmt prepares a statement once per section. Only SQLite needs it:
+// pgx already caches the prepared statements of each connection.
+func (l *productLoader) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s, ok := l.stmts[query]; ok {
-		return s
+		return s, nil
 	}
 	s, err := l.imp.tx.PrepareContext(ctx, query)
 	if err != nil {
-		// The statements are constant; failing to prepare one is a bug.
-		panic("storeimport: prepare " + query + ": " + err.Error())
+		return nil, err
 	}
 	l.stmts[query] = s
-	return s
+	return s, nil
 }
 
-func (l *productLoader) insert(ctx context.Context, p *product) (int64, error) {
-	created := p.created
-	if created.IsZero() {
-		created = l.now
+func (l *productLoader) exec(ctx context.Context, query string, args ...any) error {
+	if l.imp.db.Engine != database.SQLite {
+		_, err := l.imp.tx.ExecContext(ctx, query, args...)
+		return err
 	}
-	var id int64
-	err := l.stmt(ctx, `INSERT INTO products (sku, base_code, name, description, slug, active, listable,
-		attributes, images, tax_rate, stock, translations, search_text, import_hash, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`).QueryRowContext(ctx,
-		p.sku, p.baseCode, p.name, p.description, p.slug, p.active, p.listable, p.attributes, p.images,
-		p.taxRate, p.stock, p.translations, p.searchText, p.hash, created, l.now).Scan(&id)
+	s, err := l.stmt(ctx, query)
+	if err == nil {
+		_, err = s.ExecContext(ctx, args...)
+	}
+	return err
+}
+
+func (l *productLoader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if l.imp.db.Engine != database.SQLite {
+		return l.imp.tx.QueryContext(ctx, query, args...)
+	}
+	s, err := l.stmt(ctx, query)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return id, l.writeChildren(ctx, id, p)
+	return s.QueryContext(ctx, args...)
+}
+
+// rowsPerStatement is how many rows one INSERT carries. PostgreSQL pays
+// a network round trip per statement, so it gets many rows at once; the
+// in-process SQLite is fastest with a prepared one-row statement (binding
+// thousands of parameters to one statement costs it more than it saves).
+func (l *productLoader) rowsPerStatement() int {
+	if l.imp.db.Engine == database.SQLite {
+		return 1
+	}
+	return productBatch
+}
+
+// insert adds new products and returns their ids in the order of list.
+func (l *productLoader) insert(ctx context.Context, list []*product) ([]int64, error) {
+	const cols = 16
+	bySKU := make(map[string]int64, len(list))
+	for chunk := range slices.Chunk(list, l.rowsPerStatement()) {
+		values := make([]string, len(chunk))
+		args := make([]any, 0, len(chunk)*cols)
+		for i, p := range chunk {
+			created := p.created
+			if created.IsZero() {
+				created = l.now
+			}
+			values[i] = "(" + placeholders(i*cols+1, cols) + ")"
+			args = append(args, p.sku, p.baseCode, p.name, p.description, p.slug, p.active, p.listable, p.attributes,
+				p.images, p.taxRate, p.stock, p.translations, p.searchText, p.hash, created, l.now)
+		}
+		rows, err := l.query(ctx, `INSERT INTO products (sku, base_code, name, description, slug, active,
+		listable, attributes, images, tax_rate, stock, translations, search_text, import_hash, created_at, updated_at)
+		VALUES `+strings.Join(values, ", ")+" RETURNING id, sku", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var sku string
+			if err := rows.Scan(&id, &sku); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			bySKU[sku] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	ids := make([]int64, len(list))
+	for i, p := range list {
+		ids[i] = bySKU[p.sku]
+	}
+	return ids, nil
 }
 
 func (l *productLoader) update(ctx context.Context, id int64, p *product) error {
@@ -291,33 +382,18 @@ func (l *productLoader) update(ctx context.Context, id int64, p *product) error 
 	if !p.created.IsZero() {
 		created = p.created
 	}
-	_, err := l.stmt(ctx, `UPDATE products SET base_code = $1, name = $2, description = $3, slug = $4,
+	return l.exec(ctx, `UPDATE products SET base_code = $1, name = $2, description = $3, slug = $4,
 		active = $5, listable = $6, attributes = $7, images = $8, tax_rate = $9, stock = $10,
 		translations = $11, search_text = $12, import_hash = $13, created_at = COALESCE($14, created_at),
-		updated_at = $15 WHERE id = $16`).ExecContext(ctx,
+		updated_at = $15 WHERE id = $16`,
 		p.baseCode, p.name, p.description, p.slug, p.active, p.listable, p.attributes, p.images, p.taxRate,
 		p.stock, p.translations, p.searchText, p.hash, created, l.now, id)
-	if err != nil {
-		return err
-	}
-	if _, err := l.stmt(ctx, "DELETE FROM product_prices WHERE product_id = $1").ExecContext(ctx, id); err != nil {
-		return err
-	}
-	if _, err := l.stmt(ctx, "DELETE FROM product_categories WHERE product_id = $1").ExecContext(ctx, id); err != nil {
-		return err
-	}
-	return l.writeChildren(ctx, id, p)
 }
 
-// writeChildren inserts the prices and category links of a product.
-func (l *productLoader) writeChildren(ctx context.Context, id int64, p *product) error {
-	for cur, pr := range p.prices {
-		if _, err := l.stmt(ctx, "INSERT INTO product_prices (product_id, currency, price, retail_price) VALUES ($1, $2, $3, $4)").
-			ExecContext(ctx, id, cur, int64(pr.price), int64(pr.retail)); err != nil {
-			return err
-		}
-	}
-	if len(p.categories) == 0 {
+// writeChildren inserts the prices and category links of the products
+// (ids[i] is the id of list[i]), one statement per table.
+func (l *productLoader) writeChildren(ctx context.Context, ids []int64, list []*product) error {
+	if len(list) == 0 {
 		return nil
 	}
 	if l.categories == nil {
@@ -326,23 +402,50 @@ func (l *productLoader) writeChildren(ctx context.Context, id int64, p *product)
 			return err
 		}
 	}
-	linked := map[int64]bool{}
-	for i, c := range p.categories {
-		path := p.path + ".categories[" + strconv.Itoa(i) + "]"
-		cid, ok := l.categories[c]
-		if !ok {
-			if l.imp.Seen("categories") {
+	var priceArgs, catArgs []any
+	for i, p := range list {
+		id := ids[i]
+		currencies := make([]string, 0, len(p.prices))
+		for cur := range p.prices {
+			currencies = append(currencies, cur)
+		}
+		sort.Strings(currencies)
+		for _, cur := range currencies {
+			priceArgs = append(priceArgs, id, cur, int64(p.prices[cur].price), int64(p.prices[cur].retail))
+		}
+		linked := map[int64]bool{}
+		for j, c := range p.categories {
+			path := p.path + ".categories[" + strconv.Itoa(j) + "]"
+			cid, ok := l.categories[c]
+			switch {
+			case !ok && l.imp.Seen("categories"):
 				l.imp.Fail(path, "unknown category "+strconv.Quote(c))
-			} else {
+			case !ok:
 				l.pending = append(l.pending, pendingCategory{productID: id, code: c, path: path})
+			case !linked[cid]:
+				linked[cid] = true
+				catArgs = append(catArgs, id, cid)
 			}
-			continue
 		}
-		if linked[cid] {
-			continue
+	}
+	if err := l.insertRows(ctx, "product_prices (product_id, currency, price, retail_price)", 4, priceArgs); err != nil {
+		return err
+	}
+	return l.insertRows(ctx, "product_categories (product_id, category_id)", 2, catArgs)
+}
+
+// insertRows inserts args as rows of width values each.
+func (l *productLoader) insertRows(ctx context.Context, into string, width int, args []any) error {
+	perStatement := l.rowsPerStatement() * 4 // a product has a few prices and categories
+	if l.imp.db.Engine == database.SQLite {
+		perStatement = 1
+	}
+	for chunk := range slices.Chunk(args, perStatement*width) {
+		values := make([]string, len(chunk)/width)
+		for i := range values {
+			values[i] = "(" + placeholders(i*width+1, width) + ")"
 		}
-		linked[cid] = true
-		if _, err := l.stmt(ctx, "INSERT INTO product_categories (product_id, category_id) VALUES ($1, $2)").ExecContext(ctx, id, cid); err != nil {
+		if err := l.exec(ctx, "INSERT INTO "+into+" VALUES "+strings.Join(values, ", "), chunk...); err != nil {
 			return err
 		}
 	}
