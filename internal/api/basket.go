@@ -1,6 +1,155 @@
 package api
 
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/basket"
+	"github.com/vitrin/vitrin/internal/promotion"
+	"github.com/vitrin/vitrin/internal/session"
+)
+
 // registerBasket adds the routes of the basket and promotions (issue 4).
 func registerBasket(s *Server) error {
+	s.baskets = basket.New(s.db, s.sessions, promotion.NewService(s.db))
+	s.onLogin = append(s.onLogin, func(ctx context.Context, sess *session.Session) error {
+		return s.baskets.MergeOnLogin(ctx, sess)
+	})
+	s.handle("GET /baskets/basket", s.getBasket)
+	s.handle("POST /baskets/basket", s.addToBasket)
+	s.handle("PUT /baskets/basket", s.setBasketQuantity)
+	s.handle("DELETE /baskets/basket", s.clearBasket)
+	s.handle("PATCH /baskets/basket", s.basketVoucher)
 	return nil
+}
+
+// writeBasket answers {"basket": ...} in the request's currency and language.
+func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.Basket, err error) {
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	lang := s.language(r)
+	model, err := s.catalog.Current(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	view := func(productID, stock int64) (any, *string) {
+		p, ok := model.Product(productID)
+		if !ok {
+			// Not in this node's model yet (imported a moment ago).
+			return map[string]any{"pk": productID, "stock": stock}, nil
+		}
+		card := p.Wire(b.Currency, lang, stock)
+		return card, card.Image
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"basket": b.Wire(view)})
+}
+
+func (s *Server) getBasket(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.session(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	b, err := s.baskets.Get(r.Context(), sess, s.currency(r))
+	s.writeBasket(w, r, b, err)
+}
+
+// basketChange reads {product, quantity, attributes}; quantity defaults to
+// 1 when adding and is required when setting.
+func (s *Server) basketChange(r *http.Request, adding bool) (*session.Session, basket.Change, error) {
+	var c basket.Change
+	in, err := s.input(r)
+	if err != nil {
+		return nil, c, err
+	}
+	errs := apperror.Fields{}
+	product, present, err := in.integer("product")
+	switch {
+	case err != nil:
+		errs.Add("product", "Incorrect type. Expected pk value.")
+	case !present:
+		errs.Add("product", "This field is required.")
+	}
+	quantity, present, err := in.integer("quantity")
+	switch {
+	case err != nil:
+		errs.Add("quantity", "A valid integer is required.")
+	case !present && adding:
+		quantity = 1
+	case !present:
+		errs.Add("quantity", "This field is required.")
+	}
+	var attrs map[string]any
+	if err := in.decode("attributes", &attrs); err != nil {
+		errs.Add("attributes", "Expected a dictionary of items.")
+	}
+	if len(errs) > 0 {
+		return nil, c, errs
+	}
+	c = basket.Change{ProductID: product, Quantity: quantity}
+	if in.has("attributes") && attrs != nil {
+		c.Attributes, _ = json.Marshal(attrs)
+	}
+	sess, err := s.session(r)
+	return sess, c, err
+}
+
+func (s *Server) addToBasket(w http.ResponseWriter, r *http.Request) {
+	sess, c, err := s.basketChange(r, true)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	b, err := s.baskets.Add(r.Context(), sess, s.currency(r), c)
+	s.writeBasket(w, r, b, err)
+}
+
+func (s *Server) setBasketQuantity(w http.ResponseWriter, r *http.Request) {
+	sess, c, err := s.basketChange(r, false)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	b, err := s.baskets.SetQuantity(r.Context(), sess, s.currency(r), c)
+	s.writeBasket(w, r, b, err)
+}
+
+func (s *Server) clearBasket(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.session(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	b, err := s.baskets.Clear(r.Context(), sess, s.currency(r))
+	s.writeBasket(w, r, b, err)
+}
+
+// basketVoucher applies {voucher_code} or removes it with
+// {remove_voucher_code: true}.
+func (s *Server) basketVoucher(w http.ResponseWriter, r *http.Request) {
+	in, err := s.input(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	sess, err := s.session(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var b *basket.Basket
+	switch {
+	case in.boolean("remove_voucher_code"):
+		b, err = s.baskets.RemoveVoucher(r.Context(), sess, s.currency(r))
+	case in.str("voucher_code") != "":
+		b, err = s.baskets.ApplyVoucher(r.Context(), sess, s.currency(r), in.str("voucher_code"))
+	default:
+		err = apperror.Field("voucher_code", "This field is required.")
+	}
+	s.writeBasket(w, r, b, err)
 }

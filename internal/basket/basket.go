@@ -1,0 +1,583 @@
+// Package basket keeps shoppers' baskets: a guest's (found through the
+// session) and a customer's (one per customer, the same on every device).
+//
+// Every change runs in one transaction that first locks the basket's row
+// (SELECT … FOR UPDATE on PostgreSQL; SQLite transactions hold the write
+// lock from their first statement), so two tabs changing one basket at
+// once never lose an update, and a line never holds more than the stock
+// had at that moment. Prices and discounts come from package promotion,
+// the same computation checkout and orders use.
+package basket
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/promotion"
+	"github.com/vitrin/vitrin/internal/session"
+)
+
+// SessionKey is the session data key holding a guest's basket id. Login
+// carries it over to the customer's session, where the merge consumes it;
+// logout clears it, so the next guest starts empty.
+const SessionKey = "basket_id"
+
+// Why a line cannot be bought now. It stays in the basket, shown as such.
+const (
+	Inactive          = "inactive"           // the product was withdrawn
+	Unpriced          = "unpriced"           // no price in the basket's currency
+	OutOfStock        = "out_of_stock"       // none left
+	InsufficientStock = "insufficient_stock" // fewer left than the line holds
+)
+
+// Line is one product in a basket, priced in the basket's currency.
+type Line struct {
+	ID          int64
+	ProductID   int64
+	Quantity    int64
+	Attributes  json.RawMessage
+	Stock       int64 // the product's stock now
+	UnitPrice   money.Amount
+	RetailPrice money.Amount
+	TaxRate     string
+	// AddedPrice is the unit price when the shopper last chose the line,
+	// in AddedCurrency. PriceChanged is set when the price in that
+	// currency is not what it was: the line is charged at UnitPrice, and
+	// shown with both.
+	AddedPrice    money.Amount
+	AddedCurrency string
+	PriceChanged  bool
+	Problem       string // "" when the line can be bought; else one of the constants above
+	Discount      money.Amount
+	Total         money.Amount // UnitPrice × Quantity − Discount
+	Badges        []promotion.Applied
+	Created       time.Time
+}
+
+// Available reports whether the line counts in the totals and can be ordered.
+func (l *Line) Available() bool { return l.Problem == "" }
+
+// Basket is a priced basket. Totals and discounts cover the available
+// lines only.
+type Basket struct {
+	ID          int64 // 0 while nothing was ever stored
+	CustomerID  int64
+	Currency    string
+	VoucherCode string
+	Created     time.Time
+	Modified    time.Time
+	Lines       []Line
+	Pricing     promotion.Result
+	// TotalQuantity counts the units of the available lines.
+	TotalQuantity int64
+	// VoucherProblem says why VoucherCode gives no discount now (expired,
+	// minimum no longer reached, ...); nil when it applies or none is set.
+	VoucherProblem error
+}
+
+// HasUnavailable reports whether some line cannot be bought as it is.
+func (b *Basket) HasUnavailable() bool {
+	for i := range b.Lines {
+		if !b.Lines[i].Available() {
+			return true
+		}
+	}
+	return false
+}
+
+// Service reads and changes baskets.
+type Service struct {
+	db       *database.DB
+	sessions *session.Store
+	promos   *promotion.Service
+}
+
+// New returns the basket service.
+func New(db *database.DB, sessions *session.Store, promos *promotion.Service) *Service {
+	return &Service{db: db, sessions: sessions, promos: promos}
+}
+
+// Promotions is the promotion service the baskets are priced with.
+func (s *Service) Promotions() *promotion.Service { return s.promos }
+
+// header is a basket row.
+type header struct {
+	id         int64
+	customerID int64
+	voucher    string
+	created    time.Time
+	modified   time.Time
+}
+
+// guestBasketID is the basket id kept in a guest's session, or 0.
+func guestBasketID(sess *session.Session) int64 {
+	id, err := strconv.ParseInt(sess.Get(SessionKey), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return id
+}
+
+// find returns the session's basket row, or nil when it has none. With
+// lock, the row stays locked until q's transaction ends.
+func (s *Service) find(ctx context.Context, q database.Querier, sess *session.Session, lock bool) (*header, error) {
+	forUpdate := ""
+	if lock {
+		forUpdate = s.db.ForUpdate()
+	}
+	const cols = "SELECT id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at FROM baskets "
+	var row *sql.Row
+	if sess.IsCustomer() {
+		row = q.QueryRowContext(ctx, cols+"WHERE customer_id = $1"+forUpdate, sess.CustomerID)
+	} else if id := guestBasketID(sess); id != 0 {
+		// A guest's basket is looked up through its owner too: a
+		// customer's basket id never works from a guest session.
+		row = q.QueryRowContext(ctx, cols+"WHERE id = $1 AND customer_id IS NULL"+forUpdate, id)
+	} else {
+		return nil, nil
+	}
+	h := &header{}
+	err := row.Scan(&h.id, &h.customerID, &h.voucher, &h.created, &h.modified)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return h, err
+}
+
+// findOrCreate returns the session's basket row locked, creating it
+// first. Creation is an insert that ignores a conflict, so two requests
+// creating one basket at once end with the same row. A guest's first
+// basket also writes the session row, which keeps the basket's id.
+func (s *Service) findOrCreate(ctx context.Context, tx *sql.Tx, sess *session.Session) (*header, error) {
+	h, err := s.find(ctx, tx, sess, true)
+	if err != nil || h != nil {
+		return h, err
+	}
+	now := time.Now().UTC()
+	if sess.IsCustomer() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO baskets (customer_id, created_at, updated_at) VALUES ($1, $2, $2)
+			ON CONFLICT (customer_id) DO NOTHING`, sess.CustomerID, now); err != nil {
+			return nil, err
+		}
+		return s.find(ctx, tx, sess, true)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO baskets (guest_key, created_at, updated_at) VALUES ($1, $2, $2)
+		ON CONFLICT (guest_key) DO NOTHING`, sess.ID, now); err != nil {
+		return nil, err
+	}
+	h = &header{}
+	err = tx.QueryRowContext(ctx, `SELECT id, voucher_code, created_at, updated_at FROM baskets
+		WHERE guest_key = $1 AND customer_id IS NULL`+s.db.ForUpdate(), sess.ID).Scan(&h.id, &h.voucher, &h.created, &h.modified)
+	if err != nil {
+		return nil, err
+	}
+	sess.Set(SessionKey, strconv.FormatInt(h.id, 10))
+	return h, s.sessions.Save(ctx, tx, sess)
+}
+
+// product is what a basket change needs to know about a product.
+type product struct {
+	active      bool
+	stock       int64
+	priced      bool
+	price       money.Amount
+	retailPrice money.Amount
+}
+
+func (s *Service) product(ctx context.Context, q database.Querier, id int64, currency string) (*product, error) {
+	p := &product{}
+	var price, retail sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT p.active, p.stock, pp.price, pp.retail_price
+		FROM products p LEFT JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $2
+		WHERE p.id = $1`, id, currency).Scan(&p.active, &p.stock, &price, &retail)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperror.Field("product", fmt.Sprintf(`Invalid pk "%d" - object does not exist.`, id))
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.priced, p.price, p.retailPrice = price.Valid, money.Amount(price.Int64), money.Amount(retail.Int64)
+	return p, nil
+}
+
+// buyable refuses a product that cannot go into a basket in currency.
+func (p *product) buyable(currency string) error {
+	switch {
+	case !p.active:
+		return apperror.Field("product", "This product is no longer available.")
+	case !p.priced:
+		return apperror.Field("product", "This product cannot be bought in "+currency+".")
+	}
+	return nil
+}
+
+// stockError is the 400 for a quantity above the stock.
+func stockError(stock, inBasket int64) error {
+	switch {
+	case stock == 0:
+		return apperror.Field("quantity", "This product is out of stock.")
+	case inBasket > 0:
+		return apperror.Field("quantity", fmt.Sprintf("Only %d left in stock, and your basket already holds %d.", stock, inBasket))
+	}
+	return apperror.Field("quantity", fmt.Sprintf("Only %d left in stock.", stock))
+}
+
+func lineQuantity(ctx context.Context, q database.Querier, basketID, productID int64) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, "SELECT quantity FROM basket_items WHERE basket_id = $1 AND product_id = $2", basketID, productID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
+}
+
+// writeLine sets a line's quantity, recording the current price as the one
+// the shopper chose. attributes nil keeps the line's attributes.
+func writeLine(ctx context.Context, q database.Querier, basketID, productID, quantity int64, attributes json.RawMessage, currency string, price money.Amount) error {
+	now := time.Now().UTC()
+	attrs := "{}"
+	if attributes != nil {
+		attrs = string(attributes)
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO basket_items (basket_id, product_id, quantity, attributes, added_currency, added_price, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+		ON CONFLICT (basket_id, product_id) DO UPDATE SET quantity = excluded.quantity,
+			attributes = CASE WHEN $8 THEN excluded.attributes ELSE basket_items.attributes END,
+			added_currency = excluded.added_currency, added_price = excluded.added_price, updated_at = excluded.updated_at`,
+		basketID, productID, quantity, attrs, currency, price, now, attributes != nil)
+	return err
+}
+
+func touch(ctx context.Context, q database.Querier, basketID int64) error {
+	_, err := q.ExecContext(ctx, "UPDATE baskets SET updated_at = $1 WHERE id = $2", time.Now().UTC(), basketID)
+	return err
+}
+
+// Change is one shopper's change to a line.
+type Change struct {
+	ProductID  int64
+	Quantity   int64
+	Attributes json.RawMessage // nil: keep
+}
+
+// Add puts c.Quantity more of a product in the session's basket.
+func (s *Service) Add(ctx context.Context, sess *session.Session, currency string, c Change) (*Basket, error) {
+	if c.Quantity < 1 {
+		return nil, apperror.Field("quantity", "Ensure this value is greater than or equal to 1.")
+	}
+	return s.change(ctx, sess, currency, c, true)
+}
+
+// SetQuantity sets a line's quantity; 0 removes the line.
+func (s *Service) SetQuantity(ctx context.Context, sess *session.Session, currency string, c Change) (*Basket, error) {
+	if c.Quantity < 0 {
+		return nil, apperror.Field("quantity", "Ensure this value is greater than or equal to 0.")
+	}
+	return s.change(ctx, sess, currency, c, false)
+}
+
+func (s *Service) change(ctx context.Context, sess *session.Session, currency string, c Change, add bool) (*Basket, error) {
+	if !add && c.Quantity == 0 {
+		return s.removeLine(ctx, sess, currency, c.ProductID)
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// Validate before creating anything: a refused first write must
+		// leave no basket and no session row behind.
+		p, err := s.product(ctx, tx, c.ProductID, currency)
+		if err != nil {
+			return err
+		}
+		if err := p.buyable(currency); err != nil {
+			return err
+		}
+		if c.Quantity > p.stock {
+			return stockError(p.stock, 0)
+		}
+		h, err := s.findOrCreate(ctx, tx, sess)
+		if err != nil {
+			return err
+		}
+		quantity := c.Quantity
+		if add {
+			current, err := lineQuantity(ctx, tx, h.id, c.ProductID)
+			if err != nil {
+				return err
+			}
+			if current+quantity > p.stock {
+				return stockError(p.stock, current)
+			}
+			quantity += current
+		}
+		if err := writeLine(ctx, tx, h.id, c.ProductID, quantity, c.Attributes, currency, p.price); err != nil {
+			return err
+		}
+		return touch(ctx, tx, h.id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, sess, currency)
+}
+
+func (s *Service) removeLine(ctx context.Context, sess *session.Session, currency string, productID int64) (*Basket, error) {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		h, err := s.find(ctx, tx, sess, true)
+		if err != nil || h == nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM basket_items WHERE basket_id = $1 AND product_id = $2", h.id, productID); err != nil {
+			return err
+		}
+		return touch(ctx, tx, h.id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, sess, currency)
+}
+
+// Clear empties the session's basket and drops its voucher.
+func (s *Service) Clear(ctx context.Context, sess *session.Session, currency string) (*Basket, error) {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		h, err := s.find(ctx, tx, sess, true)
+		if err != nil || h == nil {
+			return err
+		}
+		return s.ClearTx(ctx, tx, h.id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, sess, currency)
+}
+
+// ClearTx empties basket basketID inside tx (an order that was placed).
+func (s *Service) ClearTx(ctx context.Context, tx *sql.Tx, basketID int64) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM basket_items WHERE basket_id = $1", basketID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE baskets SET voucher_code = '', updated_at = $1 WHERE id = $2", time.Now().UTC(), basketID)
+	return err
+}
+
+// ApplyVoucher sets the basket's voucher after checking that it gives a
+// discount on this basket now; otherwise a 400 on voucher_code says why.
+func (s *Service) ApplyVoucher(ctx context.Context, sess *session.Session, currency, code string) (*Basket, error) {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		v, err := s.promos.Voucher(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		if err := v.Check(s.promos.Now(), currency); err != nil {
+			return err
+		}
+		if err := s.promos.CheckCustomer(ctx, tx, v, sess.CustomerID, ""); err != nil {
+			return err
+		}
+		h, err := s.find(ctx, tx, sess, true)
+		if err != nil {
+			return err
+		}
+		if h == nil {
+			return apperror.Field("voucher_code", fmt.Sprintf("Voucher code %s does not apply to any product in your basket.", v.Code))
+		}
+		b, err := s.price(ctx, tx, h, currency, 0, v)
+		if err != nil {
+			return err
+		}
+		if b.VoucherProblem != nil {
+			return b.VoucherProblem
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE baskets SET voucher_code = $1, updated_at = $2 WHERE id = $3", v.Code, time.Now().UTC(), h.id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, sess, currency)
+}
+
+// RemoveVoucher drops the basket's voucher.
+func (s *Service) RemoveVoucher(ctx context.Context, sess *session.Session, currency string) (*Basket, error) {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		h, err := s.find(ctx, tx, sess, true)
+		if err != nil || h == nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE baskets SET voucher_code = '', updated_at = $1 WHERE id = $2", time.Now().UTC(), h.id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, sess, currency)
+}
+
+// Get returns the session's basket priced in currency, without shipping.
+// A session without a basket gets an empty one and nothing is written.
+func (s *Service) Get(ctx context.Context, sess *session.Session, currency string) (*Basket, error) {
+	return s.Load(ctx, s.db, sess, currency, 0, false)
+}
+
+// Load returns the session's basket priced in currency with the given
+// shipping amount (free-shipping offers discount it). With lock, q must be
+// a transaction and the basket row stays locked until it ends: checkout
+// loads the basket this way to price and place an order from it.
+func (s *Service) Load(ctx context.Context, q database.Querier, sess *session.Session, currency string, shipping money.Amount, lock bool) (*Basket, error) {
+	h, err := s.find(ctx, q, sess, lock)
+	if err != nil {
+		return nil, err
+	}
+	if h == nil {
+		b := &Basket{CustomerID: sess.CustomerID, Currency: currency, Created: time.Now().UTC(), Lines: []Line{}}
+		b.Modified = b.Created
+		b.Pricing = promotion.Compute(promotion.Input{Currency: currency, Shipping: shipping})
+		return b, nil
+	}
+	var voucher *promotion.Voucher
+	var voucherProblem error
+	if h.voucher != "" {
+		voucher, voucherProblem = s.promos.Voucher(ctx, q, h.voucher)
+		if voucherProblem == nil {
+			voucherProblem = voucher.Check(s.promos.Now(), currency)
+		}
+		if voucherProblem == nil {
+			voucherProblem = s.promos.CheckCustomer(ctx, q, voucher, h.customerID, "")
+		}
+		if voucherProblem != nil {
+			if apperror.Status(voucherProblem) != 400 {
+				return nil, voucherProblem
+			}
+			voucher = nil
+		}
+	}
+	b, err := s.price(ctx, q, h, currency, shipping, voucher)
+	if err != nil {
+		return nil, err
+	}
+	b.VoucherCode = h.voucher
+	if voucherProblem != nil {
+		b.VoucherProblem = voucherProblem
+	}
+	return b, nil
+}
+
+// price reads the basket's lines and prices them with the live offers and
+// voucher.
+func (s *Service) price(ctx context.Context, q database.Querier, h *header, currency string, shipping money.Amount, voucher *promotion.Voucher) (*Basket, error) {
+	b := &Basket{ID: h.id, CustomerID: h.customerID, Currency: currency, Created: h.created, Modified: h.modified}
+	rows, err := q.QueryContext(ctx, `SELECT bi.id, bi.product_id, bi.quantity, bi.attributes, bi.added_currency, bi.added_price, bi.created_at,
+			p.active, p.stock, p.tax_rate, pp.price, pp.retail_price
+		FROM basket_items bi JOIN products p ON p.id = bi.product_id
+		LEFT JOIN product_prices pp ON pp.product_id = bi.product_id AND pp.currency = $2
+		WHERE bi.basket_id = $1 ORDER BY bi.id`, h.id, currency)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	b.Lines = []Line{}
+	for rows.Next() {
+		var l Line
+		var attrs string
+		var active bool
+		var price, retail sql.NullInt64
+		if err := rows.Scan(&l.ID, &l.ProductID, &l.Quantity, &attrs, &l.AddedCurrency, &l.AddedPrice, &l.Created,
+			&active, &l.Stock, &l.TaxRate, &price, &retail); err != nil {
+			return nil, err
+		}
+		l.Attributes = json.RawMessage(attrs)
+		l.UnitPrice, l.RetailPrice = money.Amount(price.Int64), money.Amount(retail.Int64)
+		l.PriceChanged = price.Valid && l.AddedCurrency == currency && l.AddedPrice != l.UnitPrice
+		switch {
+		case !active:
+			l.Problem = Inactive
+		case !price.Valid:
+			l.Problem = Unpriced
+		case l.Stock == 0:
+			l.Problem = OutOfStock
+		case l.Quantity > l.Stock:
+			l.Problem = InsufficientStock
+		}
+		b.Lines = append(b.Lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+
+	offers, err := s.promos.LiveOffers(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	in := promotion.Input{Currency: currency, Offers: offers, Voucher: voucher, Shipping: shipping}
+	var available []int
+	for i := range b.Lines {
+		if b.Lines[i].Available() {
+			available = append(available, i)
+			in.Lines = append(in.Lines, promotion.Line{Quantity: b.Lines[i].Quantity, UnitPrice: b.Lines[i].UnitPrice})
+			b.TotalQuantity += b.Lines[i].Quantity
+		}
+	}
+	if needsCategories(offers, voucher) && len(in.Lines) > 0 {
+		closures, err := s.categoryClosures(ctx, q, h.id)
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range available {
+			in.Lines[k].Categories = closures[b.Lines[i].ProductID]
+		}
+	}
+	b.Pricing = promotion.Compute(in)
+	for k, i := range available {
+		r := b.Pricing.Lines[k]
+		b.Lines[i].Discount, b.Lines[i].Total, b.Lines[i].Badges = r.Discount, r.Total, r.Badges
+	}
+	b.VoucherProblem = b.Pricing.VoucherProblem
+	return b, nil
+}
+
+func needsCategories(offers []promotion.Offer, v *promotion.Voucher) bool {
+	if v != nil && len(v.Categories) > 0 {
+		return true
+	}
+	for _, o := range offers {
+		if len(o.Categories) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// categoryClosures maps each product in the basket to its categories and
+// their ancestors.
+func (s *Service) categoryClosures(ctx context.Context, q database.Querier, basketID int64) (map[int64]map[int64]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT pc.product_id, c.id, c.path
+		FROM basket_items bi JOIN product_categories pc ON pc.product_id = bi.product_id
+		JOIN categories c ON c.id = pc.category_id
+		WHERE bi.basket_id = $1`, basketID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]map[int64]bool{}
+	for rows.Next() {
+		var productID, categoryID int64
+		var path string
+		if err := rows.Scan(&productID, &categoryID, &path); err != nil {
+			return nil, err
+		}
+		if out[productID] == nil {
+			out[productID] = map[int64]bool{}
+		}
+		promotion.CategoryClosure(out[productID], categoryID, path)
+	}
+	return out, rows.Err()
+}

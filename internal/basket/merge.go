@@ -1,0 +1,112 @@
+package basket
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/session"
+)
+
+// MergeOnLogin moves the guest basket that sess carried over from before
+// login into the customer's basket: quantities are added and capped at the
+// stock (a line the customer already had never shrinks), the guest's
+// voucher is kept when the customer had none, and the guest basket is
+// deleted. A guest line whose product is out of stock is carried over as
+// it is, to be shown as out of stock rather than silently dropped.
+func (s *Service) MergeOnLogin(ctx context.Context, sess *session.Session) error {
+	guestID := guestBasketID(sess)
+	if guestID == 0 || !sess.IsCustomer() {
+		return nil
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var guestVoucher string
+		err := tx.QueryRowContext(ctx, "SELECT voucher_code FROM baskets WHERE id = $1 AND customer_id IS NULL"+s.db.ForUpdate(), guestID).Scan(&guestVoucher)
+		if err == sql.ErrNoRows {
+			sess.Set(SessionKey, "")
+			return s.sessions.Save(ctx, tx, sess)
+		}
+		if err != nil {
+			return err
+		}
+		lines, err := guestLines(ctx, tx, guestID)
+		if err != nil {
+			return err
+		}
+		if len(lines) > 0 || guestVoucher != "" {
+			h, err := s.findOrCreate(ctx, tx, sess)
+			if err != nil {
+				return err
+			}
+			for _, l := range lines {
+				if err := mergeLine(ctx, tx, h.id, l); err != nil {
+					return err
+				}
+			}
+			if h.voucher == "" && guestVoucher != "" {
+				if _, err := tx.ExecContext(ctx, "UPDATE baskets SET voucher_code = $1 WHERE id = $2", guestVoucher, h.id); err != nil {
+					return err
+				}
+			}
+			if err := touch(ctx, tx, h.id); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM baskets WHERE id = $1", guestID); err != nil {
+			return err
+		}
+		sess.Set(SessionKey, "")
+		return s.sessions.Save(ctx, tx, sess)
+	})
+}
+
+// guestLine is a guest basket line with its product's stock now.
+type guestLine struct {
+	productID     int64
+	quantity      int64
+	attributes    string
+	addedCurrency string
+	addedPrice    money.Amount
+	stock         int64
+}
+
+func guestLines(ctx context.Context, tx *sql.Tx, basketID int64) ([]guestLine, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT bi.product_id, bi.quantity, bi.attributes, bi.added_currency, bi.added_price, p.stock
+		FROM basket_items bi JOIN products p ON p.id = bi.product_id WHERE bi.basket_id = $1 ORDER BY bi.id`, basketID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var lines []guestLine
+	for rows.Next() {
+		var l guestLine
+		if err := rows.Scan(&l.productID, &l.quantity, &l.attributes, &l.addedCurrency, &l.addedPrice, &l.stock); err != nil {
+			return nil, err
+		}
+		lines = append(lines, l)
+	}
+	return lines, rows.Err()
+}
+
+func mergeLine(ctx context.Context, tx *sql.Tx, customerBasketID int64, l guestLine) error {
+	current, err := lineQuantity(ctx, tx, customerBasketID, l.productID)
+	if err != nil {
+		return err
+	}
+	if current == 0 {
+		quantity := min(l.quantity, l.stock)
+		if quantity == 0 {
+			quantity = l.quantity // out of stock: kept, shown as such
+		}
+		return writeLine(ctx, tx, customerBasketID, l.productID, quantity, json.RawMessage(l.attributes), l.addedCurrency, l.addedPrice)
+	}
+	merged := max(current, min(current+l.quantity, l.stock))
+	if merged == current {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE basket_items SET quantity = $1, updated_at = $2 WHERE basket_id = $3 AND product_id = $4",
+		merged, time.Now().UTC(), customerBasketID, l.productID)
+	return err
+}

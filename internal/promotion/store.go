@@ -1,0 +1,396 @@
+package promotion
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/money"
+)
+
+// Voucher is a code a shopper types in.
+type Voucher struct {
+	ID   int64
+	Code string
+	Kind string // Percent or Amount
+	// Value is basis points for Percent (1050 = 10.50 %), minor units of
+	// Currency for Amount.
+	Value            int64
+	Currency         string // "" for any currency (percent vouchers only)
+	MinBasket        money.Amount
+	MaxDiscount      money.Amount // 0: no cap
+	Starts, Ends     *time.Time
+	UsageLimit       int64 // 0: unlimited
+	PerCustomerLimit int64 // 0: unlimited
+	UsedCount        int64
+	Active           bool
+	Categories       []int64 // empty: every product
+}
+
+// Offer is an automatic promotion: it applies whenever a basket qualifies.
+type Offer struct {
+	ID           int64
+	Slug         string
+	Label        string
+	Kind         string // Percent, BuyXPayY or FreeShipping
+	Value        int64  // basis points, for Percent
+	Buy, Pay     int64  // for BuyXPayY
+	MinBasket    map[string]money.Amount
+	Starts, Ends *time.Time
+	SortOrder    int64
+	Active       bool
+	Categories   []int64 // empty: every product
+}
+
+func coversAny(categories []int64, l Line) bool {
+	if len(categories) == 0 {
+		return true
+	}
+	for _, c := range categories {
+		if l.Categories[c] {
+			return true
+		}
+	}
+	return false
+}
+
+func (o Offer) covers(l Line) bool   { return coversAny(o.Categories, l) }
+func (v Voucher) covers(l Line) bool { return coversAny(v.Categories, l) }
+
+// Description is the offer's text in discounts and badges.
+func (o Offer) Description(currency string) string {
+	if o.Label != "" {
+		return o.Label
+	}
+	if o.Kind == FreeShipping {
+		if t, ok := o.MinBasket[currency]; ok {
+			return "Free shipping over " + t.String()
+		}
+		return "Free shipping"
+	}
+	return o.Slug
+}
+
+// Description is the voucher's text in discounts.
+func (v Voucher) Description() string { return "Voucher " + v.Code }
+
+func live(active bool, starts, ends *time.Time, now time.Time) bool {
+	return active && (starts == nil || !starts.After(now)) && (ends == nil || ends.After(now))
+}
+
+// Check tells whether the voucher can be used now in currency, as far as
+// the voucher alone decides (the basket's minimum and categories are
+// Compute's part; per-customer use is CheckCustomer's). The error is a 400
+// on voucher_code that says which rule failed.
+func (v *Voucher) Check(now time.Time, currency string) error {
+	switch {
+	case !v.Active:
+		return invalidVoucher(v.Code)
+	case v.Starts != nil && v.Starts.After(now):
+		return apperror.Field("voucher_code", fmt.Sprintf("Voucher code %s is not valid yet.", v.Code))
+	case v.Ends != nil && !v.Ends.After(now):
+		return apperror.Field("voucher_code", fmt.Sprintf("Voucher code %s has expired.", v.Code))
+	case v.UsageLimit > 0 && v.UsedCount >= v.UsageLimit:
+		return exhausted(v.Code)
+	case v.Currency != "" && v.Currency != currency:
+		return apperror.Field("voucher_code", fmt.Sprintf("Voucher code %s is not valid in %s.", v.Code, currency))
+	}
+	return nil
+}
+
+func invalidVoucher(code string) error {
+	return apperror.Field("voucher_code", fmt.Sprintf("Voucher code %s is not valid.", code))
+}
+
+func exhausted(code string) error {
+	return apperror.Field("voucher_code", fmt.Sprintf("Voucher code %s has reached its usage limit.", code))
+}
+
+func usedUp(code string) error {
+	return apperror.Field("voucher_code", fmt.Sprintf("You have already used voucher code %s the maximum number of times.", code))
+}
+
+// NormalizeCode is the form codes are stored and compared in.
+func NormalizeCode(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
+
+// Service reads and writes promotions.
+type Service struct {
+	db  *database.DB
+	now func() time.Time
+}
+
+// NewService returns the promotions of the store in db.
+func NewService(db *database.DB) *Service { return &Service{db: db, now: time.Now} }
+
+// Now is the clock promotions are judged by.
+func (s *Service) Now() time.Time { return s.now() }
+
+const voucherColumns = `id, code, kind, value, currency, min_basket, max_discount, starts_at, ends_at,
+	usage_limit, per_customer_limit, used_count, active`
+
+// Voucher returns the voucher with code, or a 400 saying it is not valid.
+func (s *Service) Voucher(ctx context.Context, q database.Querier, code string) (*Voucher, error) {
+	code = NormalizeCode(code)
+	if code == "" {
+		return nil, apperror.Field("voucher_code", "This field may not be blank.")
+	}
+	v := &Voucher{}
+	var starts, ends sql.NullTime
+	err := q.QueryRowContext(ctx, "SELECT "+voucherColumns+" FROM vouchers WHERE code = $1", code).Scan(
+		&v.ID, &v.Code, &v.Kind, &v.Value, &v.Currency, &v.MinBasket, &v.MaxDiscount, &starts, &ends,
+		&v.UsageLimit, &v.PerCustomerLimit, &v.UsedCount, &v.Active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, invalidVoucher(code)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.Starts, v.Ends = timePtr(starts), timePtr(ends)
+	rows, err := q.QueryContext(ctx, "SELECT category_id FROM voucher_categories WHERE voucher_id = $1", v.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		v.Categories = append(v.Categories, id)
+	}
+	return v, rows.Err()
+}
+
+// CheckCustomer refuses the voucher to a customer (or a guest's e-mail)
+// who used it up. A guest with no e-mail yet is not limited here; checkout
+// checks again with the e-mail.
+func (s *Service) CheckCustomer(ctx context.Context, q database.Querier, v *Voucher, customerID int64, email string) error {
+	if v.PerCustomerLimit == 0 || (customerID == 0 && email == "") {
+		return nil
+	}
+	var used int64
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM voucher_uses
+		WHERE voucher_id = $1 AND (customer_id = $2 OR (email <> '' AND email = $3))`,
+		v.ID, customerID, strings.ToLower(email)).Scan(&used)
+	if err != nil {
+		return err
+	}
+	if used >= v.PerCustomerLimit {
+		return usedUp(v.Code)
+	}
+	return nil
+}
+
+// MarkUsed records one use of the voucher by an order, inside the order's
+// transaction. The counter moves atomically, so two orders racing for a
+// voucher's last use get it once; the loser gets the usage-limit 400 and
+// its transaction must roll back.
+func (s *Service) MarkUsed(ctx context.Context, tx *sql.Tx, code string, customerID int64, email, orderRef string) error {
+	code = NormalizeCode(code)
+	var id, perCustomer int64
+	err := tx.QueryRowContext(ctx, `UPDATE vouchers SET used_count = used_count + 1
+		WHERE code = $1 AND active AND (usage_limit = 0 OR used_count < usage_limit)
+		RETURNING id, per_customer_limit`, code).Scan(&id, &perCustomer)
+	if errors.Is(err, sql.ErrNoRows) {
+		return exhausted(code)
+	}
+	if err != nil {
+		return err
+	}
+	// The update above holds the voucher's row lock, so this count cannot
+	// race with another use of the same voucher.
+	if err := s.CheckCustomer(ctx, tx, &Voucher{ID: id, Code: code, PerCustomerLimit: perCustomer}, customerID, email); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO voucher_uses (voucher_id, customer_id, email, order_ref, used_at)
+		VALUES ($1, $2, $3, $4, $5)`, id, nullID(customerID), strings.ToLower(email), orderRef, s.now().UTC())
+	return err
+}
+
+// LiveOffers returns the offers running now, in their order of application.
+func (s *Service) LiveOffers(ctx context.Context, q database.Querier) ([]Offer, error) {
+	rows, err := q.QueryContext(ctx, `SELECT o.id, o.slug, o.label, o.kind, o.value, o.buy, o.pay, o.starts_at, o.ends_at,
+			o.sort_order, oc.category_id
+		FROM offers o LEFT JOIN offer_categories oc ON oc.offer_id = o.id
+		WHERE o.active ORDER BY o.sort_order, o.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	now := s.now()
+	var offers []Offer
+	byID := map[int64]int{}
+	for rows.Next() {
+		var o Offer
+		var starts, ends sql.NullTime
+		var category sql.NullInt64
+		if err := rows.Scan(&o.ID, &o.Slug, &o.Label, &o.Kind, &o.Value, &o.Buy, &o.Pay, &starts, &ends, &o.SortOrder, &category); err != nil {
+			return nil, err
+		}
+		o.Starts, o.Ends, o.Active = timePtr(starts), timePtr(ends), true
+		if !live(true, o.Starts, o.Ends, now) {
+			continue
+		}
+		i, seen := byID[o.ID]
+		if !seen {
+			i = len(offers)
+			byID[o.ID] = i
+			offers = append(offers, o)
+		}
+		if category.Valid {
+			offers[i].Categories = append(offers[i].Categories, category.Int64)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(offers) == 0 {
+		return nil, nil
+	}
+	thresholds, err := q.QueryContext(ctx, "SELECT offer_id, currency, amount FROM offer_thresholds")
+	if err != nil {
+		return nil, err
+	}
+	defer thresholds.Close()
+	for thresholds.Next() {
+		var id int64
+		var cur string
+		var amount money.Amount
+		if err := thresholds.Scan(&id, &cur, &amount); err != nil {
+			return nil, err
+		}
+		if i, ok := byID[id]; ok {
+			if offers[i].MinBasket == nil {
+				offers[i].MinBasket = map[string]money.Amount{}
+			}
+			offers[i].MinBasket[cur] = amount
+		}
+	}
+	return offers, thresholds.Err()
+}
+
+// SaveVoucher creates or updates the voucher with v.Code (the import's
+// upsert); it reports whether anything changed. UsedCount is kept.
+func (s *Service) SaveVoucher(ctx context.Context, q database.Querier, v *Voucher) (created bool, err error) {
+	v.Code = NormalizeCode(v.Code)
+	err = q.QueryRowContext(ctx, "SELECT id FROM vouchers WHERE code = $1", v.Code).Scan(&v.ID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		created = true
+		err = q.QueryRowContext(ctx, `INSERT INTO vouchers (code, kind, value, currency, min_basket, max_discount, starts_at, ends_at,
+				usage_limit, per_customer_limit, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			v.Code, v.Kind, v.Value, v.Currency, v.MinBasket, v.MaxDiscount, utc(v.Starts), utc(v.Ends),
+			v.UsageLimit, v.PerCustomerLimit, v.Active).Scan(&v.ID)
+	case err == nil:
+		_, err = q.ExecContext(ctx, `UPDATE vouchers SET kind = $2, value = $3, currency = $4, min_basket = $5, max_discount = $6,
+				starts_at = $7, ends_at = $8, usage_limit = $9, per_customer_limit = $10, active = $11 WHERE id = $1`,
+			v.ID, v.Kind, v.Value, v.Currency, v.MinBasket, v.MaxDiscount, utc(v.Starts), utc(v.Ends),
+			v.UsageLimit, v.PerCustomerLimit, v.Active)
+	}
+	if err != nil {
+		return false, err
+	}
+	return created, replaceLinks(ctx, q, "voucher_categories", "voucher_id", v.ID, v.Categories)
+}
+
+// SaveOffer creates or updates the offer with o.Slug.
+func (s *Service) SaveOffer(ctx context.Context, q database.Querier, o *Offer) (created bool, err error) {
+	err = q.QueryRowContext(ctx, "SELECT id FROM offers WHERE slug = $1", o.Slug).Scan(&o.ID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		created = true
+		err = q.QueryRowContext(ctx, `INSERT INTO offers (slug, label, kind, value, buy, pay, starts_at, ends_at, sort_order, active)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			o.Slug, o.Label, o.Kind, o.Value, o.Buy, o.Pay, utc(o.Starts), utc(o.Ends), o.SortOrder, o.Active).Scan(&o.ID)
+	case err == nil:
+		_, err = q.ExecContext(ctx, `UPDATE offers SET label = $2, kind = $3, value = $4, buy = $5, pay = $6,
+				starts_at = $7, ends_at = $8, sort_order = $9, active = $10 WHERE id = $1`,
+			o.ID, o.Label, o.Kind, o.Value, o.Buy, o.Pay, utc(o.Starts), utc(o.Ends), o.SortOrder, o.Active)
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := replaceLinks(ctx, q, "offer_categories", "offer_id", o.ID, o.Categories); err != nil {
+		return false, err
+	}
+	if _, err := q.ExecContext(ctx, "DELETE FROM offer_thresholds WHERE offer_id = $1", o.ID); err != nil {
+		return false, err
+	}
+	for cur, amount := range o.MinBasket {
+		if _, err := q.ExecContext(ctx, "INSERT INTO offer_thresholds (offer_id, currency, amount) VALUES ($1, $2, $3)", o.ID, cur, amount); err != nil {
+			return false, err
+		}
+	}
+	return created, nil
+}
+
+// replaceLinks sets the category links of one promotion. table and owner
+// are constants of this package, never input.
+func replaceLinks(ctx context.Context, q database.Querier, table, owner string, id int64, categories []int64) error {
+	if _, err := q.ExecContext(ctx, "DELETE FROM "+table+" WHERE "+owner+" = $1", id); err != nil {
+		return err
+	}
+	for _, c := range categories {
+		if _, err := q.ExecContext(ctx, "INSERT INTO "+table+" ("+owner+", category_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CategoryIDs resolves category codes; missing lists the unknown ones.
+func CategoryIDs(ctx context.Context, q database.Querier, codes []string) (ids []int64, missing []string, err error) {
+	for _, code := range codes {
+		var id int64
+		err := q.QueryRowContext(ctx, "SELECT id FROM categories WHERE code = $1", code).Scan(&id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			missing = append(missing, code)
+		case err != nil:
+			return nil, nil, err
+		default:
+			ids = append(ids, id)
+		}
+	}
+	return ids, missing, nil
+}
+
+// CategoryClosure turns a category's materialised path ("0000000001/
+// 0000000005", ancestors first, its own id last) into the set of ids a
+// promotion on any of them reaches.
+func CategoryClosure(into map[int64]bool, categoryID int64, path string) {
+	into[categoryID] = true
+	for seg := range strings.SplitSeq(path, "/") {
+		if id, err := strconv.ParseInt(seg, 10, 64); err == nil {
+			into[id] = true
+		}
+	}
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	return &t.Time
+}
+
+func utc(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
