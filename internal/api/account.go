@@ -109,6 +109,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	for _, hook := range s.onRegister {
+		hook(r.Context(), c)
+	}
 	s.startCustomerSession(w, r, c)
 }
 

@@ -1,0 +1,226 @@
+package wishlist
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/account"
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/mail"
+	"github.com/vitrin/vitrin/internal/ratelimit"
+)
+
+// guestAlertsPerClient bounds how many addresses one client can have
+// mailed through guest alerts.
+var guestAlertsPerClient = ratelimit.Limit{Max: 30, Window: time.Hour}
+
+// AlertRequest asks to be told when a product is back in stock.
+type AlertRequest struct {
+	CustomerID int64  // 0 for a guest
+	Email      string // a guest's address; a customer's own address is used
+	ProductID  int64
+	Language   string
+	ClientAddr string
+}
+
+// Alerts lists a customer's open stock alerts, newest first.
+func (s *Service) Alerts(ctx context.Context, customerID int64, limit, offset int) (*Page, error) {
+	return s.page(ctx, `FROM product_alerts f JOIN products p ON p.id = f.product_id
+		WHERE f.customer_id = $1 AND f.notified_at IS NULL AND p.active = TRUE`, customerID, limit, offset)
+}
+
+// AddAlert opens a stock alert; asking twice for the same product answers
+// the alert already open.
+func (s *Service) AddAlert(ctx context.Context, req AlertRequest) (Item, error) {
+	email, language := req.Email, req.Language
+	if req.CustomerID != 0 {
+		var customerLanguage string
+		if err := s.db.QueryRowContext(ctx, "SELECT email, language FROM customers WHERE id = $1", req.CustomerID).
+			Scan(&email, &customerLanguage); err != nil {
+			return Item{}, err
+		}
+		if customerLanguage != "" {
+			language = customerLanguage
+		}
+	} else {
+		normalized, err := account.NormalizeEmail(email)
+		if err != nil {
+			return Item{}, apperror.Field("email", err.Error())
+		}
+		email = normalized
+	}
+	stock, err := s.activeProduct(ctx, req.ProductID)
+	if err != nil {
+		return Item{}, err
+	}
+	if stock > 0 {
+		return Item{}, apperror.Field("product", "This product is in stock.")
+	}
+	if req.CustomerID == 0 {
+		if err := ratelimit.Hit(ctx, s.db, "alert-client:"+req.ClientAddr, guestAlertsPerClient); err != nil {
+			return Item{}, err
+		}
+	}
+	var owner any // NULL for a guest
+	openAlert := "customer_id IS NULL AND email_lower = $2"
+	if req.CustomerID != 0 {
+		owner, openAlert = req.CustomerID, "customer_id = $2"
+	}
+	// The partial unique indexes make a second open alert a no-op.
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO product_alerts (customer_id, email, email_lower, language, product_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+		owner, email, strings.ToLower(email), language, req.ProductID, s.now().UTC()); err != nil {
+		return Item{}, err
+	}
+	var ownerKey any = strings.ToLower(email)
+	if req.CustomerID != 0 {
+		ownerKey = req.CustomerID
+	}
+	it := Item{ProductID: req.ProductID, Stock: stock}
+	err = s.db.QueryRowContext(ctx, "SELECT id FROM product_alerts WHERE product_id = $1 AND "+openAlert+" AND notified_at IS NULL",
+		req.ProductID, ownerKey).Scan(&it.ID)
+	return it, err
+}
+
+// RemoveAlert deletes one of the customer's alerts.
+func (s *Service) RemoveAlert(ctx context.Context, customerID, id int64) error {
+	return deleteOwned(ctx, s.db, "product_alerts", customerID, id)
+}
+
+// fireBatch bounds the alerts one transaction closes.
+const fireBatch = 500
+
+// FireRestocked mails the open alerts of products that came back in stock
+// (the importer calls it with the products whose stock went from zero).
+func (s *Service) FireRestocked(ctx context.Context, productIDs []int64) (int, error) {
+	total := 0
+	for len(productIDs) > 0 {
+		chunk := productIDs[:min(len(productIDs), fireBatch)]
+		productIDs = productIDs[len(chunk):]
+		args := make([]any, len(chunk))
+		marks := make([]string, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+			marks[i] = "$" + strconv.Itoa(i+2)
+		}
+		for {
+			n, err := s.fire(ctx, "a.product_id IN ("+strings.Join(marks, ", ")+")", args...)
+			total += n
+			if err != nil || n < fireBatch {
+				if err != nil {
+					return total, err
+				}
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+// Sweep mails every open alert whose product is in stock, however its
+// stock came back (an import, a cancelled order, an edit). Nodes may
+// sweep at the same time: each alert is claimed once.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.fire(ctx, "TRUE")
+		total += n
+		if err != nil || n < fireBatch {
+			return total, err
+		}
+	}
+}
+
+// fire closes up to fireBatch open alerts of in-stock products matching
+// filter and queues their mails, in one transaction: the UPDATE … WHERE
+// notified_at IS NULL claims each alert for exactly one caller (a
+// concurrent claimer on PostgreSQL waits for the row and then finds it
+// closed), and the mail exists exactly when the alert is closed.
+func (s *Service) fire(ctx context.Context, filter string, filterArgs ...any) (int, error) {
+	type fired struct {
+		id, customerID, productID int64
+		email, language           string
+	}
+	var list []fired
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		list = list[:0]
+		args := append([]any{s.now().UTC()}, filterArgs...)
+		rows, err := tx.QueryContext(ctx, `UPDATE product_alerts SET notified_at = $1
+			WHERE notified_at IS NULL AND id IN (
+				SELECT a.id FROM product_alerts a JOIN products p ON p.id = a.product_id
+				WHERE a.notified_at IS NULL AND p.stock > 0 AND p.active = TRUE AND `+filter+`
+				ORDER BY a.id LIMIT `+strconv.Itoa(fireBatch)+`)
+			RETURNING id, COALESCE(customer_id, 0), product_id, email, language`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var f fired
+			if err := rows.Scan(&f.id, &f.customerID, &f.productID, &f.email, &f.language); err != nil {
+				rows.Close()
+				return err
+			}
+			list = append(list, f)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, f := range list {
+			if f.customerID != 0 {
+				// A customer is mailed at the address they have now.
+				var lang string
+				if err := tx.QueryRowContext(ctx, "SELECT email, language FROM customers WHERE id = $1", f.customerID).
+					Scan(&f.email, &lang); err != nil {
+					return err
+				}
+				if lang != "" {
+					f.language = lang
+				}
+			}
+			name, slug, err := productLabel(ctx, tx, f.productID, f.language)
+			if err != nil {
+				return err
+			}
+			if err := s.mailer.Queue(ctx, tx, mail.Letter{
+				Template: "stock_alert", Language: f.language, To: f.email,
+				Data: map[string]any{"Product": name, "Link": s.mailer.Link("/" + slug + "/")},
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(list) > 0 {
+		slog.Info("stock alerts sent", "count", len(list))
+	}
+	return len(list), nil
+}
+
+// productLabel is a product's name in a language (falling back to the
+// base name) and its slug.
+func productLabel(ctx context.Context, q database.Querier, productID int64, language string) (name, slug string, err error) {
+	var translations string
+	if err := q.QueryRowContext(ctx, "SELECT name, slug, translations FROM products WHERE id = $1", productID).
+		Scan(&name, &slug, &translations); err != nil {
+		return "", "", err
+	}
+	var texts map[string]struct {
+		Name string `json:"name"`
+	}
+	if json.Unmarshal([]byte(translations), &texts) == nil {
+		if t, ok := texts[strings.ToLower(language)]; ok && t.Name != "" {
+			name = t.Name
+		}
+	}
+	return name, slug, nil
+}
