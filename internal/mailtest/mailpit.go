@@ -239,4 +239,6 @@ func Link(t testing.TB, msg Message, marker string) string {
 }
 
 // String describes a message for failure output.
-func (msg Message) String() string { return fmt.Sprintf("%s → %v: %s", msg.From.Address, msg.To, msg.Subject) }
+func (msg Message) String() string {
+	return fmt.Sprintf("%s → %v: %s", msg.From.Address, msg.To, msg.Subject)
+}
