@@ -74,7 +74,16 @@ func Parse(name string, args []string, getenv func(string) string) (*Config, err
 		if v := getenv(o.Env); v != "" {
 			def = v
 		}
-		values[o.Flag] = fs.String(o.Flag, def, o.Usage+" ($"+o.Env+")")
+		if o.Default == "true" || o.Default == "false" {
+			// A switch: "--demo" alone means true, as in `vitrin serve --demo`.
+			v := def
+			values[o.Flag] = &v
+			fs.Var((*boolSwitch)(&v), o.Flag, o.Usage+" ($"+o.Env+")")
+			continue
+		}
+		v := &textValue{s: def, isBool: o.Default == "true" || o.Default == "false"}
+		fs.Var(v, o.Flag, o.Usage+" ($"+o.Env+")")
+		values[o.Flag] = &v.s
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -137,3 +146,22 @@ func splitList(s string) []string {
 	}
 	return out
 }
+
+// boolSwitch is a string flag that may be given without a value, like a
+// bool flag; Parse validates the text afterwards.
+type boolSwitch string
+
+func (b *boolSwitch) String() string     { return string(*b) }
+func (b *boolSwitch) Set(v string) error { *b = boolSwitch(v); return nil }
+func (b *boolSwitch) IsBoolFlag() bool   { return true }
+
+// textValue keeps a flag's text for later parsing. Switches (options whose
+// default is true or false) are boolean flags, so "--demo" alone means true.
+type textValue struct {
+	s      string
+	isBool bool
+}
+
+func (v *textValue) String() string     { return v.s }
+func (v *textValue) Set(s string) error { v.s = s; return nil }
+func (v *textValue) IsBoolFlag() bool   { return v.isBool }
