@@ -74,13 +74,6 @@ func Parse(name string, args []string, getenv func(string) string) (*Config, err
 		if v := getenv(o.Env); v != "" {
 			def = v
 		}
-		if o.Default == "true" || o.Default == "false" {
-			// A switch: "--demo" alone means true, as in `vitrin serve --demo`.
-			v := def
-			values[o.Flag] = &v
-			fs.Var((*boolSwitch)(&v), o.Flag, o.Usage+" ($"+o.Env+")")
-			continue
-		}
 		v := &textValue{s: def, isBool: o.Default == "true" || o.Default == "false"}
 		fs.Var(v, o.Flag, o.Usage+" ($"+o.Env+")")
 		values[o.Flag] = &v.s
@@ -146,14 +139,6 @@ func splitList(s string) []string {
 	}
 	return out
 }
-
-// boolSwitch is a string flag that may be given without a value, like a
-// bool flag; Parse validates the text afterwards.
-type boolSwitch string
-
-func (b *boolSwitch) String() string     { return string(*b) }
-func (b *boolSwitch) Set(v string) error { *b = boolSwitch(v); return nil }
-func (b *boolSwitch) IsBoolFlag() bool   { return true }
 
 // textValue keeps a flag's text for later parsing. Switches (options whose
 // default is true or false) are boolean flags, so "--demo" alone means true.
