@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"regexp"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/database"
@@ -195,13 +196,15 @@ func (s *Sender) purgeSent(ctx context.Context) error {
 }
 
 // logTransport is the transport without a mail server: each mail goes to
-// the log, its text (and so its links) readable there.
+// the log, its links on their own so a demo user can open them.
 type logTransport struct{}
+
+var linkPattern = regexp.MustCompile(`https?://\S+`)
 
 func (logTransport) Send(ctx context.Context, from string, mails []outgoing) []error {
 	for _, m := range mails {
 		slog.Info("mail (no SMTP server configured, logged instead of sent)",
-			"kind", m.kind, "to", m.to, "subject", m.subject, "text", m.text)
+			"kind", m.kind, "to", m.to, "subject", m.subject, "links", linkPattern.FindAllString(m.text, -1), "text", m.text)
 	}
 	return make([]error, len(mails))
 }
