@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vitrin/vitrin/internal/database"
 )
@@ -35,10 +36,10 @@ type Service struct {
 	db   *database.DB
 	gate *versionGate
 
-	mu       sync.Mutex // serialises rebuilds
-	model    *Model
-	settings StoreSettings
-	hasStore bool
+	// model and settings are read without locks on every request.
+	model    atomic.Pointer[Model]
+	settings atomic.Pointer[StoreSettings]
+	rebuild  sync.Mutex // one rebuild at a time
 }
 
 // New returns the catalog of the store in db. The read model is built on
@@ -96,16 +97,16 @@ func (st StoreSettings) Language(tag string) string {
 // them from the database when no model exists yet. Locale resolution calls
 // this on every request, so it does not check the catalog version itself.
 func (s *Service) Settings(ctx context.Context) StoreSettings {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.hasStore {
-		st, err := loadStoreSettings(ctx, s.db)
-		if err != nil {
-			return StoreSettings{DefaultCurrency: "TRY", Currencies: []string{"TRY"}, DefaultLanguage: "tr-tr", Languages: []string{"tr-tr"}}
-		}
-		s.settings, s.hasStore = st, true
+	if st := s.settings.Load(); st != nil {
+		return *st
 	}
-	return s.settings
+	st, err := loadStoreSettings(ctx, s.db)
+	if err != nil {
+		// Not kept: the next request tries the database again.
+		return StoreSettings{DefaultCurrency: "TRY", Currencies: []string{"TRY"}, DefaultLanguage: "tr-tr", Languages: []string{"tr-tr"}}
+	}
+	s.settings.CompareAndSwap(nil, &st)
+	return st
 }
 
 // Current returns the read model for the catalog version in the database
@@ -115,16 +116,27 @@ func (s *Service) Current(ctx context.Context) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.model != nil && s.model.Version >= version {
-		return s.model, nil
+	if m := s.model.Load(); m != nil && m.Version >= version {
+		return m, nil
 	}
+	s.rebuild.Lock()
+	defer s.rebuild.Unlock()
+	if m := s.model.Load(); m != nil && m.Version >= version {
+		return m, nil // another request rebuilt it meanwhile
+	}
+	// The build serves every waiting request: one leaving must not stop it.
+	return s.install(context.WithoutCancel(ctx), version)
+}
+
+// install builds the model of version and makes it current; the caller
+// holds s.rebuild.
+func (s *Service) install(ctx context.Context, version int64) (*Model, error) {
 	m, err := load(ctx, s.db, version)
 	if err != nil {
 		return nil, err
 	}
-	s.model, s.settings, s.hasStore = m, m.Store, true
+	s.model.Store(m)
+	s.settings.Store(&m.Store)
 	return m, nil
 }
 
@@ -231,4 +243,15 @@ func (g *versionGate) rounds() {
 			ch <- versionResult{v, err}
 		}
 	}
+}
+
+// Rebuild builds the model afresh from the database, whatever the version.
+func (s *Service) Rebuild(ctx context.Context) (*Model, error) {
+	version, err := s.readVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.rebuild.Lock()
+	defer s.rebuild.Unlock()
+	return s.install(ctx, version)
 }

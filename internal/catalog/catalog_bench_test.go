@@ -1,0 +1,91 @@
+package catalog_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/vitrin/vitrin/internal/catalog"
+	"github.com/vitrin/vitrin/internal/demo"
+	"github.com/vitrin/vitrin/internal/testdb"
+)
+
+// benchModel builds the read model of a demo store (20,000 products, or
+// VITRIN_BENCH_PRODUCTS). These benchmarks measure the uncached work of
+// each answer; HTTP throughput is measured with wrk against `vitrin serve`.
+func benchModel(b *testing.B) (*catalog.Service, *catalog.Model) {
+	b.Helper()
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("VITRIN_BENCH_PRODUCTS")); err == nil && v > 0 {
+		n = v
+	}
+	db := testdb.Open(b)
+	ctx := context.Background()
+	if _, err := demo.LoadIfEmpty(ctx, db, n); err != nil {
+		b.Fatal(err)
+	}
+	svc := catalog.New(db)
+	m, err := svc.Current(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(m.Products)), "products")
+	return svc, m
+}
+
+func BenchmarkBuildModel(b *testing.B) {
+	svc, _ := benchModel(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := svc.Rebuild(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkListWithFacets(b *testing.B) {
+	_, m := benchModel(b)
+	cases := map[string]url.Values{
+		"all":        {},
+		"two-facets": {"attributes_color": {"Siyah", "Black", "Kırmızı"}, "attributes_size": {"M"}},
+		"search":     {"search_text": {"elbise"}},
+		"price-sort": {"sorter": {"-price"}, "page": {"3"}},
+	}
+	for name, params := range cases {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := m.List(catalog.ListRequest{Params: params, Currency: "TRY", Language: "tr-tr"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkProductPage(b *testing.B) {
+	svc, m := benchModel(b)
+	p := m.Products[len(m.Products)/2]
+	params := url.Values{"size": {"M"}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		stock, err := svc.GroupStock(context.Background(), p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.ProductPage(p, params, stock, "TRY")
+	}
+}
+
+func BenchmarkAutocomplete(b *testing.B) {
+	_, m := benchModel(b)
+	queries := []string{"e", "el", "elb", "elbi", "elbis", "elbise", "ELBİSE", "gömlek siyah"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Autocomplete(queries[i%len(queries)], 8)
+	}
+}
