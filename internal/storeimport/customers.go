@@ -37,7 +37,10 @@ func loadCustomers(ctx context.Context, imp *Import) error {
 				r.Fail("date_of_birth", "not a date such as 1990-04-23")
 			}
 		}
-		gender := strings.ToLower(r.OneOf("gender", "", customerGenders...))
+		gender := strings.ToLower(r.OptString("gender", ""))
+		if !contains(customerGenders, gender) {
+			r.Fail("gender", "must be one of male, female, none, other")
+		}
 		emailAllowed := r.Bool("email_allowed", false)
 		smsAllowed := r.Bool("sms_allowed", false)
 		callAllowed := r.Bool("call_allowed", false)
