@@ -63,6 +63,11 @@ type Sender struct {
 	// KeepSent is how long delivered mails stay in the outbox (they hold
 	// personal data and links).
 	KeepSent time.Duration
+
+	// failedBatches counts batches in a row in which nothing went out:
+	// the mail server is down, and Run backs off as a whole instead of
+	// touching every queued mail once a Poll.
+	failedBatches int
 }
 
 // NewSender returns a sender for the settings: SMTP when an SMTP URL is
@@ -79,7 +84,7 @@ func NewSender(db *database.DB, settings Settings) (*Sender, error) {
 	return &Sender{
 		db: db, transport: transport, from: settings.From, now: time.Now,
 		Batch: 50, Lease: 5 * time.Minute, Poll: time.Second,
-		RetryBase: 5 * time.Second, RetryMax: 5 * time.Minute,
+		RetryBase: 5 * time.Second, RetryMax: time.Minute,
 		GiveUpAfter: 72 * time.Hour, KeepSent: 7 * 24 * time.Hour,
 	}, nil
 }
@@ -99,12 +104,16 @@ func (s *Sender) Run(ctx context.Context) {
 			}
 			lastPurge = time.Now()
 		}
-		if n == s.Batch && err == nil {
+		wait := s.Poll
+		switch {
+		case s.failedBatches > 0:
+			wait = s.backoff(s.failedBatches)
+		case n == s.Batch && err == nil:
 			continue
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(s.Poll):
+		case <-time.After(wait):
 		}
 	}
 }
@@ -155,6 +164,16 @@ func (s *Sender) claim(ctx context.Context) ([]outgoing, error) {
 
 // record writes every outcome of a batch in one transaction.
 func (s *Sender) record(ctx context.Context, mails []outgoing, results []error) error {
+	// A batch counts as failed when the server took nothing and refused
+	// nothing for good: it is down or unreachable.
+	s.failedBatches++
+	for _, res := range results {
+		var permanent *PermanentError
+		if res == nil || errors.As(res, &permanent) {
+			s.failedBatches = 0
+			break
+		}
+	}
 	now := s.now().UTC()
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		for i, m := range mails {
