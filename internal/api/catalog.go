@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -53,7 +54,7 @@ func (s *Server) model(w http.ResponseWriter, r *http.Request) (*catalog.Model, 
 // writeCached answers from the model's response cache, computing the
 // body on a miss. The key holds everything the body depends on.
 func writeCached(w http.ResponseWriter, r *http.Request, m *catalog.Model, key string, compute func() (any, error)) {
-	body, err := m.Cached(key, func() ([]byte, error) {
+	e, err := m.Cached(key, func() ([]byte, error) {
 		v, err := compute()
 		if err != nil {
 			return nil, err
@@ -64,8 +65,30 @@ func writeCached(w http.ResponseWriter, r *http.Request, m *catalog.Model, key s
 		writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	body := e.Body
+	if e.Gzip != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			body = e.Gzip
+			h.Set("Content-Encoding", "gzip")
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.Write(body)
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for _, coding := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(coding), ";")
+			if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(params, " ", "") != "q=0" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // canonicalQuery orders the query parameters, so equivalent URLs share a

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -281,6 +284,20 @@ func TestListingPagingSortingAndLocale(t *testing.T) {
 		if len(got.Products) != 1 || got.Products[0].Price != tc.price || got.Products[0].Name != tc.name || got.Products[0].Currency != tc.currency {
 			t.Errorf("headers %v: %+v, want price %s name %q", tc.headers, got.Products, tc.price, tc.name)
 		}
+	}
+
+	// Cached answers go out gzip-compressed to clients that accept it.
+	zipped := sh.do("GET", "/list/?page_size=5&page=2", nil, "Accept-Encoding", "gzip")
+	if zipped.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("no gzip: %v", zipped.Header)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zipped.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unzipped listingBody
+	if err := json.NewDecoder(zr).Decode(&unzipped); err != nil || unzipped.Pagination != page.Pagination {
+		t.Fatalf("gzip body: %v %+v", err, unzipped.Pagination)
 	}
 
 	// A product without a USD price is not buyable in USD.

@@ -40,6 +40,10 @@ type Service struct {
 	model    atomic.Pointer[Model]
 	settings atomic.Pointer[StoreSettings]
 	rebuild  sync.Mutex // one rebuild at a time
+
+	prepare     sync.Once
+	versionStmt *sql.Stmt
+	prepareErr  error
 }
 
 // New returns the catalog of the store in db. The read model is built on
@@ -140,9 +144,18 @@ func (s *Service) install(ctx context.Context, version int64) (*Model, error) {
 	return m, nil
 }
 
+// versionQuery runs on nearly every request: it is prepared once.
+const versionQuery = "SELECT value FROM settings WHERE key = 'catalog_version'"
+
 func (s *Service) readVersion(ctx context.Context) (int64, error) {
+	s.prepare.Do(func() {
+		s.versionStmt, s.prepareErr = s.db.PrepareContext(context.WithoutCancel(ctx), versionQuery)
+	})
+	if s.prepareErr != nil {
+		return 0, s.prepareErr
+	}
 	var raw string
-	err := s.db.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = 'catalog_version'").Scan(&raw)
+	err := s.versionStmt.QueryRowContext(ctx).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
