@@ -393,6 +393,17 @@ func TestContactUsByMail(t *testing.T) {
 		guest.do("POST", "/users/contact-us", map[string]any{"full_name": "Erin", "email": erin, "subject": general, "message": "again"}).must(t, 200)
 	}
 	guest.do("POST", "/users/contact-us", map[string]any{"full_name": "Erin", "email": erin, "subject": general, "message": "again"}).must(t, 429)
+
+	// A customer may leave out the name and address the shop knows.
+	nora := unique("nora")
+	customer := ts.shopper()
+	customer.register(nora, "nora-Secret-99")
+	customer.do("POST", "/users/contact-us", map[string]any{"subject": general, "message": "From my account"}).must(t, 200)
+	var name string
+	ts.db.QueryRow("SELECT full_name FROM contact_messages WHERE email = $1 AND customer_id IS NOT NULL", nora).Scan(&name)
+	if name != "Ada Lovelace" {
+		t.Errorf("customer's message stored with name %q", name)
+	}
 }
 
 func TestEmailSubscriptionByMail(t *testing.T) {

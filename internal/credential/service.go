@@ -12,6 +12,7 @@ import (
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/mail"
+	"github.com/vitrin/vitrin/internal/privacy"
 	"github.com/vitrin/vitrin/internal/ratelimit"
 	"github.com/vitrin/vitrin/internal/session"
 )
@@ -62,7 +63,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, rawEmail, clientAddr
 		return err
 	}
 	c, err := s.accounts.ByEmail(ctx, email)
-	if errors.Is(err, apperror.ErrNotFound) {
+	if errors.Is(err, apperror.ErrNotFound) || err == nil && privacy.IsAnonymized(c.Email) {
 		return nil
 	}
 	if err != nil {

@@ -23,11 +23,20 @@ func NewService(db *database.DB, sessions *session.Store) *Service {
 	return &Service{db: db, sessions: sessions}
 }
 
+// placeholderDomain ends the address of every anonymised customer.
+const placeholderDomain = "@anonymized.invalid"
+
 // placeholderEmail is what an anonymised customer's address becomes:
 // unique (the column is), undeliverable (.invalid is reserved) and free of
 // personal data.
 func placeholderEmail(customerID int64) string {
-	return "anonymized-" + strconv.FormatInt(customerID, 10) + "@anonymized.invalid"
+	return "anonymized-" + strconv.FormatInt(customerID, 10) + placeholderDomain
+}
+
+// IsAnonymized reports whether an address is an anonymised customer's
+// placeholder, to which nothing is ever mailed.
+func IsAnonymized(email string) bool {
+	return strings.HasSuffix(strings.ToLower(email), placeholderDomain)
 }
 
 // by says which of the customer's identifiers a row is found by.

@@ -111,6 +111,20 @@ func (s *Service) Submit(ctx context.Context, m Message) error {
 		}
 		return value
 	}
+	if m.CustomerID != 0 && (strings.TrimSpace(m.Email) == "" || strings.TrimSpace(m.FullName) == "") {
+		// A logged-in customer may leave out what the shop knows already.
+		var email, first, last string
+		if err := s.db.QueryRowContext(ctx, "SELECT email, first_name, last_name FROM customers WHERE id = $1", m.CustomerID).
+			Scan(&email, &first, &last); err != nil {
+			return err
+		}
+		if strings.TrimSpace(m.Email) == "" {
+			m.Email = email
+		}
+		if strings.TrimSpace(m.FullName) == "" {
+			m.FullName = strings.TrimSpace(first + " " + last)
+		}
+	}
 	m.FullName = text("full_name", m.FullName, true, 255)
 	m.Phone = text("phone", m.Phone, false, 32)
 	m.Order = text("order", m.Order, false, 64)
