@@ -183,18 +183,18 @@ func (imp *Import) document() error {
 			return imp.syntax("", err)
 		}
 		key := tok.(string)
-		if key == "format" || imp.seen[key] {
-			if key == "format" && !format {
-				format = true
-				var v any
-				if err := imp.dec.Decode(&v); err != nil {
-					return imp.syntax(key, err)
-				}
-				if v != Format {
-					imp.Fail(key, fmt.Sprintf("must be %q", Format))
-				}
-				continue
+		switch {
+		case key == "format" && !format:
+			format = true
+			var v any
+			if err := imp.dec.Decode(&v); err != nil {
+				return imp.syntax(key, err)
 			}
+			if v != Format {
+				imp.Fail(key, fmt.Sprintf("must be %q", Format))
+			}
+			continue
+		case key == "format" || imp.seen[key]:
 			imp.Fail(key, "given twice")
 			if err := imp.skipValue(key); err != nil {
 				return err

@@ -292,6 +292,8 @@ func TestImportErrors(t *testing.T) {
 		{"broken JSON", nil, `{"format": "vitrin.store/1", "products": [{"sku": "A",}]}`, []string{"products[0]: invalid JSON"}},
 		{"truncated", nil, `{"format": "vitrin.store/1", "products": [`, []string{"unexpected end of the document"}},
 		{"not an object", nil, `[1, 2]`, []string{"the document must be a JSON object"}},
+		{"section given twice", nil, `{"format": "vitrin.store/1", "redirects": [], "redirects": []}`, []string{"redirects: given twice"}},
+		{"replace not a boolean", nil, `{"format": "vitrin.store/1", "redirects": {"replace": "yes", "items": []}}`, []string{"redirects.replace: must be true or false"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := []byte(tc.body)
