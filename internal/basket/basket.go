@@ -96,13 +96,14 @@ func (b *Basket) HasUnavailable() bool {
 // Service reads and changes baskets.
 type Service struct {
 	db       *database.DB
+	stmts    *database.StmtCache
 	sessions *session.Store
 	promos   *promotion.Service
 }
 
 // New returns the basket service.
 func New(db *database.DB, sessions *session.Store, promos *promotion.Service) *Service {
-	return &Service{db: db, sessions: sessions, promos: promos}
+	return &Service{db: db, stmts: database.NewStmtCache(db), sessions: sessions, promos: promos}
 }
 
 // Promotions is the promotion service the baskets are priced with.
@@ -136,11 +137,11 @@ func (s *Service) find(ctx context.Context, q database.Querier, sess *session.Se
 	const cols = "SELECT id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at FROM baskets "
 	var row *sql.Row
 	if sess.IsCustomer() {
-		row = q.QueryRowContext(ctx, cols+"WHERE customer_id = $1"+forUpdate, sess.CustomerID)
+		row = s.stmts.QueryRowContext(ctx, q, cols+"WHERE customer_id = $1"+forUpdate, sess.CustomerID)
 	} else if id := guestBasketID(sess); id != 0 {
 		// A guest's basket is looked up through its owner too: a
 		// customer's basket id never works from a guest session.
-		row = q.QueryRowContext(ctx, cols+"WHERE id = $1 AND customer_id IS NULL"+forUpdate, id)
+		row = s.stmts.QueryRowContext(ctx, q, cols+"WHERE id = $1 AND customer_id IS NULL"+forUpdate, id)
 	} else {
 		return nil, nil
 	}
@@ -152,12 +153,35 @@ func (s *Service) find(ctx context.Context, q database.Querier, sess *session.Se
 	return h, err
 }
 
-// findOrCreate returns the session's basket row locked, creating it
-// first. Creation is an insert that ignores a conflict, so two requests
-// creating one basket at once end with the same row. A guest's first
-// basket also writes the session row, which keeps the basket's id.
-func (s *Service) findOrCreate(ctx context.Context, tx *sql.Tx, sess *session.Session) (*header, error) {
-	h, err := s.find(ctx, tx, sess, true)
+// claim locks the session's basket row for a change and stamps its
+// modification time in one statement (an UPDATE takes the row lock on
+// both engines); nil when the session has no basket yet.
+func (s *Service) claim(ctx context.Context, tx *sql.Tx, sess *session.Session) (*header, error) {
+	const update = "UPDATE baskets SET updated_at = $1 WHERE "
+	const returning = " RETURNING id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at"
+	now := time.Now().UTC()
+	var row *sql.Row
+	if sess.IsCustomer() {
+		row = s.stmts.QueryRowContext(ctx, tx, update+"customer_id = $2"+returning, now, sess.CustomerID)
+	} else if id := guestBasketID(sess); id != 0 {
+		row = s.stmts.QueryRowContext(ctx, tx, update+"id = $2 AND customer_id IS NULL"+returning, now, id)
+	} else {
+		return nil, nil
+	}
+	h := &header{}
+	err := row.Scan(&h.id, &h.customerID, &h.voucher, &h.created, &h.modified)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return h, err
+}
+
+// claimOrCreate is claim, creating the basket first when there is none.
+// Creation is an insert that ignores a conflict, so two requests creating
+// one basket at once end with the same row. A guest's first basket also
+// writes the session row, which keeps the basket's id.
+func (s *Service) claimOrCreate(ctx context.Context, tx *sql.Tx, sess *session.Session) (*header, error) {
+	h, err := s.claim(ctx, tx, sess)
 	if err != nil || h != nil {
 		return h, err
 	}
@@ -167,15 +191,15 @@ func (s *Service) findOrCreate(ctx context.Context, tx *sql.Tx, sess *session.Se
 			ON CONFLICT (customer_id) DO NOTHING`, sess.CustomerID, now); err != nil {
 			return nil, err
 		}
-		return s.find(ctx, tx, sess, true)
+		return s.claim(ctx, tx, sess)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO baskets (guest_key, created_at, updated_at) VALUES ($1, $2, $2)
 		ON CONFLICT (guest_key) DO NOTHING`, sess.ID, now); err != nil {
 		return nil, err
 	}
 	h = &header{}
-	err = tx.QueryRowContext(ctx, `SELECT id, voucher_code, created_at, updated_at FROM baskets
-		WHERE guest_key = $1 AND customer_id IS NULL`+s.db.ForUpdate(), sess.ID).Scan(&h.id, &h.voucher, &h.created, &h.modified)
+	err = tx.QueryRowContext(ctx, `UPDATE baskets SET updated_at = $1 WHERE guest_key = $2 AND customer_id IS NULL
+		RETURNING id, voucher_code, created_at, updated_at`, now, sess.ID).Scan(&h.id, &h.voucher, &h.created, &h.modified)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +219,7 @@ type product struct {
 func (s *Service) product(ctx context.Context, q database.Querier, id int64, currency string) (*product, error) {
 	p := &product{}
 	var price, retail sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT p.active, p.stock, pp.price, pp.retail_price
+	err := s.stmts.QueryRowContext(ctx, q, `SELECT p.active, p.stock, pp.price, pp.retail_price
 		FROM products p LEFT JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $2
 		WHERE p.id = $1`, id, currency).Scan(&p.active, &p.stock, &price, &retail)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -239,26 +263,27 @@ func lineQuantity(ctx context.Context, q database.Querier, basketID, productID i
 	return n, err
 }
 
-// writeLine sets a line's quantity, recording the current price as the one
-// the shopper chose. attributes nil keeps the line's attributes.
-func writeLine(ctx context.Context, q database.Querier, basketID, productID, quantity int64, attributes json.RawMessage, currency string, price money.Amount) error {
-	now := time.Now().UTC()
+// writeLine sets a line's quantity (with add, adds to it) and returns the
+// line's quantity, recording the current price as the one the shopper
+// chose. attributes nil keeps the line's attributes.
+func (s *Service) writeLine(ctx context.Context, q database.Querier, basketID, productID, quantity int64, add bool,
+	attributes json.RawMessage, currency string, price money.Amount) (int64, error) {
 	attrs := "{}"
 	if attributes != nil {
 		attrs = string(attributes)
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO basket_items (basket_id, product_id, quantity, attributes, added_currency, added_price, created_at, updated_at)
+	newQuantity := "excluded.quantity"
+	if add {
+		newQuantity = "basket_items.quantity + excluded.quantity"
+	}
+	err := s.stmts.QueryRowContext(ctx, q, `INSERT INTO basket_items (basket_id, product_id, quantity, attributes, added_currency, added_price, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-		ON CONFLICT (basket_id, product_id) DO UPDATE SET quantity = excluded.quantity,
+		ON CONFLICT (basket_id, product_id) DO UPDATE SET quantity = `+newQuantity+`,
 			attributes = CASE WHEN $8 THEN excluded.attributes ELSE basket_items.attributes END,
-			added_currency = excluded.added_currency, added_price = excluded.added_price, updated_at = excluded.updated_at`,
-		basketID, productID, quantity, attrs, currency, price, now, attributes != nil)
-	return err
-}
-
-func touch(ctx context.Context, q database.Querier, basketID int64) error {
-	_, err := q.ExecContext(ctx, "UPDATE baskets SET updated_at = $1 WHERE id = $2", time.Now().UTC(), basketID)
-	return err
+			added_currency = excluded.added_currency, added_price = excluded.added_price, updated_at = excluded.updated_at
+		RETURNING quantity`,
+		basketID, productID, quantity, attrs, currency, price, time.Now().UTC(), attributes != nil).Scan(&quantity)
+	return quantity, err
 }
 
 // Change is one shopper's change to a line.
@@ -285,10 +310,16 @@ func (s *Service) SetQuantity(ctx context.Context, sess *session.Session, curren
 }
 
 func (s *Service) change(ctx context.Context, sess *session.Session, currency string, c Change, add bool) (*Basket, error) {
-	if !add && c.Quantity == 0 {
-		return s.removeLine(ctx, sess, currency, c.ProductID)
-	}
+	var h *header
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if !add && c.Quantity == 0 {
+			var err error
+			if h, err = s.claim(ctx, tx, sess); err != nil || h == nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, "DELETE FROM basket_items WHERE basket_id = $1 AND product_id = $2", h.id, c.ProductID)
+			return err
+		}
 		// Validate before creating anything: a refused first write must
 		// leave no basket and no session row behind.
 		p, err := s.product(ctx, tx, c.ProductID, currency)
@@ -301,53 +332,29 @@ func (s *Service) change(ctx context.Context, sess *session.Session, currency st
 		if c.Quantity > p.stock {
 			return stockError(p.stock, 0)
 		}
-		h, err := s.findOrCreate(ctx, tx, sess)
+		if h, err = s.claimOrCreate(ctx, tx, sess); err != nil {
+			return err
+		}
+		quantity, err := s.writeLine(ctx, tx, h.id, c.ProductID, c.Quantity, add, c.Attributes, currency, p.price)
 		if err != nil {
 			return err
 		}
-		quantity := c.Quantity
-		if add {
-			current, err := lineQuantity(ctx, tx, h.id, c.ProductID)
-			if err != nil {
-				return err
-			}
-			if current+quantity > p.stock {
-				return stockError(p.stock, current)
-			}
-			quantity += current
+		if quantity > p.stock {
+			// Returning the error rolls the write back.
+			return stockError(p.stock, quantity-c.Quantity)
 		}
-		if err := writeLine(ctx, tx, h.id, c.ProductID, quantity, c.Attributes, currency, p.price); err != nil {
-			return err
-		}
-		return touch(ctx, tx, h.id)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(ctx, sess, currency)
-}
-
-func (s *Service) removeLine(ctx context.Context, sess *session.Session, currency string, productID int64) (*Basket, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		h, err := s.find(ctx, tx, sess, true)
-		if err != nil || h == nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM basket_items WHERE basket_id = $1 AND product_id = $2", h.id, productID); err != nil {
-			return err
-		}
-		return touch(ctx, tx, h.id)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Get(ctx, sess, currency)
+	return s.priced(ctx, s.db, sess, h, currency, 0)
 }
 
 // Clear empties the session's basket and drops its voucher.
 func (s *Service) Clear(ctx context.Context, sess *session.Session, currency string) (*Basket, error) {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		h, err := s.find(ctx, tx, sess, true)
+		h, err := s.claim(ctx, tx, sess)
 		if err != nil || h == nil {
 			return err
 		}
@@ -382,7 +389,7 @@ func (s *Service) ApplyVoucher(ctx context.Context, sess *session.Session, curre
 		if err := s.promos.CheckCustomer(ctx, tx, v, sess.CustomerID, ""); err != nil {
 			return err
 		}
-		h, err := s.find(ctx, tx, sess, true)
+		h, err := s.claim(ctx, tx, sess)
 		if err != nil {
 			return err
 		}
@@ -396,7 +403,7 @@ func (s *Service) ApplyVoucher(ctx context.Context, sess *session.Session, curre
 		if b.VoucherProblem != nil {
 			return b.VoucherProblem
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE baskets SET voucher_code = $1, updated_at = $2 WHERE id = $3", v.Code, time.Now().UTC(), h.id)
+		_, err = tx.ExecContext(ctx, "UPDATE baskets SET voucher_code = $1 WHERE id = $2", v.Code, h.id)
 		return err
 	})
 	if err != nil {
@@ -408,11 +415,11 @@ func (s *Service) ApplyVoucher(ctx context.Context, sess *session.Session, curre
 // RemoveVoucher drops the basket's voucher.
 func (s *Service) RemoveVoucher(ctx context.Context, sess *session.Session, currency string) (*Basket, error) {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		h, err := s.find(ctx, tx, sess, true)
+		h, err := s.claim(ctx, tx, sess)
 		if err != nil || h == nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE baskets SET voucher_code = '', updated_at = $1 WHERE id = $2", time.Now().UTC(), h.id)
+		_, err = tx.ExecContext(ctx, "UPDATE baskets SET voucher_code = '' WHERE id = $1", h.id)
 		return err
 	})
 	if err != nil {
@@ -436,6 +443,11 @@ func (s *Service) Load(ctx context.Context, q database.Querier, sess *session.Se
 	if err != nil {
 		return nil, err
 	}
+	return s.priced(ctx, q, sess, h, currency, shipping)
+}
+
+// priced prices basket h (nil: the session has none) with its voucher.
+func (s *Service) priced(ctx context.Context, q database.Querier, sess *session.Session, h *header, currency string, shipping money.Amount) (*Basket, error) {
 	if h == nil {
 		b := &Basket{CustomerID: sess.CustomerID, Currency: currency, Created: time.Now().UTC(), Lines: []Line{}}
 		b.Modified = b.Created
@@ -474,7 +486,7 @@ func (s *Service) Load(ctx context.Context, q database.Querier, sess *session.Se
 // voucher.
 func (s *Service) price(ctx context.Context, q database.Querier, h *header, currency string, shipping money.Amount, voucher *promotion.Voucher) (*Basket, error) {
 	b := &Basket{ID: h.id, CustomerID: h.customerID, Currency: currency, Created: h.created, Modified: h.modified}
-	rows, err := q.QueryContext(ctx, `SELECT bi.id, bi.product_id, bi.quantity, bi.attributes, bi.added_currency, bi.added_price, bi.created_at,
+	rows, err := s.stmts.QueryContext(ctx, q, `SELECT bi.id, bi.product_id, bi.quantity, bi.attributes, bi.added_currency, bi.added_price, bi.created_at,
 			p.active, p.stock, p.tax_rate, pp.price, pp.retail_price
 		FROM basket_items bi JOIN products p ON p.id = bi.product_id
 		LEFT JOIN product_prices pp ON pp.product_id = bi.product_id AND pp.currency = $2
@@ -559,7 +571,7 @@ func needsCategories(offers []promotion.Offer, v *promotion.Voucher) bool {
 // categoryClosures maps each product in the basket to its categories and
 // their ancestors.
 func (s *Service) categoryClosures(ctx context.Context, q database.Querier, basketID int64) (map[int64]map[int64]bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT pc.product_id, c.id, c.path
+	rows, err := s.stmts.QueryContext(ctx, q, `SELECT pc.product_id, c.id, c.path
 		FROM basket_items bi JOIN product_categories pc ON pc.product_id = bi.product_id
 		JOIN categories c ON c.id = pc.category_id
 		WHERE bi.basket_id = $1`, basketID)

@@ -36,12 +36,12 @@ func (s *Service) MergeOnLogin(ctx context.Context, sess *session.Session) error
 			return err
 		}
 		if len(lines) > 0 || guestVoucher != "" {
-			h, err := s.findOrCreate(ctx, tx, sess)
+			h, err := s.claimOrCreate(ctx, tx, sess)
 			if err != nil {
 				return err
 			}
 			for _, l := range lines {
-				if err := mergeLine(ctx, tx, h.id, l); err != nil {
+				if err := s.mergeLine(ctx, tx, h.id, l); err != nil {
 					return err
 				}
 			}
@@ -49,9 +49,6 @@ func (s *Service) MergeOnLogin(ctx context.Context, sess *session.Session) error
 				if _, err := tx.ExecContext(ctx, "UPDATE baskets SET voucher_code = $1 WHERE id = $2", guestVoucher, h.id); err != nil {
 					return err
 				}
-			}
-			if err := touch(ctx, tx, h.id); err != nil {
-				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM baskets WHERE id = $1", guestID); err != nil {
@@ -90,7 +87,7 @@ func guestLines(ctx context.Context, tx *sql.Tx, basketID int64) ([]guestLine, e
 	return lines, rows.Err()
 }
 
-func mergeLine(ctx context.Context, tx *sql.Tx, customerBasketID int64, l guestLine) error {
+func (s *Service) mergeLine(ctx context.Context, tx *sql.Tx, customerBasketID int64, l guestLine) error {
 	current, err := lineQuantity(ctx, tx, customerBasketID, l.productID)
 	if err != nil {
 		return err
@@ -100,7 +97,8 @@ func mergeLine(ctx context.Context, tx *sql.Tx, customerBasketID int64, l guestL
 		if quantity == 0 {
 			quantity = l.quantity // out of stock: kept, shown as such
 		}
-		return writeLine(ctx, tx, customerBasketID, l.productID, quantity, json.RawMessage(l.attributes), l.addedCurrency, l.addedPrice)
+		_, err := s.writeLine(ctx, tx, customerBasketID, l.productID, quantity, false, json.RawMessage(l.attributes), l.addedCurrency, l.addedPrice)
+		return err
 	}
 	merged := max(current, min(current+l.quantity, l.stock))
 	if merged == current {

@@ -48,8 +48,8 @@ func TestCompute(t *testing.T) {
 			shipDisc: 2999, total: 80000, voucherOK: true,
 		},
 		{
-			name:     "free shipping below the threshold is an upsell",
-			in:       Input{Currency: "TRY", Shipping: 2999, Lines: []Line{{1, 63000, nil}}, Offers: []Offer{{Kind: FreeShipping, MinBasket: map[string]money.Amount{"TRY": 75000}}}},
+			name:  "free shipping below the threshold is an upsell",
+			in:    Input{Currency: "TRY", Shipping: 2999, Lines: []Line{{1, 63000, nil}}, Offers: []Offer{{Kind: FreeShipping, MinBasket: map[string]money.Amount{"TRY": 75000}}}},
 			total: 65999, upsells: 1, voucherOK: true,
 		},
 		{

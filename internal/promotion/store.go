@@ -121,12 +121,15 @@ func NormalizeCode(code string) string { return strings.ToUpper(strings.TrimSpac
 
 // Service reads and writes promotions.
 type Service struct {
-	db  *database.DB
-	now func() time.Time
+	db    *database.DB
+	stmts *database.StmtCache
+	now   func() time.Time
 }
 
 // NewService returns the promotions of the store in db.
-func NewService(db *database.DB) *Service { return &Service{db: db, now: time.Now} }
+func NewService(db *database.DB) *Service {
+	return &Service{db: db, stmts: database.NewStmtCache(db), now: time.Now}
+}
 
 // Now is the clock promotions are judged by.
 func (s *Service) Now() time.Time { return s.now() }
@@ -142,7 +145,7 @@ func (s *Service) Voucher(ctx context.Context, q database.Querier, code string) 
 	}
 	v := &Voucher{}
 	var starts, ends sql.NullTime
-	err := q.QueryRowContext(ctx, "SELECT "+voucherColumns+" FROM vouchers WHERE code = $1", code).Scan(
+	err := s.stmts.QueryRowContext(ctx, q, "SELECT "+voucherColumns+" FROM vouchers WHERE code = $1", code).Scan(
 		&v.ID, &v.Code, &v.Kind, &v.Value, &v.Currency, &v.MinBasket, &v.MaxDiscount, &starts, &ends,
 		&v.UsageLimit, &v.PerCustomerLimit, &v.UsedCount, &v.Active)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -152,7 +155,7 @@ func (s *Service) Voucher(ctx context.Context, q database.Querier, code string) 
 		return nil, err
 	}
 	v.Starts, v.Ends = timePtr(starts), timePtr(ends)
-	rows, err := q.QueryContext(ctx, "SELECT category_id FROM voucher_categories WHERE voucher_id = $1", v.ID)
+	rows, err := s.stmts.QueryContext(ctx, q, "SELECT category_id FROM voucher_categories WHERE voucher_id = $1", v.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +178,7 @@ func (s *Service) CheckCustomer(ctx context.Context, q database.Querier, v *Vouc
 		return nil
 	}
 	var used int64
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM voucher_uses
+	err := s.stmts.QueryRowContext(ctx, q, `SELECT COUNT(*) FROM voucher_uses
 		WHERE voucher_id = $1 AND (customer_id = $2 OR (email <> '' AND email = $3))`,
 		v.ID, customerID, strings.ToLower(email)).Scan(&used)
 	if err != nil {
@@ -215,7 +218,7 @@ func (s *Service) MarkUsed(ctx context.Context, tx *sql.Tx, code string, custome
 
 // LiveOffers returns the offers running now, in their order of application.
 func (s *Service) LiveOffers(ctx context.Context, q database.Querier) ([]Offer, error) {
-	rows, err := q.QueryContext(ctx, `SELECT o.id, o.slug, o.label, o.kind, o.value, o.buy, o.pay, o.starts_at, o.ends_at,
+	rows, err := s.stmts.QueryContext(ctx, q, `SELECT o.id, o.slug, o.label, o.kind, o.value, o.buy, o.pay, o.starts_at, o.ends_at,
 			o.sort_order, oc.category_id
 		FROM offers o LEFT JOIN offer_categories oc ON oc.offer_id = o.id
 		WHERE o.active ORDER BY o.sort_order, o.id`)
@@ -254,7 +257,7 @@ func (s *Service) LiveOffers(ctx context.Context, q database.Querier) ([]Offer, 
 	if len(offers) == 0 {
 		return nil, nil
 	}
-	thresholds, err := q.QueryContext(ctx, "SELECT offer_id, currency, amount FROM offer_thresholds")
+	thresholds, err := s.stmts.QueryContext(ctx, q, "SELECT offer_id, currency, amount FROM offer_thresholds")
 	if err != nil {
 		return nil, err
 	}
