@@ -134,6 +134,14 @@ func Run(ctx context.Context, db *database.DB, r io.Reader, opts Options) (*Summ
 	}
 	defer tx.Rollback()
 	imp.tx = tx
+	if db.Engine == database.Postgres {
+		// One import at a time: a second one waits here rather than failing
+		// on the first one's uncommitted rows. SQLite's IMMEDIATE
+		// transaction already holds the write lock.
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7407)"); err != nil {
+			return nil, err
+		}
+	}
 	if err := imp.document(); err != nil && !errors.Is(err, errStop) {
 		return nil, err
 	}

@@ -479,3 +479,27 @@ func TestLoadDemoIntoEmptyDatabaseOnly(t *testing.T) {
 		t.Fatalf("second load: loaded %v, err %v", loaded, err)
 	}
 }
+
+func TestConcurrentImportsSerialise(t *testing.T) {
+	db := testdb.Open(t)
+	body := fixture(t).bytes(t)
+	results := make(chan *storeimport.Summary, 2)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			s, err := storeimport.Run(context.Background(), db, bytes.NewReader(body), storeimport.Options{})
+			results <- s
+			errs <- err
+		}()
+	}
+	var created []string
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, counts(<-results)["products"])
+	}
+	if !(created[0] == "3/0/0/0" && created[1] == "0/0/3/0") && !(created[1] == "3/0/0/0" && created[0] == "0/0/3/0") {
+		t.Errorf("products %v: want one import to create, the other to find all unchanged", created)
+	}
+}
