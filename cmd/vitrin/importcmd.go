@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -132,12 +131,11 @@ func progressBar(size int64, started time.Time) func(storeimport.Progress) {
 }
 
 func printSummary(w io.Writer, s *storeimport.Summary, took time.Duration) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "section\tcreated\tupdated\tunchanged\tremoved\t")
+	const row = "%-22s %9v %9v %9v %9v\n"
+	fmt.Fprintf(w, row, "section", "created", "updated", "unchanged", "removed")
 	for _, sec := range s.Sections {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", sec.Name, sec.Created, sec.Updated, sec.Unchanged, sec.Removed)
+		fmt.Fprintf(w, row, sec.Name, sec.Created, sec.Updated, sec.Unchanged, sec.Removed)
 	}
-	tw.Flush()
 	for _, n := range s.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
