@@ -216,23 +216,39 @@ func (r refusing) Send(ctx context.Context, from string, mails []outgoing) []err
 var textprotoError550 = textproto.Error{Code: 550, Msg: "5.1.1 mailbox unavailable"}
 
 // BenchmarkDeliver measures mails delivered per second to mailpit by one
-// sender (claim, SMTP, record) on the engine under test.
+// sender and by four (four nodes), each claiming, sending over SMTP and
+// recording, on the engine under test.
 func BenchmarkDeliver(b *testing.B) {
-	mp := mailtest.Start(b)
-	db := testdb.Open(b)
-	settings := Settings{SMTPURL: mp.SMTPURL(), From: "shop@example.com", StorefrontURL: "https://shop.example"}
-	queue(b, NewMailer(db, settings), b.N)
-	s, err := NewSender(db, settings)
-	if err != nil {
-		b.Fatal(err)
+	for _, senders := range []int{1, 4} {
+		b.Run(fmt.Sprintf("senders=%d", senders), func(b *testing.B) {
+			mp := mailtest.Start(b)
+			db := testdb.Open(b)
+			settings := Settings{SMTPURL: mp.SMTPURL(), From: "shop@example.com", StorefrontURL: "https://shop.example"}
+			queue(b, NewMailer(db, settings), b.N)
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for i := 0; i < senders; i++ {
+				s, err := NewSender(db, settings)
+				if err != nil {
+					b.Fatal(err)
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						n, err := s.DeliverDue(context.Background())
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						if n == 0 {
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
+		})
 	}
-	b.ResetTimer()
-	for sent := 0; sent < b.N; {
-		n, err := s.DeliverDue(context.Background())
-		if err != nil {
-			b.Fatal(err)
-		}
-		sent += n
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
 }
