@@ -44,13 +44,14 @@ type Service struct {
 	prepare     sync.Once
 	versionStmt *sql.Stmt
 	prepareErr  error
+	changes     *sqliteChanges // nil: read the version with a query; used by the gate's rounds only
 }
 
 // New returns the catalog of the store in db. The read model is built on
 // first use.
 func New(db *database.DB) *Service {
 	s := &Service{db: db}
-	s.gate = newVersionGate(s.readVersion)
+	s.gate = newVersionGate(s.currentVersion)
 	return s
 }
 
@@ -147,12 +148,31 @@ func (s *Service) install(ctx context.Context, version int64) (*Model, error) {
 // versionQuery runs on nearly every request: it is prepared once.
 const versionQuery = "SELECT value FROM settings WHERE key = 'catalog_version'"
 
-func (s *Service) readVersion(ctx context.Context) (int64, error) {
+// currentVersion is what the version gate's rounds call: on SQLite it
+// skips the query when the database has not changed.
+func (s *Service) currentVersion(ctx context.Context) (int64, error) {
+	if err := s.prepared(ctx); err != nil {
+		return 0, err
+	}
+	if s.changes != nil {
+		return s.changes.versionSince(ctx, s.readVersion)
+	}
+	return s.readVersion(ctx)
+}
+
+// prepared readies the version query (and the SQLite change watch) once.
+func (s *Service) prepared(ctx context.Context) error {
 	s.prepare.Do(func() {
-		s.versionStmt, s.prepareErr = s.db.PrepareContext(context.WithoutCancel(ctx), versionQuery)
+		ctx := context.WithoutCancel(ctx)
+		s.versionStmt, s.prepareErr = s.db.PrepareContext(ctx, versionQuery)
+		s.changes = watchSQLite(ctx, s.db)
 	})
-	if s.prepareErr != nil {
-		return 0, s.prepareErr
+	return s.prepareErr
+}
+
+func (s *Service) readVersion(ctx context.Context) (int64, error) {
+	if err := s.prepared(ctx); err != nil {
+		return 0, err
 	}
 	var raw string
 	err := s.versionStmt.QueryRowContext(ctx).Scan(&raw)

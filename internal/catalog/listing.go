@@ -211,7 +211,7 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 	// Category facet: the tree below the page's category (or the whole
 	// tree), each node counting its subtree.
 	categoryBase := base(CategoryFacetKey)
-	categoryFacet := m.newFacet(CategoryFacetKey, categoryFacetName(req.Language), "category", 0)
+	categoryFacet := newFacet(CategoryFacetKey, categoryFacetName(req.Language), "category", 0)
 	for _, c := range m.Categories {
 		if req.Category != nil && (c == req.Category || !isDescendant(c, req.Category)) {
 			continue
@@ -235,7 +235,7 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 	for i, a := range m.facets {
 		f := attrFilters[a.Key]
 		b := base(a.Key)
-		facet := m.newFacet(a.Key, a.Label(req.Language), "multiselect", i+1)
+		facet := newFacet(a.Key, a.Label(req.Language), "multiselect", i+1)
 		facet.SearchKey = AttributeSearchKey(a.Key)
 		facet.Data.SearchKey = facet.SearchKey
 		for _, av := range a.values {
@@ -311,7 +311,7 @@ func walk(order []int32, reverse bool, fn func(int32) bool) {
 	}
 }
 
-func (m *Model) newFacet(key, name, widget string, order int) Facet {
+func newFacet(key, name, widget string, order int) Facet {
 	return Facet{
 		Key: key, Name: name, SearchKey: key, WidgetType: widget, Order: order, ExtraParams: map[string]any{},
 		Data: FacetData{Choices: []FacetChoice{}, Key: key, Name: name, Order: order, SearchKey: key, WidgetType: widget},

@@ -61,10 +61,7 @@ func (s *Service) GroupStock(ctx context.Context, p *Product) (map[int64]int64, 
 // key (?size=M); values not offered are ignored. stock is the current stock
 // by product id; cur decides whether a product can be bought.
 func (m *Model) ProductPage(p *Product, params url.Values, stock map[int64]int64, cur string) *ProductPage {
-	page := &ProductPage{Product: p, Stock: stock}
-	for _, pos := range m.byBaseCode[p.BaseCode] {
-		page.Group = append(page.Group, m.Products[pos])
-	}
+	page := &ProductPage{Product: p, Stock: stock, Group: m.Group(p)}
 	buyable := func(q *Product) bool {
 		_, priced := q.Prices[cur]
 		return priced && stock[q.ID] > 0

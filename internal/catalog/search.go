@@ -27,8 +27,9 @@ type searchIndex struct {
 
 func buildSearchIndex(m *Model) *searchIndex {
 	byWord := map[string][]int32{}
+	seen := map[string]bool{}
 	m.listable.each(func(pos int32) bool {
-		seen := map[string]bool{}
+		clear(seen)
 		for _, w := range strings.Fields(m.Products[pos].folded) {
 			if !seen[w] {
 				seen[w] = true

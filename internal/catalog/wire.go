@@ -101,6 +101,7 @@ func (c *Category) Wire(lang string) CategoryJSON {
 type responseCache struct {
 	mu      sync.RWMutex
 	entries map[string]*Encoded
+	bytes   int
 }
 
 // Encoded is an answer body, also gzip-compressed when that pays: listing
@@ -111,11 +112,12 @@ type Encoded struct {
 	Gzip []byte // nil for small bodies
 }
 
-// Bounds that keep the cache from growing without limit under crawlers.
+// Bounds that keep the cache from growing without limit under crawlers:
+// when full, it starts afresh (the hot answers come back at once).
 const (
-	maxCacheEntries = 20000
-	maxCacheKey     = 1024
-	minGzipSize     = 1024
+	maxCacheBytes = 128 << 20
+	maxCacheKey   = 1024
+	minGzipSize   = 1024
 )
 
 func newResponseCache() *responseCache { return &responseCache{entries: map[string]*Encoded{}} }
@@ -145,11 +147,15 @@ func (m *Model) Cached(key string, compute func() ([]byte, error)) (*Encoded, er
 	if len(key) > maxCacheKey {
 		return e, nil
 	}
+	size := len(key) + len(e.Body) + len(e.Gzip)
 	c.mu.Lock()
-	if len(c.entries) >= maxCacheEntries {
-		c.entries = map[string]*Encoded{}
+	if c.bytes+size > maxCacheBytes {
+		c.entries, c.bytes = map[string]*Encoded{}, 0
 	}
-	c.entries[key] = e
+	if _, dup := c.entries[key]; !dup {
+		c.entries[key] = e
+		c.bytes += size
+	}
 	c.mu.Unlock()
 	return e, nil
 }
