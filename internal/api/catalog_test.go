@@ -655,6 +655,7 @@ func TestCatalogBadInput(t *testing.T) {
 		{"/list/?attributes_nope=1&nope=2&category_ids=abc&category_ids=99999", 200},
 		{"/list/?search_text=" + url.QueryEscape(huge), 200},
 		{"/list/?search_text=%25%00%ff%27%22%3B--", 200},
+		{"/list/?" + strings.Repeat("category_ids=1&attributes_color=Red&", 2000), 200},
 		{"/list/?price__gte=abc", 400},
 		{"/list/?price__lte=-1", 400},
 		{"/category/abc/", 404},

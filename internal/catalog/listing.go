@@ -158,8 +158,8 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 	}
 	var filters []*facetFilter
 	categoryFilter := &facetFilter{key: CategoryFacetKey, selected: map[string]bool{}}
-	for _, raw := range p[CategoryFacetKey] {
-		for _, v := range strings.Split(raw, ",") {
+	for _, raw := range firstValues(p[CategoryFacetKey]) {
+		for _, v := range firstValues(strings.Split(raw, ",")) {
 			id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			c, ok := m.categoryByID[id]
 			if err != nil || !ok {
@@ -182,7 +182,7 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 			continue
 		}
 		f := &facetFilter{key: a.Key, selected: map[string]bool{}, products: newBitset(len(m.Products))}
-		for _, v := range values {
+		for _, v := range firstValues(values) {
 			f.selected[strings.TrimSpace(v)] = true
 		}
 		for _, av := range a.values {
@@ -294,6 +294,12 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 	}
 	return out, nil
 }
+
+// maxFilterValues bounds how many values one filter may select, so a
+// crafted query string cannot make a listing do unbounded work.
+const maxFilterValues = 100
+
+func firstValues(values []string) []string { return values[:min(len(values), maxFilterValues)] }
 
 func walk(order []int32, reverse bool, fn func(int32) bool) {
 	if !reverse {
