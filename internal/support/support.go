@@ -197,11 +197,12 @@ func (s *Service) throttle(ctx context.Context, m Message) error {
 }
 
 func (s *Service) subject(ctx context.Context, raw string) (Subject, error) {
-	id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
-	if strings.TrimSpace(raw) == "" {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
 		return Subject{}, apperror.Field("subject", "This field is required.")
 	}
 	invalid := apperror.Field("subject", `Invalid pk "`+raw+`" - object does not exist.`)
+	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {
 		return Subject{}, invalid
 	}

@@ -94,13 +94,11 @@ func deleteOwned(ctx context.Context, q database.Querier, table string, customer
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		if err == nil {
-			err = apperror.ErrNotFound
-		}
-		return err
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = apperror.ErrNotFound
 	}
-	return nil
+	return err
 }
 
 // activeProduct returns the stock of a product shoppers can see, or a
