@@ -250,6 +250,10 @@ func TestEmailChangeByMail(t *testing.T) {
 	if u["email"] != fresh || u["email_verified"] != true {
 		t.Fatalf("after confirmation: email %v verified %v", u["email"], u["email_verified"])
 	}
+	// The old address is told (after its registration confirmation).
+	if notice := mp.Await(t, bob, 2)[1]; !strings.Contains(notice.Text, fresh) {
+		t.Errorf("notice to the old address: %s\n%s", notice.Subject, notice.Text)
+	}
 	ts.shopper().login(fresh, "bob-Secret-99")
 	ts.shopper().do("POST", "/users/login/", map[string]any{"email": bob, "password": "bob-Secret-99"}).must(t, 400)
 	// The old address is free again.

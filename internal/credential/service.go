@@ -201,6 +201,11 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, t string) error {
 		if err != nil {
 			return err
 		}
+		var oldEmail, name, language string
+		if err := tx.QueryRowContext(ctx, "SELECT email, first_name, language FROM customers WHERE id = $1"+s.db.ForUpdate(),
+			g.customerID).Scan(&oldEmail, &name, &language); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE customers SET email = $1, email_lower = $2, email_verified = TRUE
 			WHERE id = $3`, g.email, strings.ToLower(g.email), g.customerID)
 		if database.IsUniqueViolation(err) {
@@ -215,7 +220,12 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, t string) error {
 				return err
 			}
 		}
-		return nil
+		// The old address hears of it: if someone else took the account
+		// over, its owner learns at once.
+		return s.mailer.Queue(ctx, tx, mail.Letter{
+			Template: "email_changed", Language: language, To: oldEmail,
+			Data: map[string]any{"Name": name, "Email": g.email},
+		})
 	})
 }
 

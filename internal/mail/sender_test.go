@@ -21,7 +21,7 @@ func TestEveryTemplateInEveryLanguage(t *testing.T) {
 		"FullName": "Ada <script>", "Phone": "", "Customer": "guest", "Subject": "Genel", "Order": "", "Message": "<b>hi</b>",
 		"Product": "Elbise", "UnsubscribeLink": "https://shop.example/u/",
 	}
-	for _, name := range []string{"password_reset", "email_change", "account_confirm", "contact_message", "stock_alert", "subscription_confirm"} {
+	for _, name := range []string{"password_reset", "email_change", "email_changed", "account_confirm", "contact_message", "stock_alert", "subscription_confirm"} {
 		for _, lang := range []string{"tr-tr", "en-us"} {
 			r, err := render(name, lang, data)
 			if err != nil {
@@ -36,8 +36,8 @@ func TestEveryTemplateInEveryLanguage(t *testing.T) {
 			}
 		}
 	}
-	if len(templates) != 12 {
-		t.Errorf("%d template files, want 6 templates × 2 languages", len(templates))
+	if len(templates) != 14 {
+		t.Errorf("%d template files, want 7 templates × 2 languages", len(templates))
 	}
 }
 
