@@ -106,8 +106,10 @@ func TestListingFacetCounts(t *testing.T) {
 	sh := ts.shopper()
 	cats := categoryIDs(t, sh)
 	parentOf := map[string]string{}
+	categoryNames := map[string]string{} // code → its and its ancestors' names: search finds products by them
 	for _, c := range fixtureCategories {
 		parentOf[c.code] = c.parent
+		categoryNames[c.code] = categoryNames[c.parent] + " " + c.name
 	}
 	inCategory := func(p fixtureProduct, code string) bool {
 		for c := p.category; c != ""; c = parentOf[c] {
@@ -139,7 +141,7 @@ func TestListingFacetCounts(t *testing.T) {
 				return false
 			}
 		}
-		if f.search != "" && !strings.Contains(strings.ToLower(p.name), strings.ToLower(f.search)) {
+		if f.search != "" && !strings.Contains(strings.ToLower(p.name+" "+categoryNames[p.category]), strings.ToLower(f.search)) {
 			return false
 		}
 		return f.minPrice == 0 || p.try >= f.minPrice
@@ -155,6 +157,7 @@ func TestListingFacetCounts(t *testing.T) {
 		{"category and brand", filters{category: []string{"women"}, attrs: map[string][]string{"brand": {"Nova"}}}},
 		{"two categories and size", filters{category: []string{"women-shoes", "men-tshirts"}, attrs: map[string][]string{"size": {"L", "40"}}}},
 		{"search and color", filters{search: "Elbise", attrs: map[string][]string{"color": {"Blue"}}}},
+		{"search by category name", filters{search: "tişört", attrs: map[string][]string{"size": {"L"}}}},
 		{"price floor and three facets", filters{minPrice: 20000, attrs: map[string][]string{"color": {"Red", "Black"}, "size": {"M", "L"}, "brand": {"Nova", "Luna"}}}},
 	}
 	for _, tc := range cases {

@@ -15,7 +15,7 @@ const (
 )
 
 // searchIndex maps every word of every listable product's folded search
-// text to the products that contain it. Words are sorted, so the words
+// text, and of its categories' names, to the products that contain it. Words are sorted, so the words
 // that start with a prefix are one contiguous range: every query word is
 // matched as a prefix ("elb" finds "elbise"), which is what a search box
 // typed into letter by letter needs.
@@ -28,12 +28,23 @@ type searchIndex struct {
 func buildSearchIndex(m *Model) *searchIndex {
 	byWord := map[string][]int32{}
 	seen := map[string]bool{}
-	m.listable.each(func(pos int32) bool {
-		clear(seen)
-		for _, w := range strings.Fields(m.Products[pos].folded) {
+	add := func(pos int32, folded string) {
+		for _, w := range strings.Fields(folded) {
 			if !seen[w] {
 				seen[w] = true
 				byWord[w] = append(byWord[w], pos)
+			}
+		}
+	}
+	m.listable.each(func(pos int32) bool {
+		clear(seen)
+		p := m.Products[pos]
+		add(pos, p.folded)
+		// A product is also found by its categories' names: "elbise"
+		// finds every dress, whatever its own name says.
+		for _, id := range p.Categories {
+			for c := m.categoryByID[id]; c != nil; c = c.Parent {
+				add(pos, c.folded)
 			}
 		}
 		return true
