@@ -172,6 +172,10 @@ func TestBasketVerbs(t *testing.T) {
 	if len(b.Items) != 0 || b.Total != "0.00" || b.Quantity != 0 || b.VoucherCode != nil || b.Segment == nil {
 		t.Fatalf("empty basket: %+v", b)
 	}
+	var sessions int
+	if err := bs.db.QueryRow("SELECT COUNT(*) FROM sessions").Scan(&sessions); err != nil || sessions != 0 {
+		t.Fatalf("reading an empty basket wrote %d sessions (%v)", sessions, err)
+	}
 
 	// A guest's first write sets the session cookie and nothing else
 	// (the storefront's proxy keeps one cookie per response).
@@ -573,5 +577,23 @@ func TestBasketPromotions(t *testing.T) {
 	}
 	if r := cust.do("PATCH", "/baskets/basket/", map[string]any{"voucher_code": "MINE"}).must(t, 400); !strings.Contains(string(r.body), "already used") {
 		t.Fatalf("per-customer limit: %s", r.body)
+	}
+}
+
+// Quantities at the column's limit get a 400, never an overflow.
+func TestBasketHugeQuantities(t *testing.T) {
+	bs := newBasketStore(t, nil)
+	sh := bs.shopper()
+	tee := bs.ids["TEE-A"]
+	bs.exec("UPDATE products SET stock = 2147483647 WHERE id = $1", tee)
+	sh.do("POST", "/baskets/basket/", map[string]any{"product": tee, "quantity": 2147483647}).must(t, 200)
+	r := sh.do("POST", "/baskets/basket/", map[string]any{"product": tee, "quantity": 2147483647}).must(t, 400)
+	if !strings.Contains(string(r.body), "already holds 2147483647") {
+		t.Fatalf("adding past the limit: %s", r.body)
+	}
+	sh.do("POST", "/baskets/basket/", map[string]any{"product": tee, "quantity": "99999999999999999999"}).must(t, 400)
+	sh.do("PUT", "/baskets/basket/", map[string]any{"product": tee, "quantity": 9223372036854775807}).must(t, 400)
+	if got := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)).quantities(); got["TEE-A"] != 2147483647 {
+		t.Fatalf("basket holds %v", got)
 	}
 }

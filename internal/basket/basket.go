@@ -263,27 +263,34 @@ func lineQuantity(ctx context.Context, q database.Querier, basketID, productID i
 	return n, err
 }
 
-// writeLine sets a line's quantity (with add, adds to it) and returns the
-// line's quantity, recording the current price as the one the shopper
-// chose. attributes nil keeps the line's attributes.
-func (s *Service) writeLine(ctx context.Context, q database.Querier, basketID, productID, quantity int64, add bool,
-	attributes json.RawMessage, currency string, price money.Amount) (int64, error) {
+// writeLine sets a line's quantity (with add, adds to it), recording the
+// current price as the one the shopper chose; attributes nil keeps the
+// line's attributes. It writes nothing and reports false when the line
+// would exceed limit (the stock), checked in the same statement and
+// without overflowing the column.
+func (s *Service) writeLine(ctx context.Context, q database.Querier, basketID, productID, quantity int64, add bool, limit int64,
+	attributes json.RawMessage, currency string, price money.Amount) (bool, error) {
 	attrs := "{}"
 	if attributes != nil {
 		attrs = string(attributes)
 	}
-	newQuantity := "excluded.quantity"
+	newQuantity, within := "excluded.quantity", "excluded.quantity <= $9"
 	if add {
-		newQuantity = "basket_items.quantity + excluded.quantity"
+		newQuantity, within = "basket_items.quantity + excluded.quantity", "basket_items.quantity <= $9 - excluded.quantity"
 	}
+	var written int64
 	err := s.stmts.QueryRowContext(ctx, q, `INSERT INTO basket_items (basket_id, product_id, quantity, attributes, added_currency, added_price, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
 		ON CONFLICT (basket_id, product_id) DO UPDATE SET quantity = `+newQuantity+`,
 			attributes = CASE WHEN $8 THEN excluded.attributes ELSE basket_items.attributes END,
 			added_currency = excluded.added_currency, added_price = excluded.added_price, updated_at = excluded.updated_at
+		WHERE `+within+`
 		RETURNING quantity`,
-		basketID, productID, quantity, attrs, currency, price, time.Now().UTC(), attributes != nil).Scan(&quantity)
-	return quantity, err
+		basketID, productID, quantity, attrs, currency, price, time.Now().UTC(), attributes != nil, limit).Scan(&written)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Change is one shopper's change to a line.
@@ -335,15 +342,15 @@ func (s *Service) change(ctx context.Context, sess *session.Session, currency st
 		if h, err = s.claimOrCreate(ctx, tx, sess); err != nil {
 			return err
 		}
-		quantity, err := s.writeLine(ctx, tx, h.id, c.ProductID, c.Quantity, add, c.Attributes, currency, p.price)
+		written, err := s.writeLine(ctx, tx, h.id, c.ProductID, c.Quantity, add, p.stock, c.Attributes, currency, p.price)
+		if err != nil || written {
+			return err
+		}
+		inBasket, err := lineQuantity(ctx, tx, h.id, c.ProductID)
 		if err != nil {
 			return err
 		}
-		if quantity > p.stock {
-			// Returning the error rolls the write back.
-			return stockError(p.stock, quantity-c.Quantity)
-		}
-		return nil
+		return stockError(p.stock, inBasket)
 	})
 	if err != nil {
 		return nil, err

@@ -97,7 +97,7 @@ func (s *Service) mergeLine(ctx context.Context, tx *sql.Tx, customerBasketID in
 		if quantity == 0 {
 			quantity = l.quantity // out of stock: kept, shown as such
 		}
-		_, err := s.writeLine(ctx, tx, customerBasketID, l.productID, quantity, false, json.RawMessage(l.attributes), l.addedCurrency, l.addedPrice)
+		_, err := s.writeLine(ctx, tx, customerBasketID, l.productID, quantity, false, quantity, json.RawMessage(l.attributes), l.addedCurrency, l.addedPrice)
 		return err
 	}
 	merged := max(current, min(current+l.quantity, l.stock))
