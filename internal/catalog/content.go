@@ -37,7 +37,7 @@ func (s *Service) page(ctx context.Context, id int64, kind, lang string) (*Page,
 	if err != nil {
 		return nil, err
 	}
-	if t, ok := decodeTranslations(tr)[lang]; ok {
+	if t, ok := decodeTranslations(tr).Get(lang); ok {
 		if t.Title != "" {
 			p.Title = t.Title
 		} else if t.Name != "" {
@@ -135,7 +135,7 @@ func (s *Service) Widget(ctx context.Context, slug string, lang string) (*Widget
 	if err != nil {
 		return nil, err
 	}
-	if t, ok := decodeTranslations(tr)[lang]; ok && t.Name != "" {
+	if t, ok := decodeTranslations(tr).Get(lang); ok && t.Name != "" {
 		w.Name = t.Name
 	}
 	w.Attributes = json.RawMessage(attrs)

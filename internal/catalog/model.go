@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/database"
@@ -57,13 +58,13 @@ type Product struct {
 	Slug         string
 	Name         string
 	Description  string
-	Translations map[string]Text
+	Translations Translations
 	Attributes   json.RawMessage
-	attrValues   map[string]string
+	attrValues   []attrValue
 	Images       []string
 	TaxRate      string
 	Stock        int64
-	Prices       map[string]Price
+	Prices       Prices
 	Listable     bool
 	Categories   []int64 // as imported, in id order
 	Created      time.Time
@@ -96,7 +97,7 @@ type Category struct {
 	Depth        int
 	UUID         string
 	Attributes   json.RawMessage
-	Translations map[string]Text
+	Translations Translations
 	Children     []*Category
 	Parent       *Category
 	folded       string
@@ -112,7 +113,7 @@ type Attribute struct {
 	Facet        bool
 	Variant      bool
 	SortOrder    int
-	Translations map[string]Text
+	Translations Translations
 	values       []*attributeValue // sorted by value
 }
 
@@ -123,7 +124,7 @@ type attributeValue struct {
 
 // Label returns the name in lang, falling back to the base name.
 func (a *Attribute) Label(lang string) string {
-	if t, ok := a.Translations[lang]; ok && t.Name != "" {
+	if t, ok := a.Translations.Get(lang); ok && t.Name != "" {
 		return t.Name
 	}
 	return a.Name
@@ -131,7 +132,7 @@ func (a *Attribute) Label(lang string) string {
 
 // Label returns the category's name in lang.
 func (c *Category) Label(lang string) string {
-	if t, ok := c.Translations[lang]; ok && t.Name != "" {
+	if t, ok := c.Translations.Get(lang); ok && t.Name != "" {
 		return t.Name
 	}
 	return c.Name
@@ -154,7 +155,7 @@ func (c *Category) Ancestors() []*Category {
 
 // Label returns the product's name in lang.
 func (p *Product) Label(lang string) string {
-	if t, ok := p.Translations[lang]; ok && t.Name != "" {
+	if t, ok := p.Translations.Get(lang); ok && t.Name != "" {
 		return t.Name
 	}
 	return p.Name
@@ -162,7 +163,7 @@ func (p *Product) Label(lang string) string {
 
 // Text returns the product's description in lang.
 func (p *Product) Text(lang string) string {
-	if t, ok := p.Translations[lang]; ok && t.Description != "" {
+	if t, ok := p.Translations.Get(lang); ok && t.Description != "" {
 		return t.Description
 	}
 	return p.Description
@@ -172,7 +173,56 @@ func (p *Product) Text(lang string) string {
 func (p *Product) URL() string { return "/" + p.Slug + "/" }
 
 // AttributeValue returns the attribute's value as text ("" when absent).
-func (p *Product) AttributeValue(key string) string { return p.attrValues[key] }
+func (p *Product) AttributeValue(key string) string {
+	for _, a := range p.attrValues {
+		if a.key == key {
+			return a.value
+		}
+	}
+	return ""
+}
+
+// attrValue is one attribute of a product as text. A product has a few,
+// so a slice is smaller than a map and as fast to search.
+type attrValue struct{ key, value string }
+
+// Translations are a record's texts by language, few per record.
+type Translations []Translation
+
+// Translation is a record's text in one language.
+type Translation struct {
+	Language string
+	Text
+}
+
+// Get returns the text in lang.
+func (ts Translations) Get(lang string) (Text, bool) {
+	for _, t := range ts {
+		if t.Language == lang {
+			return t.Text, true
+		}
+	}
+	return Text{}, false
+}
+
+// Prices are a product's prices by currency, few per product.
+type Prices []CurrencyPrice
+
+// CurrencyPrice is a product's price in one currency.
+type CurrencyPrice struct {
+	Currency string
+	Price
+}
+
+// Get returns the price in cur.
+func (ps Prices) Get(cur string) (Price, bool) {
+	for _, p := range ps {
+		if p.Currency == cur {
+			return p.Price, true
+		}
+	}
+	return Price{}, false
+}
 
 // Product returns the product with id, active or listable or not.
 func (m *Model) Product(id int64) (*Product, bool) {
@@ -220,19 +270,31 @@ func load(ctx context.Context, db *database.DB, version int64) (*Model, error) {
 	return m, nil
 }
 
-func decodeTranslations(raw string) map[string]Text {
+func decodeTranslations(raw string) Translations {
 	if raw == "" || raw == "{}" {
 		return nil
 	}
-	var t map[string]Text
-	if json.Unmarshal([]byte(raw), &t) != nil {
+	var byLang map[string]Text
+	if json.Unmarshal([]byte(raw), &byLang) != nil {
 		return nil
 	}
-	lower := make(map[string]Text, len(t))
-	for k, v := range t {
-		lower[strings.ToLower(k)] = v
+	out := make(Translations, 0, len(byLang))
+	for lang, text := range byLang {
+		out = append(out, Translation{Language: intern(strings.ToLower(lang)), Text: text})
 	}
-	return lower
+	return out
+}
+
+// interned holds the few strings that every product repeats (languages,
+// currencies, attribute keys), so 100,000 products share one copy each.
+var interned sync.Map
+
+func intern(s string) string {
+	if v, ok := interned.Load(s); ok {
+		return v.(string)
+	}
+	v, _ := interned.LoadOrStore(s, s)
+	return v.(string)
 }
 
 func (m *Model) loadAttributes(ctx context.Context, db *database.DB) error {
@@ -335,13 +397,13 @@ func (m *Model) loadProducts(ctx context.Context, db *database.DB) error {
 		if json.Unmarshal(p.Attributes, &values) != nil {
 			p.Attributes = json.RawMessage("{}")
 		}
-		p.attrValues = make(map[string]string, len(values))
+		p.attrValues = make([]attrValue, 0, len(values))
 		for k, v := range values {
 			switch v := v.(type) {
 			case string:
-				p.attrValues[k] = v
+				p.attrValues = append(p.attrValues, attrValue{intern(k), v})
 			case float64, bool:
-				p.attrValues[k] = fmt.Sprint(v)
+				p.attrValues = append(p.attrValues, attrValue{intern(k), fmt.Sprint(v)})
 			}
 		}
 		_ = json.Unmarshal([]byte(images), &p.Images)
@@ -376,10 +438,7 @@ func (m *Model) loadPrices(ctx context.Context, db *database.DB) error {
 			continue
 		}
 		p := m.Products[i]
-		if p.Prices == nil {
-			p.Prices = map[string]Price{}
-		}
-		p.Prices[strings.ToUpper(cur)] = pr
+		p.Prices = append(p.Prices, CurrencyPrice{Currency: intern(strings.ToUpper(cur)), Price: pr})
 	}
 	return rows.Err()
 }
@@ -451,7 +510,7 @@ func (m *Model) index() {
 			}
 		}
 		for _, a := range m.facets {
-			v := p.attrValues[a.Key]
+			v := p.AttributeValue(a.Key)
 			if v == "" {
 				continue
 			}
@@ -486,7 +545,7 @@ func (m *Model) index() {
 		order := make([]int32, n)
 		for i, p := range m.Products {
 			prices[i] = -1
-			if pr, ok := p.Prices[cur]; ok {
+			if pr, ok := p.Prices.Get(cur); ok {
 				prices[i] = int64(pr.Price)
 			}
 			order[i] = int32(i)

@@ -63,7 +63,7 @@ func (s *Service) GroupStock(ctx context.Context, p *Product) (map[int64]int64, 
 func (m *Model) ProductPage(p *Product, params url.Values, stock map[int64]int64, cur string) *ProductPage {
 	page := &ProductPage{Product: p, Stock: stock, Group: m.Group(p)}
 	buyable := func(q *Product) bool {
-		_, priced := q.Prices[cur]
+		_, priced := q.Prices.Get(cur)
 		return priced && stock[q.ID] > 0
 	}
 
@@ -74,14 +74,14 @@ func (m *Model) ProductPage(p *Product, params url.Values, stock map[int64]int64
 	for _, a := range m.variantAttrs {
 		values := map[string]bool{}
 		for _, q := range page.Group {
-			if v := q.attrValues[a.Key]; v != "" {
+			if v := q.AttributeValue(a.Key); v != "" {
 				values[v] = true
 			}
 		}
 		if len(values) == 0 {
 			continue
 		}
-		choice := p.attrValues[a.Key]
+		choice := p.AttributeValue(a.Key)
 		if v := strings.TrimSpace(params.Get(a.Key)); values[v] {
 			choice = v
 		}
@@ -92,7 +92,7 @@ func (m *Model) ProductPage(p *Product, params url.Values, stock map[int64]int64
 	matches := func(q *Product, upTo int) int {
 		n := 0
 		for i := 0; i < upTo; i++ {
-			if q.attrValues[attrs[i].Key] == selected[i] {
+			if q.AttributeValue(attrs[i].Key) == selected[i] {
 				n++
 			}
 		}
@@ -103,7 +103,7 @@ func (m *Model) ProductPage(p *Product, params url.Values, stock map[int64]int64
 		var values []string
 		seen := map[string]bool{}
 		for _, q := range page.Group {
-			if v := q.attrValues[a.Key]; v != "" && !seen[v] {
+			if v := q.AttributeValue(a.Key); v != "" && !seen[v] {
 				seen[v] = true
 				values = append(values, v)
 			}
@@ -115,7 +115,7 @@ func (m *Model) ProductPage(p *Product, params url.Values, stock map[int64]int64
 			// most other selections, in stock preferred.
 			bestScore := -1
 			for _, q := range page.Group {
-				if q.attrValues[a.Key] != v {
+				if q.AttributeValue(a.Key) != v {
 					continue
 				}
 				earlier := matches(q, k) == k

@@ -58,7 +58,7 @@ type ProductImage struct {
 // given stock. A product without a price in cur is shown out of stock and
 // not ready to basket: it cannot be bought in that currency.
 func (p *Product) Wire(cur, lang string, stock int64) ProductJSON {
-	price, priced := p.Prices[cur]
+	price, priced := p.Prices.Get(cur)
 	out := ProductJSON{
 		AbsoluteURL: p.URL(), AttributeSet: 1, Attributes: p.Attributes, AttributesKwargs: map[string]any{},
 		BaseCode: p.BaseCode, BasketOffers: []any{}, CurrencyType: strings.ToLower(cur),
