@@ -9,7 +9,10 @@
 // importer bumps it in every import transaction). Before answering, every
 // request learns the current version from the database, so no node answers
 // from a model older than the last finished import; concurrent requests
-// share one version query (see versionGate), which keeps that check cheap.
+// share one version query (see versionGate), and on SQLite the query is
+// skipped while the WAL index shows no commit (see sqliteChanges), which
+// keeps that check cheap. Answers are cached per model (responseCache), so
+// a new model starts with an empty cache.
 //
 // Stock: orders decrement products.stock without bumping the version, so
 // the model's stock is the stock as of the last import. Listings show it;
