@@ -26,6 +26,7 @@ type Server struct {
 	accounts *account.Service
 	catalog  *catalog.Service
 	baskets  *basket.Service // set by registerBasket; checkout prices orders with it
+	shop     *shop           // addresses, checkout, payments and orders; set by registerCheckout
 	metrics  *metrics
 	mux      *http.ServeMux
 	handler  http.Handler
