@@ -57,6 +57,13 @@ func NewService(db *database.DB) *Service {
 	return &Service{db: db, throttle: NewThrottle(db), now: time.Now}
 }
 
+// SetClock replaces the service's clock (and its throttle's), so tests can
+// let a login lock run out without waiting for it.
+func (s *Service) SetClock(now func() time.Time) {
+	s.now = now
+	s.throttle.now = now
+}
+
 const customerColumns = `id, email, password_hash, first_name, last_name, phone, email_allowed,
 	sms_allowed, call_allowed, date_of_birth, gender, attributes, language, email_verified,
 	date_joined, last_login`
