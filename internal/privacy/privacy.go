@@ -62,7 +62,7 @@ var personalRows = []struct {
 	{"customer_tokens", "customer_id = $1", byID},
 	{"mail_outbox", "LOWER(recipient) = $1", byEmail},
 	{"login_failures", "key = 'email:' || $1", byEmail},
-	{"addresses", "customer_id = $1", byID},
+	{"customer_addresses", "customer_id = $1", byID},
 }
 
 // Anonymize erases the customer's personal data and ends every session.
