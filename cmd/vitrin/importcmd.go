@@ -136,9 +136,6 @@ func printSummary(w io.Writer, s *storeimport.Summary, took time.Duration) {
 	for _, sec := range s.Sections {
 		fmt.Fprintf(w, row, sec.Name, sec.Created, sec.Updated, sec.Unchanged, sec.Removed)
 	}
-	for _, n := range s.Notes {
-		fmt.Fprintln(w, "note:", n)
-	}
 	if s.Changed() {
 		fmt.Fprintf(w, "imported in %s; catalog version %d\n", took.Round(time.Millisecond), s.CatalogVersion)
 	} else {

@@ -315,7 +315,14 @@ func (g *generator) redirects(emit func(any)) {
 func customers(emit func(any)) {
 	emit(map[string]any{"email": "demo@vitrin.dev", "first_name": "Deniz", "last_name": "Yılmaz", "phone": "+905551112233",
 		"gender": "none", "email_allowed": true, "sms_allowed": false,
-		"password_hash": djangoPBKDF2(Password, "vitrindemosalt01"), "date_joined": "2025-06-01T09:00:00Z"})
+		"password_hash": djangoPBKDF2(Password, "vitrindemosalt01"), "date_joined": "2025-06-01T09:00:00Z",
+		"addresses": []map[string]any{
+			{"title": "Ev", "first_name": "Deniz", "last_name": "Yılmaz", "phone_number": "+905551112233", "country": "tr",
+				"city": "İstanbul", "township": "Kadıköy", "district": "Moda", "line": "Moda Cad. No: 21 D: 4", "postcode": "34710", "is_primary": true},
+			{"title": "İş", "first_name": "Deniz", "last_name": "Yılmaz", "phone_number": "+905551112233", "country": "tr",
+				"city": "Ankara", "township": "Çankaya", "district": "Kızılay", "line": "Atatürk Blv. No: 5", "postcode": "06420",
+				"is_corporate": true, "company_name": "Örnek Ltd. Şti.", "tax_no": "1234567890", "tax_office": "Çankaya"},
+		}})
 	emit(map[string]any{"email": "elif@vitrin.dev", "first_name": "Elif", "last_name": "Kaya", "date_of_birth": "1992-04-23",
 		"gender": "female", "email_allowed": false, "sms_allowed": true,
 		"password_hash": djangoPBKDF2(Password, "vitrindemosalt02"), "date_joined": "2025-09-15T14:30:00Z"})

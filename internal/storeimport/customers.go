@@ -18,11 +18,11 @@ var customerGenders = []string{"", "male", "female", "none", "other"}
 // loadCustomers upserts migrated customers by e-mail, ignoring case. The
 // password hash of the previous platform is stored as is and verified at
 // login (and upgraded to argon2id then); a customer without one sets a
-// password through password reset.
+// password through password reset. Their addresses go to the address book.
 func loadCustomers(ctx context.Context, imp *Import) error {
 	var keep idSet
 	now := time.Now().UTC()
-	addressesNoted := false
+	addressBook := &addressWriter{imp: imp, now: now}
 	replace, err := imp.Items(func(r *Record) error {
 		email, err := account.NormalizeEmail(r.OptString("email", ""))
 		if err != nil {
@@ -49,15 +49,7 @@ func loadCustomers(ctx context.Context, imp *Import) error {
 			r.Fail("password_hash", "unsupported encoding: want pbkdf2_sha256$…, argon2$argon2id$…, bcrypt$… or bcrypt_sha256$…")
 		}
 		joined := r.Time("date_joined")
-		// Addresses are validated for shape; they are stored by the
-		// checkout domain once it owns an address book.
-		for _, a := range r.Objects("addresses") {
-			a.Ignore(keysOf(a.raw)...)
-			if !addressesNoted {
-				addressesNoted = true
-				imp.Note("customers[].addresses: not stored, this version of vitrin has no address book yet")
-			}
-		}
+		addresses := readAddresses(r)
 		if len(first) > 150 || len(last) > 150 {
 			r.Fail("first_name", "names are at most 150 characters")
 		}
@@ -74,14 +66,23 @@ func loadCustomers(ctx context.Context, imp *Import) error {
 		} else {
 			cols, vals = append(cols, "date_joined"), append(vals, joined)
 		}
-		id, _, err := imp.upsert(row{table: "customers", keyCols: []string{"email_lower"}, keyVals: []any{strings.ToLower(email)},
-			hash: r.Hash(), cols: cols, vals: vals, insertCols: insertCols, insertVals: insertVals})
+		digest := r.Hash()
+		id, written, err := imp.upsert(row{table: "customers", keyCols: []string{"email_lower"}, keyVals: []any{strings.ToLower(email)},
+			hash: digest, cols: cols, vals: vals, insertCols: insertCols, insertVals: insertVals})
+		if err != nil {
+			return err
+		}
 		if keep.has(id) {
 			r.Fail("email", "duplicate customer "+email+" in the file")
 		}
 		keep.add(id)
-		return err
+		if written {
+			// The digest covers the addresses: they change with the customer.
+			return addressBook.replace(id, digest, addresses)
+		}
+		return nil
 	})
+	addressBook.afterCustomers()
 	if replace {
 		imp.Fail("customers.replace", "customers are never removed by an import")
 	}
@@ -95,14 +96,6 @@ func knownPasswordScheme(hash string) bool {
 		}
 	}
 	return false
-}
-
-func keysOf(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return keys
 }
 
 func nullIfEmpty(s string) any {

@@ -68,8 +68,6 @@ type Summary struct {
 	CatalogVersion int64
 	// Restocked are the products whose stock went from zero to positive.
 	Restocked []int64
-	// Notes tell what was read but not imported, once each.
-	Notes []string
 }
 
 // Changed reports whether the import wrote anything.
@@ -283,9 +281,6 @@ func (imp *Import) Seen(section string) bool { return imp.seen[section] }
 // only if no error was found. Sections use it for references into
 // sections that may come later in the file.
 func (imp *Import) After(fn func() error) { imp.finalizers = append(imp.finalizers, fn) }
-
-// Note records something the user should know about a successful import.
-func (imp *Import) Note(message string) { imp.summary.Notes = append(imp.summary.Notes, message) }
 
 // Restocked records products whose stock went from zero to positive.
 func (imp *Import) Restocked(ids ...int64) { imp.restocked = append(imp.restocked, ids...) }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -92,7 +93,11 @@ func fixture(t *testing.T) doc {
 		"redirects": []any{map[string]any{"old_path": "/eski-elbise/", "new_path": "/drs-1-red-s/"}},
 		"customers": []any{
 			map[string]any{"email": "Ayse@Example.com", "first_name": "Ayşe", "password_hash": djangoPBKDF2("eski-sifre-1", "salt123"),
-				"addresses": []any{map[string]any{"line": "Moda Cad. 1"}}},
+				"addresses": []any{
+					map[string]any{"title": "Ev", "first_name": "Ayşe", "country": "tr", "city": "İstanbul", "township": "Kadıköy",
+						"district": "Moda", "line": "Moda Cad. 1", "postcode": "34710", "phone_number": "+905551112233", "is_primary": true},
+					map[string]any{"title": "İş", "country": "tr", "city": "İstanbul", "line": "Büyükdere Cad. 2",
+						"is_corporate": true, "company_name": "Örnek A.Ş.", "tax_no": "1234567890", "tax_office": "Şişli"}}},
 			map[string]any{"email": "can@example.com", "password_hash": djangoBcrypt(t, "bcrypt-sifre-2"), "date_joined": "2024-02-01T10:00:00Z"},
 		},
 	}
@@ -142,8 +147,12 @@ func TestImportFixture(t *testing.T) {
 	if s.CatalogVersion != 1 {
 		t.Errorf("catalog version %d, want 1", s.CatalogVersion)
 	}
-	if len(s.Notes) != 1 || !strings.Contains(s.Notes[0], "addresses") {
-		t.Errorf("notes %q: want one about addresses", s.Notes)
+	if got := scalar[int](t, db, `SELECT COUNT(*) FROM customer_addresses a JOIN customers c ON c.id = a.customer_id
+		JOIN districts d ON d.id = a.district_id WHERE c.email_lower = 'ayse@example.com' AND a.is_primary AND d.name = 'Moda'`); got != 1 {
+		t.Errorf("%d primary Moda addresses, want 1", got)
+	}
+	if got := scalar[int](t, db, "SELECT COUNT(*) FROM customer_addresses WHERE township_id IS NULL AND is_corporate"); got != 1 {
+		t.Errorf("%d corporate addresses without township, want 1", got)
 	}
 
 	// The category tree: depth and materialised path follow the parents.
@@ -283,6 +292,12 @@ func TestImportErrors(t *testing.T) {
 			[]string{`retail_stores[0].township: unknown township "Nowhere"`}},
 		{"bad password hash", func(d doc) { d["customers"].([]any)[0].(map[string]any)["password_hash"] = "md5$x" }, "",
 			[]string{"customers[0].password_hash: unsupported encoding"}},
+		{"unknown address city", func(d doc) {
+			d["customers"].([]any)[0].(map[string]any)["addresses"].([]any)[1].(map[string]any)["city"] = "Atlantis"
+		}, "", []string{`customers[0].addresses[1].city: unknown city "Atlantis"`}},
+		{"address without a country", func(d doc) {
+			delete(d["customers"].([]any)[0].(map[string]any)["addresses"].([]any)[0].(map[string]any), "country")
+		}, "", []string{`customers[0].addresses[0].country: required`}},
 		{"bad email", func(d doc) { d["customers"].([]any)[1].(map[string]any)["email"] = "not-an-email" }, "",
 			[]string{"customers[1].email: Enter a valid email address."}},
 		{"unknown section", func(d doc) { d["prodcuts"] = []any{} }, "", []string{"prodcuts: unknown section"}},
@@ -501,5 +516,29 @@ func TestConcurrentImportsSerialise(t *testing.T) {
 	}
 	if !(created[0] == "3/0/0/0" && created[1] == "0/0/3/0") && !(created[1] == "3/0/0/0" && created[0] == "0/0/3/0") {
 		t.Errorf("products %v: want one import to create, the other to find all unchanged", created)
+	}
+}
+
+func TestCustomerAddressesFollowTheFile(t *testing.T) {
+	db := testdb.Open(t)
+	d := fixture(t)
+	mustRun(t, db, d.bytes(t))
+	mustRun(t, db, d.bytes(t))
+	if n := scalar[int](t, db, "SELECT COUNT(*) FROM customer_addresses"); n != 2 {
+		t.Fatalf("%d addresses after a re-import, want 2", n)
+	}
+	// An address the customer added in the store survives a changed import.
+	customerID := scalar[int64](t, db, "SELECT id FROM customers WHERE email_lower = 'ayse@example.com'")
+	if _, err := db.Exec(`INSERT INTO customer_addresses (customer_id, country_id, city_id, line, created_at, updated_at)
+		SELECT $1, country_id, id, 'Kendi adresim', $2, $2 FROM cities LIMIT 1`, customerID, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	ayse := d["customers"].([]any)[0].(map[string]any)
+	ayse["addresses"] = ayse["addresses"].([]any)[:1]
+	if got := counts(mustRun(t, db, d.bytes(t)))["customers"]; got != "0/1/1/0" {
+		t.Errorf("customers %s", got)
+	}
+	if n := scalar[int](t, db, "SELECT COUNT(*) FROM customer_addresses WHERE customer_id = $1", customerID); n != 2 {
+		t.Errorf("%d addresses, want the imported one and the customer's own", n)
 	}
 }
