@@ -723,3 +723,48 @@ func TestCatalogCacheInvalidation(t *testing.T) {
 		t.Fatalf("product page after import: %s", page.Product.Price)
 	}
 }
+
+// TestCatalogReadsDuringImports: shoppers reading while imports commit
+// never get an error, and after each import the next answer has its price.
+func TestCatalogReadsDuringImports(t *testing.T) {
+	ts, products := newCatalogStore(t)
+	path := "/list/?search_text=" + products[0].sku
+	stop := make(chan struct{})
+	done := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					done <- nil
+					return
+				default:
+				}
+				resp, err := http.Get(ts.srv.URL + path)
+				if err != nil {
+					done <- err
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					done <- fmt.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+		}()
+	}
+	sh := ts.shopper()
+	for i := 1; i <= 3; i++ {
+		products[0].try = int64(1000 * i)
+		ts.importStore(fixtureStore(products))
+		if got := sh.listing(t, path).Products[0].Price; got != money(products[0].try) {
+			t.Errorf("after import %d: price %s, want %s", i, got, money(products[0].try))
+		}
+	}
+	close(stop)
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
