@@ -6,6 +6,7 @@ package privacy
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -91,12 +92,12 @@ func (s *Service) Anonymize(ctx context.Context, customerID int64) error {
 				return err
 			}
 		}
+		placeholder := placeholderEmail(customerID)
 		if tables["orders"] {
-			if err := anonymizeOrders(ctx, tx, customerID); err != nil {
+			if err := anonymizeOrders(ctx, tx, customerID, lower, placeholder); err != nil {
 				return err
 			}
 		}
-		placeholder := placeholderEmail(customerID)
 		// An empty hash matches no password: nobody logs in as this customer
 		// again, and the old address can register anew.
 		if _, err := tx.ExecContext(ctx, `UPDATE customers SET email = $1, email_lower = $1, password_hash = '',
@@ -117,11 +118,59 @@ func personalTables() []string {
 	return names
 }
 
-// anonymizeOrders keeps the customer's orders (amounts, items, dates) and
-// replaces who and where.
-func anonymizeOrders(ctx context.Context, tx *sql.Tx, customerID int64) error {
-	_ = ctx
-	_ = tx
-	_ = customerID
+// orderAddressKeys are what an order's address snapshot keeps after
+// anonymisation: where it went, for the books, not who or which door.
+var orderAddressKeys = []string{"country", "city", "township", "district"}
+
+// anonymizeOrders keeps the customer's orders, and the guest orders placed
+// with the address, with amounts, items and dates, and replaces who and
+// where: contact details, the addresses' personal fields, notes and the
+// client address.
+func anonymizeOrders(ctx context.Context, tx *sql.Tx, customerID int64, email, placeholder string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, shipping_address, billing_address FROM orders
+		WHERE customer_id = $1 OR (customer_id IS NULL AND LOWER(email) = $2)`, customerID, email)
+	if err != nil {
+		return err
+	}
+	type snapshot struct {
+		id                int64
+		shipping, billing string
+	}
+	var orders []snapshot
+	for rows.Next() {
+		var o snapshot
+		if err := rows.Scan(&o.id, &o.shipping, &o.billing); err != nil {
+			rows.Close()
+			return err
+		}
+		orders = append(orders, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range orders {
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET email = $1, phone = '', shipping_address = $2,
+			billing_address = $3, notes = '', remote_addr = '' WHERE id = $4`,
+			placeholder, scrubAddress(o.shipping), scrubAddress(o.billing), o.id); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// scrubAddress keeps only the geography of an address snapshot.
+func scrubAddress(raw string) string {
+	var address map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &address); err != nil || address == nil {
+		return "null"
+	}
+	kept := map[string]json.RawMessage{}
+	for _, k := range orderAddressKeys {
+		if v, ok := address[k]; ok {
+			kept[k] = v
+		}
+	}
+	out, _ := json.Marshal(kept)
+	return string(out)
 }
