@@ -408,6 +408,34 @@ func TestContactUsByMail(t *testing.T) {
 	if name != "Ada Lovelace" {
 		t.Errorf("customer's message stored with name %q", name)
 	}
+
+	// A subject that needs an order takes only the caller's own order.
+	if ok, _ := ts.db.TableExists(context.Background(), "orders"); !ok {
+		return
+	}
+	olga := unique("olga")
+	var noraID int64
+	ts.db.QueryRow("SELECT id FROM customers WHERE email_lower = $1", nora).Scan(&noraID)
+	now := time.Now().UTC()
+	for i, o := range []struct {
+		number string
+		owner  any
+		email  string
+	}{{"V-100", noraID, nora}, {"V-200", nil, "someone@example.com"}, {"V-300", nil, olga}} {
+		if _, err := ts.db.Exec(`INSERT INTO orders (number, token, idempotency_key, customer_id, email, status, currency,
+			product_amount, amount, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'approved', 'TRY', 100, 100, $6, $6)`,
+			o.number, "tok"+itoa(int64(i)), "idem"+itoa(int64(i)), o.owner, o.email, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		who    *shopper
+		order  string
+		status int
+	}{{customer, "V-100", 200}, {customer, "V-200", 400}, {customer, "V-300", 400}, {ts.shopper(), "V-300", 200}, {ts.shopper(), "V-100", 400}} {
+		tt.who.do("POST", "/users/contact-us", map[string]any{"full_name": "Olga", "email": olga, "subject": orderSubject,
+			"order": tt.order, "message": "Where is my order?"}).must(t, tt.status)
+	}
 }
 
 func TestEmailSubscriptionByMail(t *testing.T) {
