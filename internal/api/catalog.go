@@ -40,6 +40,16 @@ func (s *Server) locale(r *http.Request) locale {
 	return locale{currency: s.currency(r), language: s.language(r)}
 }
 
+// freshModel is model with the database epoch it was checked at.
+func (s *Server) freshModel(w http.ResponseWriter, r *http.Request) (*catalog.Model, catalog.Epoch, bool) {
+	m, epoch, err := s.catalog.Fresh(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return nil, 0, false
+	}
+	return m, epoch, true
+}
+
 // model returns the read model, answering the error itself when there is
 // none to be had.
 func (s *Server) model(w http.ResponseWriter, r *http.Request) (*catalog.Model, bool) {
@@ -65,6 +75,11 @@ func writeCached(w http.ResponseWriter, r *http.Request, m *catalog.Model, key s
 		writeError(w, r, err)
 		return
 	}
+	writeEncoded(w, r, e)
+}
+
+// writeEncoded sends a cached answer, compressed when the client accepts it.
+func writeEncoded(w http.ResponseWriter, r *http.Request, e *catalog.Encoded) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	body := e.Body

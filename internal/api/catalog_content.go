@@ -152,12 +152,9 @@ func queryPK(r *http.Request, name string) (int64, error) {
 }
 
 func (s *Server) retailStores(w http.ResponseWriter, r *http.Request) {
-	var f catalog.StoreFilter
-	var err1, err2 error
-	f.City, err1 = queryPK(r, "city")
-	f.Township, err2 = queryPK(r, "township")
-	if err1 != nil || err2 != nil {
-		writeError(w, r, err1Or(err1, err2))
+	f, err := storeFilter(r)
+	if err != nil {
+		writeError(w, r, err)
 		return
 	}
 	stores, _, err := s.catalog.RetailStores(r.Context(), f)
@@ -168,11 +165,15 @@ func (s *Server) retailStores(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, paginate(r, stores, 50))
 }
 
-func err1Or(a, b error) error {
-	if a != nil {
-		return a
+// storeFilter reads the city and township filters of the store lists.
+func storeFilter(r *http.Request) (catalog.StoreFilter, error) {
+	var f catalog.StoreFilter
+	var err error
+	if f.City, err = queryPK(r, "city"); err != nil {
+		return f, err
 	}
-	return b
+	f.Township, err = queryPK(r, "township")
+	return f, err
 }
 
 // storeStockJSON is one entry of StockResultType.
@@ -196,14 +197,12 @@ func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, apperror.ErrNotFound)
 		return
 	}
-	f := catalog.StoreFilter{Product: pk}
-	var err1, err2 error
-	f.City, err1 = queryPK(r, "city")
-	f.Township, err2 = queryPK(r, "township")
-	if err1 != nil || err2 != nil {
-		writeError(w, r, err1Or(err1, err2))
+	f, err := storeFilter(r)
+	if err != nil {
+		writeError(w, r, err)
 		return
 	}
+	f.Product = pk
 	stores, stock, err := s.catalog.RetailStores(r.Context(), f)
 	if err != nil {
 		writeError(w, r, err)
@@ -311,7 +310,7 @@ func (s *Server) prettyURL(w http.ResponseWriter, r *http.Request) {
 // prettyPage answers GET /<slug>/ for paths no route matched: a category
 // listing, a product page, a content page, or a redirect's target.
 func (s *Server) prettyPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
+	m, epoch, ok := s.freshModel(w, r)
 	if !ok {
 		return
 	}
@@ -325,7 +324,7 @@ func (s *Server) prettyPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p, ok := m.ProductBySlug(path); ok {
-		s.serveProduct(w, r, m, p, false)
+		s.serveProduct(w, r, m, epoch, p, false)
 		return
 	}
 	rec, err := s.catalog.ResolvePath(r.Context(), m, path)

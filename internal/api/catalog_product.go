@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,7 +66,7 @@ func renderProductPage(page *catalog.ProductPage, loc locale, withGroup bool) pr
 }
 
 func (s *Server) productPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
+	m, epoch, ok := s.freshModel(w, r)
 	if !ok {
 		return
 	}
@@ -75,28 +76,47 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, apperror.ErrNotFound)
 		return
 	}
-	s.serveProduct(w, r, m, p, strings.HasPrefix(r.URL.Path, "/group-product/"))
+	s.serveProduct(w, r, m, epoch, p, strings.HasPrefix(r.URL.Path, "/group-product/"))
 }
 
-// serveProduct answers a product page. The stock of the product group is
-// read fresh and is part of the cache key, so a sale shows at once.
-func (s *Server) serveProduct(w http.ResponseWriter, r *http.Request, m *catalog.Model, p *catalog.Product, withGroup bool) {
+// serveProduct answers a product page. Orders change stock between
+// imports, so the stock of the product group is read fresh and is part of
+// the cache key; on SQLite, while the database epoch has not moved no
+// commit can have changed the stock, and the answer is served without
+// reading it.
+func (s *Server) serveProduct(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, p *catalog.Product, withGroup bool) {
+	loc := s.locale(r)
+	params := r.URL.Query()
+	page := catalog.CacheKey("product", strconv.FormatInt(p.ID, 10), strconv.FormatBool(withGroup), loc.currency, loc.language, canonicalQuery(params))
+	epochKey := ""
+	if epoch != 0 {
+		epochKey = catalog.CacheKey(page, "epoch", strconv.FormatUint(uint64(epoch), 10))
+		if e, ok := m.Lookup(epochKey); ok {
+			writeEncoded(w, r, e)
+			return
+		}
+	}
 	stock, err := s.catalog.GroupStock(r.Context(), p)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	loc := s.locale(r)
-	params := r.URL.Query()
 	var stockKey strings.Builder
-	for _, pos := range m.Group(p) {
-		stockKey.WriteString(strconv.FormatInt(stock[pos.ID], 10))
+	for _, q := range m.Group(p) {
+		stockKey.WriteString(strconv.FormatInt(stock[q.ID], 10))
 		stockKey.WriteByte(',')
 	}
-	key := catalog.CacheKey("product", strconv.FormatInt(p.ID, 10), strconv.FormatBool(withGroup), loc.currency, loc.language, canonicalQuery(params), stockKey.String())
-	writeCached(w, r, m, key, func() (any, error) {
-		return renderProductPage(m.ProductPage(p, params, stock, loc.currency), loc, withGroup), nil
+	e, err := m.Cached(catalog.CacheKey(page, stockKey.String()), func() ([]byte, error) {
+		return json.Marshal(renderProductPage(m.ProductPage(p, params, stock, loc.currency), loc, withGroup))
 	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if epochKey != "" {
+		m.Keep(epochKey, e)
+	}
+	writeEncoded(w, r, e)
 }
 
 // categoryListJSON is the DRF list of ProductCategoryResult.

@@ -54,7 +54,7 @@ type Service struct {
 // first use.
 func New(db *database.DB) *Service {
 	s := &Service{db: db}
-	s.gate = newVersionGate(s.currentVersion)
+	s.gate = newVersionGate(s.currentState)
 	return s
 }
 
@@ -120,10 +120,26 @@ func (s *Service) Settings(ctx context.Context) StoreSettings {
 // Current returns the read model for the catalog version in the database
 // now, rebuilding it first when an import changed the catalog.
 func (s *Service) Current(ctx context.Context) (*Model, error) {
-	version, err := s.gate.current(ctx)
+	m, _, err := s.Fresh(ctx)
+	return m, err
+}
+
+// Epoch names a state of the whole database: while it stays the same,
+// nothing was committed, so any answer computed under it (stock included)
+// is still right. 0 means unknown (PostgreSQL): nothing may be assumed.
+type Epoch uint64
+
+// Fresh is Current with the database epoch it was checked at.
+func (s *Service) Fresh(ctx context.Context) (*Model, Epoch, error) {
+	st, err := s.gate.current(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	m, err := s.modelFor(ctx, st.version)
+	return m, st.epoch, err
+}
+
+func (s *Service) modelFor(ctx context.Context, version int64) (*Model, error) {
 	if m := s.model.Load(); m != nil && m.Version >= version {
 		return m, nil
 	}
@@ -151,16 +167,17 @@ func (s *Service) install(ctx context.Context, version int64) (*Model, error) {
 // versionQuery runs on nearly every request: it is prepared once.
 const versionQuery = "SELECT value FROM settings WHERE key = 'catalog_version'"
 
-// currentVersion is what the version gate's rounds call: on SQLite it
+// currentState is what the version gate's rounds call: on SQLite it
 // skips the query when the database has not changed.
-func (s *Service) currentVersion(ctx context.Context) (int64, error) {
+func (s *Service) currentState(ctx context.Context) (dbState, error) {
 	if err := s.prepared(ctx); err != nil {
-		return 0, err
+		return dbState{}, err
 	}
 	if s.changes != nil {
 		return s.changes.versionSince(ctx, s.readVersion)
 	}
-	return s.readVersion(ctx)
+	v, err := s.readVersion(ctx)
+	return dbState{version: v}, err
 }
 
 // prepared readies the version query (and the SQLite change watch) once.
@@ -230,22 +247,28 @@ func loadStoreSettings(ctx context.Context, q database.Querier) (StoreSettings, 
 // finished before the request is always seen, yet under load one query
 // answers every request waiting at that moment.
 type versionGate struct {
-	read    func(context.Context) (int64, error)
+	read    func(context.Context) (dbState, error)
 	mu      sync.Mutex
 	running bool
 	waiting []chan versionResult
 }
 
 type versionResult struct {
-	version int64
-	err     error
+	dbState
+	err error
 }
 
-func newVersionGate(read func(context.Context) (int64, error)) *versionGate {
+// dbState is what one round learns: the catalog version and the epoch.
+type dbState struct {
+	version int64
+	epoch   Epoch
+}
+
+func newVersionGate(read func(context.Context) (dbState, error)) *versionGate {
 	return &versionGate{read: read}
 }
 
-func (g *versionGate) current(ctx context.Context) (int64, error) {
+func (g *versionGate) current(ctx context.Context) (dbState, error) {
 	ch := make(chan versionResult, 1)
 	g.mu.Lock()
 	g.waiting = append(g.waiting, ch)
@@ -256,9 +279,9 @@ func (g *versionGate) current(ctx context.Context) (int64, error) {
 	g.mu.Unlock()
 	select {
 	case r := <-ch:
-		return r.version, r.err
+		return r.dbState, r.err
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return dbState{}, ctx.Err()
 	}
 }
 
@@ -274,9 +297,9 @@ func (g *versionGate) rounds() {
 		}
 		g.mu.Unlock()
 		// The waiters' contexts may end; the round itself must not.
-		v, err := g.read(context.Background())
+		st, err := g.read(context.Background())
 		for _, ch := range batch {
-			ch <- versionResult{v, err}
+			ch <- versionResult{st, err}
 		}
 	}
 }

@@ -25,6 +25,7 @@ type sqliteChanges struct {
 	last    [walIndexHeaderSize]byte
 	version int64
 	known   bool
+	epoch   Epoch // counts the changes seen; the gate's rounds are its only user
 }
 
 // walIndexHeaderSize covers the first copy of the header up to and
@@ -83,16 +84,21 @@ func (c *sqliteChanges) header() ([walIndexHeaderSize]byte, bool) {
 // versionSince returns the version read last time when nothing was
 // committed since; otherwise it reads the version with query, having taken
 // the header first, so a commit that lands during the query is noticed
-// next time.
-func (c *sqliteChanges) versionSince(ctx context.Context, query func(context.Context) (int64, error)) (int64, error) {
+// next time. The epoch moves with every change seen, and is 0 when the
+// header could not be read.
+func (c *sqliteChanges) versionSince(ctx context.Context, query func(context.Context) (int64, error)) (dbState, error) {
 	h, ok := c.header()
 	if ok && c.known && h == c.last {
-		return c.version, nil
+		return dbState{version: c.version, epoch: c.epoch}, nil
 	}
 	v, err := query(ctx)
 	if err != nil {
-		return 0, err
+		return dbState{}, err
 	}
 	c.last, c.version, c.known = h, v, ok
-	return v, nil
+	if !ok {
+		return dbState{version: v}, nil
+	}
+	c.epoch++
+	return dbState{version: v, epoch: c.epoch}, nil
 }

@@ -125,18 +125,14 @@ func newResponseCache() *responseCache { return &responseCache{entries: map[stri
 // Cached returns the answer stored under key, computing and storing it
 // with compute on a miss. Errors are not cached.
 func (m *Model) Cached(key string, compute func() ([]byte, error)) (*Encoded, error) {
-	c := m.cache
-	c.mu.RLock()
-	e, ok := c.entries[key]
-	c.mu.RUnlock()
-	if ok {
+	if e, ok := m.Lookup(key); ok {
 		return e, nil
 	}
 	body, err := compute()
 	if err != nil {
 		return nil, err
 	}
-	e = &Encoded{Body: body}
+	e := &Encoded{Body: body}
 	if len(body) >= minGzipSize {
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
@@ -144,9 +140,24 @@ func (m *Model) Cached(key string, compute func() ([]byte, error)) (*Encoded, er
 		zw.Close()
 		e.Gzip = buf.Bytes()
 	}
+	m.Keep(key, e)
+	return e, nil
+}
+
+// Lookup returns the answer stored under key.
+func (m *Model) Lookup(key string) (*Encoded, bool) {
+	m.cache.mu.RLock()
+	e, ok := m.cache.entries[key]
+	m.cache.mu.RUnlock()
+	return e, ok
+}
+
+// Keep stores an answer under key (also under a second key for one answer).
+func (m *Model) Keep(key string, e *Encoded) {
 	if len(key) > maxCacheKey {
-		return e, nil
+		return
 	}
+	c := m.cache
 	size := len(key) + len(e.Body) + len(e.Gzip)
 	c.mu.Lock()
 	if c.bytes+size > maxCacheBytes {
@@ -157,7 +168,6 @@ func (m *Model) Cached(key string, compute func() ([]byte, error)) (*Encoded, er
 		c.bytes += size
 	}
 	c.mu.Unlock()
-	return e, nil
 }
 
 // CacheKey joins the parts that decide an answer.
