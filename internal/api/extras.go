@@ -40,6 +40,7 @@ func registerExtras(s *Server) error {
 		privacy:       privacy.NewService(s.db, s.sessions),
 	}
 	s.onRegister = append(s.onRegister, x.mailAccountConfirmation)
+	s.metrics.registry.MustRegister(mail.NewOutboxCollector(s.db))
 
 	s.handle("POST /users/password/reset", x.requestPasswordReset)
 	s.handle("POST /users/reset/{slug}", x.resetPassword)
