@@ -62,6 +62,8 @@ func registerExtras(s *Server) error {
 	s.handle("POST /email-subscription", x.subscribe)
 	s.handle("GET /email-subscription/confirm/{token}", x.confirmSubscription)
 	s.handle("GET /email-subscription/unsubscribe/{id}/{signature}", x.unsubscribe)
+	// RFC 8058 one-click unsubscribe: the mailbox provider posts to the link.
+	s.handle("POST /email-subscription/unsubscribe/{id}/{signature}", x.unsubscribe)
 	return nil
 }
 

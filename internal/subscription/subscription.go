@@ -98,7 +98,7 @@ func (s *Service) Subscribe(ctx context.Context, rawEmail string, consent bool, 
 		unsubscribe := s.unsubscribeLink(secret, id)
 		return s.mailer.Queue(ctx, tx, mail.Letter{
 			Template: "subscription_confirm", Language: language, To: email,
-			Headers: map[string]string{"List-Unsubscribe": "<" + unsubscribe + ">"},
+			Headers: map[string]string{"List-Unsubscribe": "<" + unsubscribe + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
 			Data: map[string]any{"Email": email, "Hours": int(s.ConfirmTTL / time.Hour),
 				"Link": s.mailer.Link("/email-subscription/confirm/" + t + "/"), "UnsubscribeLink": unsubscribe},
 		})
