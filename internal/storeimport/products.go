@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -123,7 +124,7 @@ func readProduct(r *Record) *product {
 	p.categories = r.Strings("categories")
 	images := r.Strings("images")
 	for i, img := range images {
-		if !imageURLRE.MatchString(img) {
+		if !isImageURL(img) {
 			r.Fail("images["+strconv.Itoa(i)+"]", "must be an http(s) URL")
 		}
 	}
@@ -159,21 +160,33 @@ func readProduct(r *Record) *product {
 		return nil
 	}
 	p.searchText = searchtext.Fold(strings.Join(searchParts, " "))
-	// The digest leaves out stock and active, which are compared on their
-	// own: orders move stock and a replace import clears active, and a feed
-	// that only updates stock should cost one UPDATE per product.
-	stock, hasStock := r.raw["stock"]
-	active, hasActive := r.raw["active"]
-	delete(r.raw, "stock")
-	delete(r.raw, "active")
-	p.hash = r.Hash()
-	if hasStock {
-		r.raw["stock"] = stock
-	}
-	if hasActive {
-		r.raw["active"] = active
-	}
+	p.hash = p.digest()
 	return p
+}
+
+// digest covers everything stored about the product but its stock and
+// active flag, which are compared on their own: orders move stock and a
+// replace import clears active, and a feed that only updates stock should
+// cost one UPDATE per product. It is computed from the validated fields
+// (whose JSON texts are already built for storage) rather than by
+// re-encoding the record.
+func (p *product) digest() string {
+	currencies := make([]string, 0, len(p.prices))
+	for cur := range p.prices {
+		currencies = append(currencies, cur)
+	}
+	sort.Strings(currencies)
+	var prices strings.Builder
+	for _, cur := range currencies {
+		fmt.Fprintf(&prices, "%s:%d:%d;", cur, p.prices[cur].price, p.prices[cur].retail)
+	}
+	created := ""
+	if !p.created.IsZero() {
+		created = p.created.Format(time.RFC3339)
+	}
+	return digest([]byte(p.baseCode), []byte(p.name), []byte(p.description), []byte(p.slug),
+		[]byte(strconv.FormatBool(p.listable)), []byte(p.attributes), []byte(p.images), []byte(p.taxRate),
+		[]byte(prices.String()), []byte(strings.Join(p.categories, "\x00")), []byte(created), []byte(p.translations))
 }
 
 type existingProduct struct {
