@@ -136,7 +136,10 @@ func (s *Service) Register(ctx context.Context, r Registration) (*Customer, erro
 	} else if msgs := PasswordProblems(r.Password, email); len(msgs) > 0 {
 		errs["password"] = msgs
 	}
-	c := &Customer{Email: email, DateJoined: s.now().UTC(), Attributes: json.RawMessage("{}")}
+	// A new customer is logged in at once, so the registration is also
+	// the first login.
+	joined := s.now().UTC()
+	c := &Customer{Email: email, DateJoined: joined, LastLogin: &joined, Attributes: json.RawMessage("{}")}
 	r.Profile.apply(c, errs)
 	if len(errs) > 0 {
 		return nil, errs
@@ -144,10 +147,10 @@ func (s *Service) Register(ctx context.Context, r Registration) (*Customer, erro
 	c.PasswordHash = HashPassword(r.Password)
 	err = s.db.QueryRowContext(ctx, `INSERT INTO customers (email, email_lower, password_hash, first_name,
 		last_name, phone, email_allowed, sms_allowed, call_allowed, date_of_birth, gender, attributes,
-		language, date_joined) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		language, date_joined, last_login) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 		c.Email, strings.ToLower(c.Email), c.PasswordHash, c.FirstName, c.LastName, c.Phone, c.EmailAllowed,
 		c.SMSAllowed, c.CallAllowed, nullString(c.DateOfBirth), c.Gender, string(c.Attributes), c.Language,
-		c.DateJoined).Scan(&c.ID)
+		c.DateJoined, c.LastLogin).Scan(&c.ID)
 	if database.IsUniqueViolation(err) {
 		return nil, apperror.Field("email", "A user is already registered with this e-mail address.")
 	}

@@ -355,6 +355,9 @@ func TestRegistrationLogsIn(t *testing.T) {
 				t.Fatalf("registration answered %s with session cookie %q (guest %q)", res.body, res.setCookie("osessionid"), guestID)
 			}
 			user := sh.do("GET", "/current_user/", nil).must(t, 200).json()
+			if user["last_login"] == nil {
+				t.Error("registration is the first login: last_login is null")
+			}
 			want := map[string]any{"email": email, "first_name": "Ada", "phone": "+905551112233",
 				"date_of_birth": "1990-12-10", "gender": "female", "email_allowed": true, "sms_allowed": false, "language": "tr-tr"}
 			for k, v := range want {

@@ -70,6 +70,10 @@ func New(cfg *config.Config, db *database.DB, sessions *session.Store) (*Server,
 			return nil, err
 		}
 	}
+	if s.fallback != nil {
+		// Pretty-URL pages count in the metrics like any route.
+		s.fallback = s.metrics.instrument("pretty_url", s.fallback)
+	}
 	s.handler = s.withRequestState(s.withCSRF(http.HandlerFunc(s.route)))
 	s.handler = s.withCORS(s.withRecover(s.handler))
 	s.handler = s.withLogging(s.handler)

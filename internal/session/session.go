@@ -126,9 +126,10 @@ func (st *Store) Load(ctx context.Context, id string) (*Session, error) {
 	if err := json.Unmarshal([]byte(raw), &s.data); err != nil {
 		return nil, err
 	}
-	// Slide the expiry, but write at most once a day per session: a read
-	// must not cost a write on every request.
-	if expires.Sub(now) < st.lifetime-24*time.Hour {
+	// Slide the expiry, but write at most once a day per session (more
+	// often only for lifetimes under ten days): a read must not cost a
+	// write on every request.
+	if expires.Sub(now) < st.lifetime-min(24*time.Hour, st.lifetime/10) {
 		s.ExpiresAt = now.Add(st.lifetime)
 		if _, err := st.db.ExecContext(ctx, "UPDATE sessions SET expires_at = $1 WHERE id = $2", s.ExpiresAt.UTC(), id); err != nil {
 			return nil, err

@@ -1,0 +1,177 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/vitrin/vitrin/internal/config"
+)
+
+// TestBadInput: every kind of bad request gets its 4xx in the contract's
+// JSON shape and changes nothing; a panic is a 500 with the request id.
+func TestBadInput(t *testing.T) {
+	ts := newTestStore(t)
+	ts.api.handle("GET /test/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	jsonType := "application/json"
+	form := "application/x-www-form-urlencoded"
+	tests := []struct {
+		name, method, path, contentType, body string
+		status                                int
+		detail                                string // substring of the detail, when there is one
+	}{
+		{"unknown path", "GET", "/no/such/thing/", "", "", 404, "Not found."},
+		{"unknown path, POST", "POST", "/no/such/thing", jsonType, "{}", 404, "Not found."},
+		{"wrong method", "DELETE", "/current_user/", "", "", 405, `Method "DELETE" not allowed.`},
+		{"wrong method, no slash", "PUT", "/users/login", jsonType, "{}", 405, `Method "PUT" not allowed.`},
+		{"malformed JSON", "POST", "/users/login/", jsonType, `{"email": "a@b.c",`, 400, "JSON parse error."},
+		{"JSON that is no object", "POST", "/users/login/", jsonType, `["a@b.c"]`, 400, "JSON parse error."},
+		{"malformed text/plain JSON", "POST", "/users/login/", "text/plain", `{"email"`, 400, "JSON parse error."},
+		{"malformed form", "POST", "/users/login/", form, "email=%zz&password=x", 400, "Form parse error."},
+		{"multipart without boundary", "POST", "/users/login/", "multipart/form-data", "x", 400, "Multipart form parse error."},
+		{"body over the limit", "POST", "/users/login/", form, "email=" + strings.Repeat("a", 1<<20), 413, "too large"},
+		{"unsupported content type", "POST", "/users/login/", "application/xml", "<login/>", 415, "Unsupported media type"},
+		{"panic", "GET", "/test/panic", "", "", 500, "Internal server error."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := ts.raw(tt.method, tt.path, tt.body, "Content-Type", tt.contentType).must(t, tt.status)
+			if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+				t.Fatalf("Content-Type %q", ct)
+			}
+			body := res.json()
+			if d, _ := body["detail"].(string); !strings.Contains(d, tt.detail) {
+				t.Fatalf("detail %q, want %q", d, tt.detail)
+			}
+			switch tt.status {
+			case 405:
+				if allow := res.Header.Get("Allow"); allow == "" || strings.Contains(allow, tt.method) {
+					t.Fatalf("Allow %q", allow)
+				}
+			case 500:
+				if id := res.Header.Get("X-Request-ID"); id == "" || body["request_id"] != id {
+					t.Fatalf("request_id %v, header %q", body["request_id"], id)
+				}
+			}
+		})
+	}
+	if n := ts.count("SELECT COUNT(*) FROM customers") + ts.count("SELECT COUNT(*) FROM login_failures"); n != 0 {
+		t.Fatalf("bad input wrote %d rows", n)
+	}
+}
+
+// TestClientQuirks: what the real client's proxy sends must work.
+func TestClientQuirks(t *testing.T) {
+	ts := newTestStore(t)
+	// JSON labelled text/plain registers; "undefined" means no language.
+	res := ts.raw("POST", "/users/registration/", `{"email":"`+adaEmail+`","password":"`+adaPassword+`"}`,
+		"Content-Type", "text/plain;charset=UTF-8", "Accept-Language", "undefined").must(t, 200)
+	key := res.json()["key"].(string)
+	user := ts.raw("GET", "/current_user/", "", "Cookie", "osessionid="+key, "Accept-Language", "undefined").must(t, 200).json()
+	if user["language"] != "" {
+		t.Fatalf("language %q from Accept-Language: undefined", user["language"])
+	}
+	// Login with JSON labelled text/plain, and with no content type at all.
+	ts.raw("POST", "/users/login/", `{"email":"`+adaEmail+`","password":"`+adaPassword+`"}`, "Content-Type", "text/plain").must(t, 200)
+	ts.raw("POST", "/users/login", url.Values{"email": {adaEmail}, "password": {adaPassword}}.Encode()).must(t, 200)
+	// A multipart login.
+	body := "--XyZ\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n" + adaEmail +
+		"\r\n--XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n" + adaPassword + "\r\n--XyZ--\r\n"
+	ts.raw("POST", "/users/login/", body, "Content-Type", "multipart/form-data; boundary=XyZ").must(t, 200)
+}
+
+// TestAnonymousReadsWriteNothing: a visitor's cookie costs no database
+// write, so reads scale without touching the sessions table.
+func TestAnonymousReadsWriteNothing(t *testing.T) {
+	ts := newTestStore(t)
+	ts.shopper().register(adaEmail, adaPassword)
+	fingerprint := func() string {
+		var n int
+		var maxExpiry string
+		if err := ts.db.QueryRow("SELECT COUNT(*), COALESCE(MAX(CAST(expires_at AS TEXT)), '') FROM sessions").Scan(&n, &maxExpiry); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Repeat("|", n) + maxExpiry
+	}
+	sessionsBefore, failuresBefore := fingerprint(), ts.count("SELECT COUNT(*) FROM login_failures")
+
+	paths := []string{"/csrf_token/", "/current_user/", "/users/profile/", "/healthz", "/readyz", "/no/such/page/"}
+	guest := ts.shopper() // one guest who keeps its cookie
+	for i := range 1000 {
+		path := paths[i%len(paths)]
+		if i%2 == 0 {
+			ts.raw("GET", path, "") // a new visitor every time
+		} else {
+			guest.do("GET", path, nil)
+		}
+	}
+	if after := fingerprint(); after != sessionsBefore {
+		t.Fatalf("1,000 anonymous GETs changed the sessions table: %q → %q", sessionsBefore, after)
+	}
+	if n := ts.count("SELECT COUNT(*) FROM sessions WHERE customer_id IS NULL"); n != 0 {
+		t.Fatalf("%d guest session rows", n)
+	}
+	if after := ts.count("SELECT COUNT(*) FROM login_failures"); after != failuresBefore {
+		t.Fatal("anonymous GETs wrote login_failures")
+	}
+}
+
+// TestGuestCookie: a guest's first GET sets exactly one cookie, osessionid,
+// with the contract's attributes; later GETs with it set none.
+func TestGuestCookie(t *testing.T) {
+	ts := newTestStore(t)
+	for _, path := range []string{"/current_user/", "/healthz", "/no/such/page/"} {
+		res := ts.raw("GET", path, "")
+		lines := res.Header.Values("Set-Cookie")
+		if len(lines) != 1 || !strings.HasPrefix(lines[0], "osessionid=") {
+			t.Fatalf("GET %s: Set-Cookie %q", path, lines)
+		}
+		c := res.Cookies()[0]
+		if !regexp.MustCompile(`^\w+$`).MatchString(c.Value) || !c.HttpOnly || c.Path != "/" ||
+			c.SameSite != http.SameSiteLaxMode || c.MaxAge != 14*24*3600 {
+			t.Fatalf("GET %s: cookie %+v", path, c)
+		}
+		again := ts.raw("GET", path, "", "Cookie", "osessionid="+c.Value)
+		if lines := again.Header.Values("Set-Cookie"); len(lines) != 0 {
+			t.Fatalf("GET %s again: Set-Cookie %q", path, lines)
+		}
+	}
+	// The cookie's name is configurable (SESSION_COOKIE_NAME).
+	renamed := newTestStore(t, func(c *config.Config) { c.SessionCookieName = "sid" })
+	if lines := renamed.raw("GET", "/healthz", "").Header.Values("Set-Cookie"); len(lines) != 1 || !strings.HasPrefix(lines[0], "sid=") {
+		t.Fatalf("Set-Cookie %q with SESSION_COOKIE_NAME=sid", lines)
+	}
+}
+
+// TestOperations: health, readiness, metrics and request ids.
+func TestOperations(t *testing.T) {
+	ts := newTestStore(t)
+	ts.raw("GET", "/healthz", "").must(t, 200).bodyIs(t, `{"status":"ok"}`)
+	ts.raw("GET", "/readyz", "").must(t, 200).bodyIs(t, `{"status":"ready"}`)
+	ts.raw("GET", "/no/such/page", "").must(t, 404)
+	ts.raw("POST", "/no/such/page", "").must(t, 404)
+
+	metrics := string(ts.raw("GET", "/metrics", "").must(t, 200).body)
+	for _, want := range []string{
+		`vitrin_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
+		`vitrin_http_requests_total{method="GET",route="pretty_url",status="404"} 1`,
+		`vitrin_http_requests_total{method="POST",route="unmatched",status="404"} 1`,
+		`vitrin_http_request_duration_seconds_bucket{method="GET",route="/readyz"`,
+		`go_sql_open_connections`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	if id := ts.raw("GET", "/healthz", "", "X-Request-ID", "lb-7f3a-0001").Header.Get("X-Request-ID"); id != "lb-7f3a-0001" {
+		t.Fatalf("X-Request-ID not honoured: %q", id)
+	}
+	for _, bad := range []string{"", "has space", strings.Repeat("x", 65)} {
+		if id := ts.raw("GET", "/healthz", "", "X-Request-ID", bad).Header.Get("X-Request-ID"); id == "" || id == bad {
+			t.Fatalf("X-Request-ID %q: answered %q", bad, id)
+		}
+	}
+}

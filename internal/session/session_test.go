@@ -1,0 +1,58 @@
+package session
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/testdb"
+)
+
+func TestSessionLifecycle(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t)
+	for _, lifetime := range []time.Duration{336 * time.Hour, time.Hour} {
+		now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+		st := NewStore(db, "secret", lifetime)
+		st.now = func() time.Time { return now }
+
+		guest := st.New()
+		if !st.Signed(guest.ID) || st.Signed(guest.ID[:len(guest.ID)-1]+"x") || NewStore(db, "other", lifetime).Signed(guest.ID) {
+			t.Fatal("signature check")
+		}
+		guest.Set("note", "kept")
+		if err := st.Save(ctx, db, guest); err != nil {
+			t.Fatal(err)
+		}
+
+		// A read soon after costs no write; one after a tenth of the
+		// lifetime (at most a day) slides the expiry.
+		now = now.Add(lifetime / 20)
+		s, err := st.Load(ctx, guest.ID)
+		if err != nil || s.Refreshed || s.Get("note") != "kept" {
+			t.Fatalf("%v: early load: %+v %v", lifetime, s, err)
+		}
+		now = now.Add(min(24*time.Hour, lifetime/10))
+		if s, err = st.Load(ctx, guest.ID); err != nil || !s.Refreshed || !s.ExpiresAt.Equal(now.Add(lifetime)) {
+			t.Fatalf("%v: sliding load: %+v %v", lifetime, s, err)
+		}
+
+		// Rotation: a new id with the data; the old id is a blank guest.
+		oldID := s.ID
+		if err := st.Rotate(ctx, db, s, 0); err != nil || s.ID == oldID {
+			t.Fatal("rotate", err)
+		}
+		if old, _ := st.Load(ctx, oldID); old.Get("note") != "" {
+			t.Fatal("the old id still carries the data")
+		}
+
+		// Expired: a new session, and Purge deletes the row.
+		now = now.Add(lifetime + time.Second)
+		if s, err := st.Load(ctx, s.ID); err != nil || s.Get("note") != "" {
+			t.Fatalf("expired session loaded: %+v %v", s, err)
+		}
+		if n, err := st.Purge(ctx); err != nil || n == 0 {
+			t.Fatalf("purge: %d %v", n, err)
+		}
+	}
+}
