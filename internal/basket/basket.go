@@ -143,7 +143,9 @@ func (s *Service) find(ctx context.Context, q database.Querier, sess *session.Se
 		// customer's basket id never works from a guest session.
 		row = s.stmts.QueryRowContext(ctx, q, cols+"WHERE id = $1 AND customer_id IS NULL"+forUpdate, id)
 	} else {
-		return nil, nil
+		// The session lost the id (a concurrent write of other session
+		// data won): the basket is still the one this session created.
+		row = s.stmts.QueryRowContext(ctx, q, cols+"WHERE guest_key = $1 AND customer_id IS NULL"+forUpdate, sess.ID)
 	}
 	h := &header{}
 	err := row.Scan(&h.id, &h.customerID, &h.voucher, &h.created, &h.modified)
@@ -166,7 +168,7 @@ func (s *Service) claim(ctx context.Context, tx *sql.Tx, sess *session.Session) 
 	} else if id := guestBasketID(sess); id != 0 {
 		row = s.stmts.QueryRowContext(ctx, tx, update+"id = $2 AND customer_id IS NULL"+returning, now, id)
 	} else {
-		return nil, nil
+		row = s.stmts.QueryRowContext(ctx, tx, update+"guest_key = $2 AND customer_id IS NULL"+returning, now, sess.ID)
 	}
 	h := &header{}
 	err := row.Scan(&h.id, &h.customerID, &h.voucher, &h.created, &h.modified)
@@ -182,7 +184,7 @@ func (s *Service) claim(ctx context.Context, tx *sql.Tx, sess *session.Session) 
 // writes the session row, which keeps the basket's id.
 func (s *Service) claimOrCreate(ctx context.Context, tx *sql.Tx, sess *session.Session) (*header, error) {
 	h, err := s.claim(ctx, tx, sess)
-	if err != nil || h != nil {
+	if err != nil || (h != nil && (sess.IsCustomer() || guestBasketID(sess) == h.id)) {
 		return h, err
 	}
 	now := time.Now().UTC()
@@ -193,16 +195,19 @@ func (s *Service) claimOrCreate(ctx context.Context, tx *sql.Tx, sess *session.S
 		}
 		return s.claim(ctx, tx, sess)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO baskets (guest_key, created_at, updated_at) VALUES ($1, $2, $2)
-		ON CONFLICT (guest_key) DO NOTHING`, sess.ID, now); err != nil {
-		return nil, err
+	if h == nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO baskets (guest_key, created_at, updated_at) VALUES ($1, $2, $2)
+			ON CONFLICT (guest_key) DO NOTHING`, sess.ID, now); err != nil {
+			return nil, err
+		}
+		h = &header{}
+		err = tx.QueryRowContext(ctx, `UPDATE baskets SET updated_at = $1 WHERE guest_key = $2 AND customer_id IS NULL
+			RETURNING id, voucher_code, created_at, updated_at`, now, sess.ID).Scan(&h.id, &h.voucher, &h.created, &h.modified)
+		if err != nil {
+			return nil, err
+		}
 	}
-	h = &header{}
-	err = tx.QueryRowContext(ctx, `UPDATE baskets SET updated_at = $1 WHERE guest_key = $2 AND customer_id IS NULL
-		RETURNING id, voucher_code, created_at, updated_at`, now, sess.ID).Scan(&h.id, &h.voucher, &h.created, &h.modified)
-	if err != nil {
-		return nil, err
-	}
+	// The session keeps the basket's id (again, when it had lost it).
 	sess.Set(SessionKey, strconv.FormatInt(h.id, 10))
 	return h, s.sessions.Save(ctx, tx, sess)
 }

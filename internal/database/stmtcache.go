@@ -22,25 +22,60 @@ func NewStmtCache(db *DB) *StmtCache {
 	return &StmtCache{db: db, stmts: map[string]*sql.Stmt{}}
 }
 
+// stmt returns query's statement for q, or nil when it is not prepared
+// yet and q is a transaction. Preparing takes a connection from the pool,
+// and a transaction must never wait for one: on SQLite the pool's other
+// connections may all be queued behind this transaction's write lock. So
+// a transaction runs a new query unprepared once and the statement is
+// prepared in the background for next time.
 func (c *StmtCache) stmt(ctx context.Context, q Querier, query string) (*sql.Stmt, error) {
 	c.mu.RLock()
-	st := c.stmts[query]
+	st, seen := c.stmts[query]
 	c.mu.RUnlock()
-	if st == nil {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if st = c.stmts[query]; st == nil {
-			var err error
-			if st, err = c.db.PrepareContext(ctx, query); err != nil {
-				return nil, err
+	tx, inTx := q.(*sql.Tx)
+	if st == nil && inTx {
+		if !seen {
+			c.mu.Lock()
+			if _, seen = c.stmts[query]; !seen {
+				c.stmts[query] = nil // preparing
+				go c.prepare(query)
 			}
+			c.mu.Unlock()
+		}
+		return nil, nil
+	}
+	if st == nil {
+		var err error
+		if st, err = c.db.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if prev := c.stmts[query]; prev != nil {
+			st.Close()
+			st = prev
+		} else {
 			c.stmts[query] = st
 		}
+		c.mu.Unlock()
 	}
-	if tx, ok := q.(*sql.Tx); ok {
+	if inTx {
 		return tx.StmtContext(ctx, st), nil
 	}
 	return st, nil
+}
+
+func (c *StmtCache) prepare(query string) {
+	st, err := c.db.PrepareContext(context.Background(), query)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case err != nil:
+		delete(c.stmts, query) // try again on a later use
+	case c.stmts[query] != nil:
+		st.Close()
+	default:
+		c.stmts[query] = st
+	}
 }
 
 // cached reports whether q can use the cache's statements: the cache's
@@ -61,7 +96,10 @@ func (c *StmtCache) QueryContext(ctx context.Context, q Querier, query string, a
 		return q.QueryContext(ctx, query, args...)
 	}
 	st, err := c.stmt(ctx, q, query)
-	if err != nil {
+	if err != nil || st == nil {
+		if err == nil {
+			return q.QueryContext(ctx, query, args...)
+		}
 		return nil, err
 	}
 	return st.QueryContext(ctx, args...)
@@ -73,9 +111,10 @@ func (c *StmtCache) QueryRowContext(ctx context.Context, q Querier, query string
 		return q.QueryRowContext(ctx, query, args...)
 	}
 	st, err := c.stmt(ctx, q, query)
-	if err != nil {
-		// A *sql.Row cannot carry an error of its own; rerunning the query
-		// unprepared surfaces the same error through Scan.
+	if err != nil || st == nil {
+		// Not prepared yet, or preparing failed: a *sql.Row cannot carry
+		// an error of its own, and running the query unprepared surfaces
+		// the same error through Scan.
 		return q.QueryRowContext(ctx, query, args...)
 	}
 	return st.QueryRowContext(ctx, args...)
@@ -87,7 +126,10 @@ func (c *StmtCache) ExecContext(ctx context.Context, q Querier, query string, ar
 		return q.ExecContext(ctx, query, args...)
 	}
 	st, err := c.stmt(ctx, q, query)
-	if err != nil {
+	if err != nil || st == nil {
+		if err == nil {
+			return q.ExecContext(ctx, query, args...)
+		}
 		return nil, err
 	}
 	return st.ExecContext(ctx, args...)
