@@ -207,8 +207,20 @@ func TestPasswordResetByMail(t *testing.T) {
 		t.Error("the reset token must be stored as its hash only")
 	}
 
+	// An expired link is refused like a used one.
+	guest.do("POST", "/users/password/reset/", map[string]any{"email": alice}).must(t, 200)
+	expiring := mailtest.Link(t, mp.Await(t, alice, 3)[2], "/users/reset/")
+	if _, err := ts.db.Exec("UPDATE customer_tokens SET expires_at = $1 WHERE purpose = 'password_reset' AND used_at IS NULL",
+		time.Now().UTC().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	r := guest.do("POST", expiring, url.Values{"new_password1": {"fourth-Secret-9"}, "new_password2": {"fourth-Secret-9"}}).must(t, 400)
+	if _, ok := r.json()["non_field_errors"]; !ok {
+		t.Errorf("expired link: %s", r.body)
+	}
+
 	// Throttled per address: five requests an hour.
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 3; i++ {
 		guest.do("POST", "/users/password/reset/", map[string]any{"email": alice}).must(t, 200)
 	}
 	guest.do("POST", "/users/password/reset/", map[string]any{"email": alice}).must(t, 429)
