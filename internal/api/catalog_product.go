@@ -81,9 +81,8 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request) {
 
 // serveProduct answers a product page. Orders change stock between
 // imports, so the stock of the product group is read fresh and is part of
-// the cache key; on SQLite, while the database epoch has not moved no
-// commit can have changed the stock, and the answer is served without
-// reading it.
+// the cache key; while the database epoch has not moved no commit can
+// have changed the stock, and the answer is served without reading it.
 func (s *Server) serveProduct(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, p *catalog.Product, withGroup bool) {
 	loc := s.locale(r)
 	params := r.URL.Query()

@@ -11,14 +11,15 @@
 // from a model older than the last finished import; concurrent requests
 // share one version query (see versionGate), and on SQLite the query is
 // skipped while the WAL index shows no commit (see sqliteChanges), which
-// keeps that check cheap. Answers are cached per model (responseCache), so
+// keeps that check cheap. The same check yields the database epoch, which
+// tells when nothing at all was committed since an answer was made. Answers are cached per model (responseCache), so
 // a new model starts with an empty cache.
 //
 // Stock: orders decrement products.stock without bumping the version, so
 // the model's stock is the stock as of the last import. Listings show it;
 // product pages read the stock of the product and its variants fresh from
-// the database on every request (one indexed query), so the page a shopper
-// buys from is never stale.
+// the database unless the database epoch shows that nothing was committed
+// since the page was made, so the page a shopper buys from is never stale.
 package catalog
 
 import (
@@ -26,7 +27,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,7 +47,10 @@ type Service struct {
 	prepare     sync.Once
 	versionStmt *sql.Stmt
 	prepareErr  error
-	changes     *sqliteChanges // nil: read the version with a query; used by the gate's rounds only
+	// Change detection, used by the gate's rounds only: on SQLite the WAL
+	// index (nil when unavailable), on PostgreSQL the transaction snapshot.
+	changes   *sqliteChanges
+	snapshots snapshotEpochs
 }
 
 // New returns the catalog of the store in db. The read model is built on
@@ -126,7 +129,8 @@ func (s *Service) Current(ctx context.Context) (*Model, error) {
 
 // Epoch names a state of the whole database: while it stays the same,
 // nothing was committed, so any answer computed under it (stock included)
-// is still right. 0 means unknown (PostgreSQL): nothing may be assumed.
+// is still right. It comes from the SQLite WAL index or the PostgreSQL
+// transaction snapshot; 0 means unknown, and nothing may be assumed.
 type Epoch uint64
 
 // Fresh is Current with the database epoch it was checked at.
@@ -164,51 +168,6 @@ func (s *Service) install(ctx context.Context, version int64) (*Model, error) {
 	return m, nil
 }
 
-// versionQuery runs on nearly every request: it is prepared once.
-const versionQuery = "SELECT value FROM settings WHERE key = 'catalog_version'"
-
-// currentState is what the version gate's rounds call: on SQLite it
-// skips the query when the database has not changed.
-func (s *Service) currentState(ctx context.Context) (dbState, error) {
-	if err := s.prepared(ctx); err != nil {
-		return dbState{}, err
-	}
-	if s.changes != nil {
-		return s.changes.versionSince(ctx, s.readVersion)
-	}
-	v, err := s.readVersion(ctx)
-	return dbState{version: v}, err
-}
-
-// prepared readies the version query (and the SQLite change watch) once.
-func (s *Service) prepared(ctx context.Context) error {
-	s.prepare.Do(func() {
-		ctx := context.WithoutCancel(ctx)
-		s.versionStmt, s.prepareErr = s.db.PrepareContext(ctx, versionQuery)
-		s.changes = watchSQLite(ctx, s.db)
-	})
-	return s.prepareErr
-}
-
-func (s *Service) readVersion(ctx context.Context) (int64, error) {
-	if err := s.prepared(ctx); err != nil {
-		return 0, err
-	}
-	var raw string
-	err := s.versionStmt.QueryRowContext(ctx).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	v, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
-	if err != nil {
-		return 0, nil
-	}
-	return v, nil
-}
-
 func loadStoreSettings(ctx context.Context, q database.Querier) (StoreSettings, error) {
 	var st StoreSettings
 	var currencies, languages string
@@ -239,69 +198,6 @@ func loadStoreSettings(ctx context.Context, q database.Querier) (StoreSettings, 
 		st.Languages = append(st.Languages, st.DefaultLanguage)
 	}
 	return st, nil
-}
-
-// versionGate reads the catalog version for many concurrent requests with
-// one query. A request joins the next round that has not started yet, so
-// the version it gets was read after the request arrived: an import that
-// finished before the request is always seen, yet under load one query
-// answers every request waiting at that moment.
-type versionGate struct {
-	read    func(context.Context) (dbState, error)
-	mu      sync.Mutex
-	running bool
-	waiting []chan versionResult
-}
-
-type versionResult struct {
-	dbState
-	err error
-}
-
-// dbState is what one round learns: the catalog version and the epoch.
-type dbState struct {
-	version int64
-	epoch   Epoch
-}
-
-func newVersionGate(read func(context.Context) (dbState, error)) *versionGate {
-	return &versionGate{read: read}
-}
-
-func (g *versionGate) current(ctx context.Context) (dbState, error) {
-	ch := make(chan versionResult, 1)
-	g.mu.Lock()
-	g.waiting = append(g.waiting, ch)
-	if !g.running {
-		g.running = true
-		go g.rounds()
-	}
-	g.mu.Unlock()
-	select {
-	case r := <-ch:
-		return r.dbState, r.err
-	case <-ctx.Done():
-		return dbState{}, ctx.Err()
-	}
-}
-
-func (g *versionGate) rounds() {
-	for {
-		g.mu.Lock()
-		batch := g.waiting
-		g.waiting = nil
-		if len(batch) == 0 {
-			g.running = false
-			g.mu.Unlock()
-			return
-		}
-		g.mu.Unlock()
-		// The waiters' contexts may end; the round itself must not.
-		st, err := g.read(context.Background())
-		for _, ch := range batch {
-			ch <- versionResult{st, err}
-		}
-	}
 }
 
 // Rebuild builds the model afresh from the database, whatever the version.
