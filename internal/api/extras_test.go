@@ -644,3 +644,38 @@ func TestMailSurvivesSMTPOutage(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Requests racing with one reset link: exactly one sets the password.
+func TestResetLinkUsedOnce(t *testing.T) {
+	mp := mailtest.Shared(t)
+	ts := mailStore(t, mp)
+	pat := unique("pat")
+	ts.shopper().register(pat, "pat-Secret-999")
+	ts.shopper().do("POST", "/users/password/reset/", map[string]any{"email": pat}).must(t, 200)
+	link := mailtest.Link(t, mp.Await(t, pat, 2)[1], "/users/reset/")
+	var wg sync.WaitGroup
+	statuses := make([]int, 8)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pw := "racer-" + itoa(int64(i)) + "-Secret"
+			statuses[i] = ts.shopper().do("POST", link, url.Values{"new_password1": {pw}, "new_password2": {pw}}).StatusCode
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, status := range statuses {
+		switch status {
+		case 200:
+			won++
+			ts.shopper().login(pat, "racer-"+itoa(int64(i))+"-Secret")
+		case 400:
+		default:
+			t.Errorf("status %d", status)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d requests set the password, want 1 (%v)", won, statuses)
+	}
+}
