@@ -558,6 +558,14 @@ func TestAnonymize(t *testing.T) {
 	tablet.login(ivy, "ivy-Secret-999")
 	var id int64
 	ts.db.QueryRow("SELECT id FROM customers WHERE email_lower = $1", ivy).Scan(&id)
+	importStore(t, ts, map[string]any{"geography": map[string]any{"countries": []any{map[string]any{"code": "tr", "name": "Türkiye",
+		"cities": []any{map[string]any{"name": "İstanbul"}}}}}})
+	res, err := ts.db.Exec(`INSERT INTO customer_addresses (customer_id, first_name, last_name, phone_number, country_id, city_id,
+		line, created_at, updated_at) SELECT $1, 'Ivy', 'Example', '05551112233', c.country_id, c.id, 'Moda Cd. 1', $2, $2
+		FROM cities c`, id, time.Now().UTC())
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("address book: %d rows, %v", n, err)
+	}
 
 	ts.shopper().do("PATCH", "/users/anonymize/", nil).must(t, 401)
 	sh.do("PATCH", "/users/anonymize/", nil).must(t, 200)
@@ -578,6 +586,7 @@ func TestAnonymize(t *testing.T) {
 		"SELECT COUNT(*) FROM email_subscriptions WHERE email_lower = $2 AND $1 > 0",
 		"SELECT COUNT(*) FROM mail_outbox WHERE recipient = $2 AND $1 > 0",
 		"SELECT COUNT(*) FROM sessions WHERE customer_id = $1 AND $2 <> ''",
+		"SELECT COUNT(*) FROM customer_addresses WHERE customer_id = $1 AND $2 <> ''",
 	} {
 		var n int
 		if err := ts.db.QueryRow(q, id, ivy).Scan(&n); err != nil || n != 0 {
