@@ -563,8 +563,11 @@ func TestAnonymize(t *testing.T) {
 	res, err := ts.db.Exec(`INSERT INTO customer_addresses (customer_id, first_name, last_name, phone_number, country_id, city_id,
 		line, created_at, updated_at) SELECT $1, 'Ivy', 'Example', '05551112233', c.country_id, c.id, 'Moda Cd. 1', $2, $2
 		FROM cities c`, id, time.Now().UTC())
-	if n, _ := res.RowsAffected(); err != nil || n != 1 {
-		t.Fatalf("address book: %d rows, %v", n, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("address book: %d rows inserted", n)
 	}
 
 	ts.shopper().do("PATCH", "/users/anonymize/", nil).must(t, 401)
