@@ -46,7 +46,7 @@ func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.B
 		card := p.Wire(b.Currency, lang, stock)
 		return card, card.Image
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"basket": b.Wire(view)})
+	writeJSON(w, http.StatusOK, map[string]any{"basket": b.Wire(view, lang)})
 }
 
 func (s *Server) getBasket(w http.ResponseWriter, r *http.Request) {

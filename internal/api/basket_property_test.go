@@ -27,7 +27,8 @@ var allPromotions = map[string]any{
 		map[string]any{"code": "AMOUNT", "type": "amount", "value": "33.33", "currency": "TRY", "max_discount": "30.00"},
 	},
 	"offers": []any{
-		map[string]any{"slug": "dresses-15", "label": "15% off dresses", "kind": "percent", "value": "15", "categories": []string{"women"}},
+		map[string]any{"slug": "dresses-15", "label": "Elbiselerde %15 indirim", "kind": "percent", "value": "15", "categories": []string{"women"},
+			"translations": map[string]any{"en-us": map[string]any{"label": "15% off dresses"}}},
 		map[string]any{"slug": "3for2-tshirts", "label": "3 for 2 on t-shirts", "kind": "buy_x_pay_y", "buy": 3, "pay": 2, "categories": []string{"men-tshirts"}},
 		map[string]any{"slug": "free-shipping", "kind": "free_shipping", "min_basket": map[string]any{"TRY": "750.00", "USD": "30.00"}},
 	},
@@ -38,9 +39,14 @@ func TestBasketPercentOffer(t *testing.T) {
 	sh := bs.shopper()
 	// The offer is on "women"; the dress is in its subcategory.
 	b := basketOf(t, sh.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["DRESS"], "quantity": 1}).must(t, 200))
-	if b.DiscountTotal != "150.00" || b.Total != "850.00" || b.Discounts[0].Description != "15% off dresses" ||
+	if b.DiscountTotal != "150.00" || b.Total != "850.00" || b.Discounts[0].Description != "Elbiselerde %15 indirim" ||
 		b.Items[0].OfferBadges[0].Discount != "150.00" {
 		t.Fatalf("percent offer: %+v", b)
+	}
+	// Descriptions follow the shopper's language.
+	en := basketOf(t, sh.do("GET", "/baskets/basket/", nil, "Accept-Language", "en-US,en;q=0.9").must(t, 200))
+	if en.Discounts[0].Description != "15% off dresses" || en.Items[0].OfferBadges[0].Description != "15% off dresses" {
+		t.Fatalf("English descriptions: %+v", en)
 	}
 	b = basketOf(t, sh.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["LAST"], "quantity": 1}).must(t, 200))
 	if b.DiscountTotal != "150.00" || b.Total != "950.00" || len(b.Items[1].OfferBadges) != 0 {

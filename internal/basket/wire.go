@@ -107,18 +107,15 @@ func (n upsellNum) MarshalJSON() ([]byte, error) {
 // product card) and names its image.
 type ProductView func(productID, stock int64) (product any, image *string)
 
-// Wire renders b. view renders each line's product.
-func (b *Basket) Wire(view ProductView) JSON {
+// Wire renders b with texts in lang. view renders each line's product.
+func (b *Basket) Wire(view ProductView, lang string) JSON {
 	cur := strings.ToLower(b.Currency)
 	out := JSON{
 		PK: b.ID, BasketItems: make([]ItemJSON, 0, len(b.Lines)), Unavailable: []UnavailableJSON{},
-		UpsellDetails: []UpsellJSON{}, UpsellMessages: []string{}, Discounts: b.Pricing.Discounts,
+		UpsellDetails: []UpsellJSON{}, UpsellMessages: []string{}, Discounts: translated(b.Pricing.Discounts, lang),
 		TotalProductAmount: b.Pricing.ProductAmount, TotalDiscountAmount: b.Pricing.DiscountAmount,
 		TotalAmount: b.Pricing.Total, TotalQuantity: b.TotalQuantity, CurrencyType: cur,
 		CreatedDate: b.Created, ModifiedDate: b.Modified,
-	}
-	if out.Discounts == nil {
-		out.Discounts = []promotion.Applied{}
 	}
 	if b.VoucherCode != "" {
 		out.VoucherCode = &b.VoucherCode
@@ -140,11 +137,8 @@ func (b *Basket) Wire(view ProductView) JSON {
 		item := ItemJSON{
 			ID: l.ID, Product: product, Quantity: l.Quantity, Attributes: l.Attributes, AttributesKwargs: map[string]any{},
 			Price: l.UnitPrice, RetailPrice: l.RetailPrice, UnitPrice: l.UnitPrice, DiscountAmount: l.Discount,
-			TotalAmount: l.Total, OfferBadges: l.Badges, Stock: l.Stock, CurrencyType: cur,
+			TotalAmount: l.Total, OfferBadges: translated(l.Badges, lang), Stock: l.Stock, CurrencyType: cur,
 			CurrencyTypeLabel: b.Currency, Image: image, TaxRate: l.TaxRate, IsAvailable: l.Available(), PriceChanged: l.PriceChanged,
-		}
-		if item.OfferBadges == nil {
-			item.OfferBadges = []promotion.Applied{}
 		}
 		if l.PriceChanged {
 			item.AddedPrice = &l.AddedPrice
@@ -158,6 +152,16 @@ func (b *Basket) Wire(view ProductView) JSON {
 			})
 		}
 		out.BasketItems = append(out.BasketItems, item)
+	}
+	return out
+}
+
+// translated picks each discount's text in lang; never nil, so the wire
+// shows [] rather than null.
+func translated(list []promotion.Applied, lang string) []promotion.Applied {
+	out := make([]promotion.Applied, len(list))
+	for i, a := range list {
+		out[i] = a.In(lang)
 	}
 	return out
 }

@@ -48,6 +48,18 @@ type Input struct {
 type Applied struct {
 	Description string       `json:"description"`
 	Amount      money.Amount `json:"discount"`
+	// Translations holds the description in other languages (language →
+	// text), for the wire to pick from.
+	Translations map[string]string `json:"-"`
+}
+
+// In returns the description in lang, or the default one.
+func (a Applied) In(lang string) Applied {
+	if t, ok := a.Translations[lang]; ok && t != "" {
+		a.Description = t
+	}
+	a.Translations = nil
+	return a
 }
 
 // Upsell is an offer the basket is close to: what is still missing.
@@ -109,7 +121,7 @@ func Compute(in Input) Result {
 		default:
 			continue
 		}
-		res.addShares(shares, remaining, o.Description(in.Currency))
+		res.addShares(shares, remaining, Applied{Description: o.Description(in.Currency), Translations: o.Labels})
 	}
 	if v := in.Voucher; v != nil {
 		res.applyVoucher(in, v, remaining)
@@ -132,7 +144,7 @@ func Compute(in Input) Result {
 		// (its amount is then zero), so the shopper sees it applies.
 		if res.ShippingDiscount == 0 {
 			res.ShippingDiscount = in.Shipping
-			res.Discounts = append(res.Discounts, Applied{Description: o.Description(in.Currency), Amount: in.Shipping})
+			res.Discounts = append(res.Discounts, Applied{Description: o.Description(in.Currency), Amount: in.Shipping, Translations: o.Labels})
 		}
 	}
 	for i := range res.Lines {
@@ -143,7 +155,7 @@ func Compute(in Input) Result {
 }
 
 // addShares records one promotion's per-line discounts.
-func (res *Result) addShares(shares, remaining []money.Amount, description string) {
+func (res *Result) addShares(shares, remaining []money.Amount, promo Applied) {
 	var total money.Amount
 	for i, s := range shares {
 		if s <= 0 {
@@ -151,11 +163,14 @@ func (res *Result) addShares(shares, remaining []money.Amount, description strin
 		}
 		remaining[i] -= s
 		res.Lines[i].Discount += s
-		res.Lines[i].Badges = append(res.Lines[i].Badges, Applied{Description: description, Amount: s})
+		badge := promo
+		badge.Amount = s
+		res.Lines[i].Badges = append(res.Lines[i].Badges, badge)
 		total += s
 	}
 	if total > 0 {
-		res.Discounts = append(res.Discounts, Applied{Description: description, Amount: total})
+		promo.Amount = total
+		res.Discounts = append(res.Discounts, promo)
 		res.DiscountAmount += total
 	}
 }
@@ -256,7 +271,7 @@ func (res *Result) applyVoucher(in Input, v *Voucher, remaining []money.Amount) 
 		discount = min(discount, v.MaxDiscount)
 	}
 	discount = min(discount, eligible)
-	res.addShares(spread(in.Lines, remaining, discount, v.covers), remaining, v.Description())
+	res.addShares(spread(in.Lines, remaining, discount, v.covers), remaining, Applied{Description: v.Description()})
 }
 
 // spread divides total over the covered lines in proportion to what is

@@ -3,6 +3,7 @@ package promotion
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -45,7 +46,8 @@ type Offer struct {
 	Starts, Ends *time.Time
 	SortOrder    int64
 	Active       bool
-	Categories   []int64 // empty: every product
+	Categories   []int64           // empty: every product
+	Labels       map[string]string // Label in other languages
 }
 
 func coversAny(categories []int64, l Line) bool {
@@ -219,7 +221,7 @@ func (s *Service) MarkUsed(ctx context.Context, tx *sql.Tx, code string, custome
 // LiveOffers returns the offers running now, in their order of application.
 func (s *Service) LiveOffers(ctx context.Context, q database.Querier) ([]Offer, error) {
 	rows, err := s.stmts.QueryContext(ctx, q, `SELECT o.id, o.slug, o.label, o.kind, o.value, o.buy, o.pay, o.starts_at, o.ends_at,
-			o.sort_order, oc.category_id
+			o.sort_order, o.translations, oc.category_id
 		FROM offers o LEFT JOIN offer_categories oc ON oc.offer_id = o.id
 		WHERE o.active ORDER BY o.sort_order, o.id`)
 	if err != nil {
@@ -233,7 +235,8 @@ func (s *Service) LiveOffers(ctx context.Context, q database.Querier) ([]Offer, 
 		var o Offer
 		var starts, ends sql.NullTime
 		var category sql.NullInt64
-		if err := rows.Scan(&o.ID, &o.Slug, &o.Label, &o.Kind, &o.Value, &o.Buy, &o.Pay, &starts, &ends, &o.SortOrder, &category); err != nil {
+		var translations string
+		if err := rows.Scan(&o.ID, &o.Slug, &o.Label, &o.Kind, &o.Value, &o.Buy, &o.Pay, &starts, &ends, &o.SortOrder, &translations, &category); err != nil {
 			return nil, err
 		}
 		o.Starts, o.Ends, o.Active = timePtr(starts), timePtr(ends), true
@@ -242,6 +245,7 @@ func (s *Service) LiveOffers(ctx context.Context, q database.Querier) ([]Offer, 
 		}
 		i, seen := byID[o.ID]
 		if !seen {
+			o.Labels = decodeLabels(translations)
 			i = len(offers)
 			byID[o.ID] = i
 			offers = append(offers, o)
@@ -309,13 +313,13 @@ func (s *Service) SaveOffer(ctx context.Context, q database.Querier, o *Offer) (
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		created = true
-		err = q.QueryRowContext(ctx, `INSERT INTO offers (slug, label, kind, value, buy, pay, starts_at, ends_at, sort_order, active)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			o.Slug, o.Label, o.Kind, o.Value, o.Buy, o.Pay, utc(o.Starts), utc(o.Ends), o.SortOrder, o.Active).Scan(&o.ID)
+		err = q.QueryRowContext(ctx, `INSERT INTO offers (slug, label, kind, value, buy, pay, starts_at, ends_at, sort_order, active, translations)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			o.Slug, o.Label, o.Kind, o.Value, o.Buy, o.Pay, utc(o.Starts), utc(o.Ends), o.SortOrder, o.Active, encodeLabels(o.Labels)).Scan(&o.ID)
 	case err == nil:
 		_, err = q.ExecContext(ctx, `UPDATE offers SET label = $2, kind = $3, value = $4, buy = $5, pay = $6,
-				starts_at = $7, ends_at = $8, sort_order = $9, active = $10 WHERE id = $1`,
-			o.ID, o.Label, o.Kind, o.Value, o.Buy, o.Pay, utc(o.Starts), utc(o.Ends), o.SortOrder, o.Active)
+				starts_at = $7, ends_at = $8, sort_order = $9, active = $10, translations = $11 WHERE id = $1`,
+			o.ID, o.Label, o.Kind, o.Value, o.Buy, o.Pay, utc(o.Starts), utc(o.Ends), o.SortOrder, o.Active, encodeLabels(o.Labels))
 	}
 	if err != nil {
 		return false, err
@@ -375,6 +379,33 @@ func CategoryClosure(into map[int64]bool, categoryID int64, path string) {
 			into[id] = true
 		}
 	}
+}
+
+// Offer translations are stored as {"en-us": {"label": "..."}}, the
+// import format's shape.
+func decodeLabels(raw string) map[string]string {
+	var t map[string]struct {
+		Label string `json:"label"`
+	}
+	if json.Unmarshal([]byte(raw), &t) != nil || len(t) == 0 {
+		return nil
+	}
+	labels := make(map[string]string, len(t))
+	for lang, f := range t {
+		if f.Label != "" {
+			labels[lang] = f.Label
+		}
+	}
+	return labels
+}
+
+func encodeLabels(labels map[string]string) string {
+	t := make(map[string]map[string]string, len(labels))
+	for lang, label := range labels {
+		t[lang] = map[string]string{"label": label}
+	}
+	b, _ := json.Marshal(t)
+	return string(b)
 }
 
 func timePtr(t sql.NullTime) *time.Time {

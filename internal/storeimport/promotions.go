@@ -3,6 +3,7 @@ package storeimport
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strings"
 
@@ -144,6 +145,12 @@ func readVoucher(r *Record) (promotion.Voucher, []string) {
 
 func readOffer(r *Record, position int64) (promotion.Offer, []string) {
 	o := promotion.Offer{Slug: code(r, "slug"), Label: r.OptString("label", ""), Active: r.Bool("active", true)}
+	for lang, label := range offerLabels(r) {
+		if o.Labels == nil {
+			o.Labels = map[string]string{}
+		}
+		o.Labels[lang] = label
+	}
 	o.SortOrder = r.Int("sort_order", position, -1<<31, 1<<31-1)
 	o.Kind = r.OneOf("kind", "", promotion.Percent, promotion.BuyXPayY, promotion.FreeShipping)
 	switch o.Kind {
@@ -170,6 +177,21 @@ func readOffer(r *Record, position int64) (promotion.Offer, []string) {
 		o.Ends = &t
 	}
 	return o, r.Strings("categories")
+}
+
+// offerLabels reads "translations": {"en-us": {"label": "..."}}.
+func offerLabels(r *Record) map[string]string {
+	var t map[string]map[string]any
+	if err := json.Unmarshal([]byte(r.Translations()), &t); err != nil {
+		return nil
+	}
+	labels := map[string]string{}
+	for lang, fields := range t {
+		if label, ok := fields["label"].(string); ok && label != "" {
+			labels[lang] = label
+		}
+	}
+	return labels
 }
 
 // percent reads a percentage ("10", "12.5") as basis points.

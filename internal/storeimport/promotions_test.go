@@ -25,7 +25,8 @@ var promotionsFixture = map[string]any{
 	},
 	"offers": []any{
 		map[string]any{"slug": "3for2-dresses", "label": "3 for 2", "kind": "buy_x_pay_y", "buy": 3, "pay": 2, "categories": []string{"women-dresses"}},
-		map[string]any{"slug": "free-shipping-750", "kind": "free_shipping", "min_basket": map[string]any{"TRY": "750.00"}},
+		map[string]any{"slug": "free-shipping-750", "kind": "free_shipping", "min_basket": map[string]any{"TRY": "750.00"},
+			"label": "750 TL üzeri kargo bedava", "translations": map[string]any{"en-us": map[string]any{"label": "Free shipping over 750 TL"}}},
 		map[string]any{"slug": "10-off-dresses", "kind": "percent", "value": "10", "categories": []string{"women-dresses"}},
 	},
 }
@@ -41,6 +42,9 @@ func TestImportPromotions(t *testing.T) {
 	}
 	if n := scalar[int64](t, db, "SELECT COUNT(*) FROM voucher_categories"); n != 1 {
 		t.Fatalf("%d voucher categories", n)
+	}
+	if tr := scalar[string](t, db, "SELECT translations FROM offers WHERE slug = 'free-shipping-750'"); !strings.Contains(tr, "Free shipping over 750 TL") {
+		t.Fatalf("offer translations %s", tr)
 	}
 	if amount := scalar[int64](t, db, "SELECT amount FROM offer_thresholds"); amount != 75000 {
 		t.Fatalf("threshold %d", amount)
