@@ -3,6 +3,7 @@ package storeimport
 import (
 	"context"
 	"log/slog"
+	"os"
 
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/database"
@@ -49,7 +50,11 @@ func loadContactSubjects(ctx context.Context, imp *Import) error {
 // also sweep open alerts of in-stock products, which covers any stock
 // that came back some other way.
 func mailStockAlerts(ctx context.Context, db *database.DB, productIDs []int64) error {
-	alerts := wishlist.NewService(db, mail.NewMailer(db, mail.SettingsFrom(config.FromEnv())))
+	cfg, err := config.Parse("vitrin", nil, os.Getenv)
+	if err != nil {
+		return err
+	}
+	alerts := wishlist.NewService(db, mail.NewMailer(db, mail.SettingsFrom(cfg)))
 	n, err := alerts.FireRestocked(ctx, productIDs)
 	if n > 0 {
 		slog.Info("stock alerts queued after import", "count", n)
