@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -30,6 +32,13 @@ func registerCatalog(s *Server) error {
 	s.handle("GET /misc/pretty-url/{path...}", s.prettyURL)
 	registerContent(s)
 	s.fallback = http.HandlerFunc(s.prettyPage)
+	// Build the read model now, so the first shopper does not wait for it
+	// (seconds for a large catalog).
+	go func() {
+		if _, err := s.catalog.Current(context.Background()); err != nil {
+			slog.Warn("catalog: building the read model at start", "err", err)
+		}
+	}()
 	return nil
 }
 
