@@ -15,6 +15,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/vitrin/vitrin/internal/api"
+	"github.com/vitrin/vitrin/internal/basket"
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/demo"
@@ -109,6 +110,10 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 		return err
 	}
 	go purgeLoop(ctx, sessions)
+	go every(ctx, time.Hour, "purge abandoned guest baskets", func(ctx context.Context) error {
+		_, err := basket.PurgeAbandoned(ctx, db)
+		return err
+	})
 	if err := startMail(ctx, cfg, db); err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vitrin/vitrin/internal/basket"
 )
 
 // basketFixture is a small store for basket tests: prices chosen so that
@@ -617,5 +619,30 @@ func TestBasketSurvivesLostSessionKey(t *testing.T) {
 	var baskets int
 	if err := bs.db.QueryRow("SELECT COUNT(*) FROM baskets").Scan(&baskets); err != nil || baskets != 1 {
 		t.Fatalf("%d baskets; want 1", baskets)
+	}
+}
+
+// A guest basket whose session is gone is purged; a customer's is kept.
+func TestBasketPurgeAbandoned(t *testing.T) {
+	bs := newBasketStore(t, nil)
+	guest, kept, customer := bs.shopper(), bs.shopper(), bs.shopper()
+	guest.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["DRESS"], "quantity": 1}).must(t, 200)
+	kept.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["DRESS"], "quantity": 1}).must(t, 200)
+	customer.register("lin@example.com", "correct horse battery")
+	customer.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["DRESS"], "quantity": 1}).must(t, 200)
+	bs.exec("UPDATE baskets SET updated_at = $1", time.Now().UTC().Add(-2*time.Hour))
+	bs.exec("DELETE FROM sessions WHERE id = $1", guest.cookie("osessionid"))
+	bs.exec("DELETE FROM sessions WHERE customer_id IS NOT NULL")
+
+	n, err := basket.PurgeAbandoned(context.Background(), bs.db)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want the one guest basket without a session", n, err)
+	}
+	if got := basketOf(t, kept.do("GET", "/baskets/basket/", nil).must(t, 200)).quantities(); got["DRESS"] != 1 {
+		t.Fatalf("a live guest basket was purged: %v", got)
+	}
+	var customers int
+	if err := bs.db.QueryRow("SELECT COUNT(*) FROM baskets WHERE customer_id IS NOT NULL").Scan(&customers); err != nil || customers != 1 {
+		t.Fatalf("%d customer baskets left, %v", customers, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/session"
 )
@@ -107,4 +108,16 @@ func (s *Service) mergeLine(ctx context.Context, tx *sql.Tx, customerBasketID in
 	_, err = tx.ExecContext(ctx, "UPDATE basket_items SET quantity = $1, updated_at = $2 WHERE basket_id = $3 AND product_id = $4",
 		merged, time.Now().UTC(), customerBasketID, l.productID)
 	return err
+}
+
+// PurgeAbandoned deletes the guest baskets whose session is gone (expired
+// and purged, or never kept) and that nobody touched for an hour, and
+// reports how many. Customers' baskets are kept.
+func PurgeAbandoned(ctx context.Context, db *database.DB) (int64, error) {
+	res, err := db.ExecContext(ctx, `DELETE FROM baskets WHERE customer_id IS NULL AND updated_at < $1
+		AND NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.id = baskets.guest_key)`, time.Now().UTC().Add(-time.Hour))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
