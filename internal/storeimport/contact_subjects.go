@@ -30,8 +30,8 @@ func loadContactSubjects(ctx context.Context, imp *Import) error {
 			return nil
 		}
 		id, _, err := imp.upsert(row{table: "contact_subjects", keyCols: []string{"code"}, keyVals: []any{code},
-			hash: r.Hash(), cols: []string{"text", "is_order_needed", "sort_order", "translations", "active"},
-			vals: []any{text, orderNeeded, sortOrder, translations, true}, activeCol: "active"})
+			hash: r.Hash(), cols: []string{"text", "is_order_needed", "sort_order", "translations"},
+			vals: []any{text, orderNeeded, sortOrder, translations}, activeCol: "active"})
 		if keep.has(id) {
 			r.Fail("code", "given twice")
 		}
