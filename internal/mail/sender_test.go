@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vitrin/vitrin/internal/mailtest"
 	"github.com/vitrin/vitrin/internal/testdb"
@@ -250,5 +251,38 @@ func BenchmarkDeliver(b *testing.B) {
 			wg.Wait()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
 		})
+	}
+}
+
+// A node that dies between claiming mails and sending them loses nothing:
+// once its lease ends, another sender delivers them.
+func TestMailsOfADeadSenderAreDelivered(t *testing.T) {
+	mp := mailtest.Start(t)
+	db := testdb.Open(t)
+	settings := Settings{SMTPURL: mp.SMTPURL(), From: "shop@example.com", StorefrontURL: "https://shop.example"}
+	prefix := queue(t, NewMailer(db, settings), 5)
+	dead, err := NewSender(db, settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claimed, err := dead.claim(context.Background()); err != nil || len(claimed) != 5 {
+		t.Fatalf("claimed %d, %v", len(claimed), err)
+	}
+	survivor, err := NewSender(db, settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := survivor.DeliverDue(context.Background()); n != 0 || err != nil {
+		t.Fatalf("took %d mails still leased to the other sender (%v)", n, err)
+	}
+	survivor.now = func() time.Time { return time.Now().Add(survivor.Lease + time.Second) }
+	if n, err := survivor.DeliverDue(context.Background()); n != 5 || err != nil {
+		t.Fatalf("delivered %d after the lease, %v", n, err)
+	}
+	got := received(t, mp)
+	for i := 0; i < 5; i++ {
+		if c := got[fmt.Sprintf("%s-%d@example.com", prefix, i)]; c != 1 {
+			t.Errorf("mail %d delivered %d times", i, c)
+		}
 	}
 }
