@@ -58,3 +58,29 @@ func weakArgon(t *testing.T) string {
 	t.Helper()
 	return base64.RawStdEncoding.EncodeToString(argon2.IDKey([]byte("s3cret-pass"), []byte("saltsalt"), 1, 512, 1, 32))
 }
+
+// BenchmarkPassword is the CPU cost of one login (argon2id check) and of
+// the imported schemes it replaces.
+func BenchmarkPassword(b *testing.B) {
+	bc, _ := bcrypt.GenerateFromPassword([]byte("s3cret-pass"), bcrypt.DefaultCost)
+	for _, bb := range []struct{ name, encoded string }{
+		{"argon2id", HashPassword("s3cret-pass")},
+		{"pbkdf2_sha256-260000", djangoPBKDF2("s3cret-pass", "seasalt", 260000)},
+		{"bcrypt-10", "bcrypt$" + string(bc)},
+	} {
+		b.Run("check/"+bb.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if ok, _ := CheckPassword(bb.encoded, "s3cret-pass"); !ok {
+					b.Fatal("does not verify")
+				}
+			}
+		})
+	}
+	b.Run("hash/argon2id", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			HashPassword("s3cret-pass")
+		}
+	})
+}

@@ -32,3 +32,17 @@ func TestMaskDiffersEachTime(t *testing.T) {
 		t.Fatal("two masks of one secret are equal")
 	}
 }
+
+func BenchmarkMatches(b *testing.B) {
+	secret := New()
+	for _, bb := range []struct{ name, sent string }{{"plain", secret}, {"masked", Mask(secret)}} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if !Matches(secret, bb.sent) {
+					b.Fatal("no match")
+				}
+			}
+		})
+	}
+}

@@ -56,3 +56,41 @@ func TestSessionLifecycle(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLoad is the session lookup every customer request makes.
+func BenchmarkLoad(b *testing.B) {
+	ctx := context.Background()
+	db := testdb.Open(b)
+	st := NewStore(db, "secret", 336*time.Hour)
+	for _, customer := range []bool{false, true} {
+		s := st.New()
+		s.Set("basket", "42")
+		if err := st.Save(ctx, db, s); err != nil {
+			b.Fatal(err)
+		}
+		name := "guest"
+		if customer {
+			name = "customer"
+			if _, err := db.ExecContext(ctx, `INSERT INTO customers (email, email_lower, date_joined) VALUES ('b@example.com', 'b@example.com', $1)`, time.Now().UTC()); err != nil {
+				b.Fatal(err)
+			}
+			if err := st.Rotate(ctx, db, s, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := st.Load(ctx, s.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("unsigned", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			st.Load(ctx, "forged-id")
+		}
+	})
+}
