@@ -31,11 +31,21 @@ func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.B
 		writeError(w, r, err)
 		return
 	}
-	lang := s.language(r)
-	model, err := s.catalog.Current(r.Context())
+	wire, err := s.basketWire(r, b)
 	if err != nil {
 		writeError(w, r, err)
 		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"basket": wire})
+}
+
+// basketWire renders b with the catalog's product cards (checkout's
+// pre_order embeds it too).
+func (s *Server) basketWire(r *http.Request, b *basket.Basket) (basket.JSON, error) {
+	lang := s.language(r)
+	model, err := s.catalog.Current(r.Context())
+	if err != nil {
+		return basket.JSON{}, err
 	}
 	view := func(productID, stock int64) (any, *string) {
 		p, ok := model.Product(productID)
@@ -46,7 +56,7 @@ func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.B
 		card := p.Wire(b.Currency, lang, stock)
 		return card, card.Image
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"basket": b.Wire(view, lang)})
+	return b.Wire(view, lang), nil
 }
 
 func (s *Server) getBasket(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,483 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/catalog"
+	"github.com/vitrin/vitrin/internal/checkout"
+	// Aliased: the package's tests declare a money helper.
+	amounts "github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/order"
+)
+
+func registerOrders(s *Server) {
+	s.handle("GET /orders/completed/{token}", s.completedOrder)
+	s.handle("GET /users/orders", s.listOrders)
+	s.handle("GET /users/orders/{id}", s.customerOrder)
+	s.handle("POST /orders/{id}/cancel", s.cancelOrder)
+	s.handle("POST /users/orders/bulk_cancellation_requests", s.bulkCancel)
+	s.handle("GET /users/orders/cancellation_reasons", s.cancellationReasons)
+	s.handle("POST /users/orders/anonymous", s.anonymousOrder)
+	s.handle("GET /orders/contract", s.contract)
+}
+
+type labelled struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+type orderItemJSON struct {
+	ID                  int64           `json:"id"`
+	Status              labelled        `json:"status"`
+	PriceCurrency       labelled        `json:"price_currency"`
+	Product             any             `json:"product"`
+	IsCancelled         bool            `json:"is_cancelled"`
+	IsCancellable       bool            `json:"is_cancellable"`
+	IsRefundable        bool            `json:"is_refundable"`
+	IsTradable          bool            `json:"is_tradable"`
+	EasyReturnCompanies []any           `json:"available_easy_return_shipping_companies"`
+	ActiveCancellation  []any           `json:"active_cancellation_request"`
+	CreatedDate         time.Time       `json:"created_date"`
+	ModifiedDate        time.Time       `json:"modified_date"`
+	Price               amounts.Amount  `json:"price"`
+	TaxRate             string          `json:"tax_rate"`
+	RetailPrice         amounts.Amount  `json:"retail_price"`
+	Order               int64           `json:"order"`
+	Quantity            string          `json:"quantity"`
+	UnitPrice           amounts.Amount  `json:"unit_price"`
+	DiscountAmount      amounts.Amount  `json:"discount_amount"`
+	TotalAmount         amounts.Amount  `json:"total_amount"`
+	Attributes          json.RawMessage `json:"attributes"`
+}
+
+type statusChangeJSON struct {
+	Status      labelled  `json:"status"`
+	Note        string    `json:"note"`
+	CreatedDate time.Time `json:"created_date"`
+}
+
+// orderJSON is the Order shape of types/commerce/order.ts.
+type orderJSON struct {
+	ID                        int64              `json:"id"`
+	Number                    string             `json:"number"`
+	Status                    labelled           `json:"status"`
+	Currency                  labelled           `json:"currency"`
+	OrderItems                []orderItemJSON    `json:"orderitem_set"`
+	DiscountItems             []map[string]any   `json:"discountitem_set"`
+	IsCancelled               bool               `json:"is_cancelled"`
+	IsCancellable             bool               `json:"is_cancellable"`
+	IsRefundable              bool               `json:"is_refundable"`
+	ShippingAddress           json.RawMessage    `json:"shipping_address"`
+	BillingAddress            json.RawMessage    `json:"billing_address"`
+	ClientType                string             `json:"client_type"`
+	PaymentOption             json.RawMessage    `json:"payment_option"`
+	PaymentChoice             string             `json:"payment_choice"`
+	BankAccount               json.RawMessage    `json:"bank_account"`
+	AmountWithoutDiscount     amounts.Amount     `json:"amount_without_discount"`
+	IsPayable                 bool               `json:"is_payable"`
+	CreatedDate               time.Time          `json:"created_date"`
+	ModifiedDate              time.Time          `json:"modified_date"`
+	Amount                    amounts.Amount     `json:"amount"`
+	DiscountAmount            amounts.Amount     `json:"discount_amount"`
+	ShippingAmount            amounts.Amount     `json:"shipping_amount"`
+	PayOnDeliveryFee          amounts.Amount     `json:"pay_on_delivery_fee"`
+	RefundAmount              amounts.Amount     `json:"refund_amount"`
+	DiscountRefundAmount      amounts.Amount     `json:"discount_refund_amount"`
+	ShippingRefundAmount      amounts.Amount     `json:"shipping_refund_amount"`
+	RemoteAddr                string             `json:"remote_addr"`
+	HasGiftBox                bool               `json:"has_gift_box"`
+	LanguageCode              string             `json:"language_code"`
+	UserEmail                 string             `json:"user_email"`
+	ShippingOptionSlug        string             `json:"shipping_option_slug"`
+	PaymentOptionSlug         string             `json:"payment_option_slug"`
+	DeliveryOptionSlug        string             `json:"delivery_option_slug"`
+	InstallmentCount          int                `json:"installment_count"`
+	InstallmentInterestAmount amounts.Amount     `json:"installment_interest_amount"`
+	User                      *int64             `json:"user"`
+	Basket                    *int64             `json:"basket"`
+	ShippingOption            *int64             `json:"shipping_option"`
+	TrackingNumber            string             `json:"tracking_number"`
+	TrackingURL               string             `json:"tracking_url"`
+	Notes                     string             `json:"notes"`
+	CardBrand                 string             `json:"card_brand"`
+	CardLastFour              string             `json:"card_last_four"`
+	StatusHistory             []statusChangeJSON `json:"status_history"`
+}
+
+func optionalID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// orderWire renders o with the catalog's product cards.
+func (s *Server) orderWire(r *http.Request, model *catalog.Model, o *order.Order) orderJSON {
+	lang := s.language(r)
+	status := labelled{o.Status, order.Label(o.Status)}
+	currency := labelled{strings.ToLower(o.Currency), o.Currency}
+	var payment struct {
+		Slug string `json:"slug"`
+	}
+	_ = json.Unmarshal(o.PaymentOption, &payment)
+	j := orderJSON{ID: o.ID, Number: o.Number, Status: status, Currency: currency, OrderItems: []orderItemJSON{},
+		DiscountItems: []map[string]any{}, IsCancelled: o.Status == order.Cancelled, IsCancellable: o.Cancellable(),
+		IsRefundable: o.Cancellable() && o.GatewayRef != "", ShippingAddress: o.ShippingAddress, BillingAddress: o.BillingAddress,
+		ClientType: "default", PaymentOption: o.PaymentOption, PaymentChoice: o.PaymentChoice, BankAccount: o.BankAccount,
+		AmountWithoutDiscount: o.ProductAmount, IsPayable: o.Status == order.WaitingPayment, CreatedDate: o.Created,
+		ModifiedDate: o.Updated, Amount: o.Amount, DiscountAmount: o.DiscountAmount, ShippingAmount: o.ShippingAmount,
+		PayOnDeliveryFee: o.FeeAmount, RefundAmount: o.RefundAmount, RemoteAddr: o.RemoteAddr, LanguageCode: o.Language,
+		UserEmail: o.Email, ShippingOptionSlug: o.ShippingOptionSlug, PaymentOptionSlug: payment.Slug,
+		DeliveryOptionSlug: o.DeliveryOption, InstallmentCount: o.Installments, InstallmentInterestAmount: o.InterestAmount,
+		User: optionalID(o.CustomerID), Basket: optionalID(o.BasketID), ShippingOption: optionalID(o.ShippingOptionID),
+		TrackingNumber: o.TrackingNumber, TrackingURL: o.TrackingURL, Notes: o.Notes, CardBrand: o.CardBrand,
+		CardLastFour: o.CardLastFour, StatusHistory: []statusChangeJSON{}}
+	var discounts []map[string]any
+	_ = json.Unmarshal(o.Discounts, &discounts)
+	for i, d := range discounts {
+		j.DiscountItems = append(j.DiscountItems, map[string]any{"pk": i + 1, "name": d["name"], "amount": d["amount"],
+			"cancel_amount": "0.00", "code": nil, "offer_type": "basket", "order": o.ID, "promotion": nil,
+			"session_offer_type": nil, "created_date": o.Created, "modified_date": o.Updated})
+	}
+	for _, it := range o.Items {
+		var product any = map[string]any{"pk": it.ProductID}
+		if p, ok := model.Product(it.ProductID); ok {
+			product = p.Wire(o.Currency, lang, 0)
+		}
+		itemStatus := labelled{it.Status, order.Label(it.Status)}
+		j.OrderItems = append(j.OrderItems, orderItemJSON{ID: it.ID, Status: itemStatus, PriceCurrency: currency,
+			Product: product, IsCancelled: it.Status == order.Cancelled, IsCancellable: o.Cancellable() && it.Status != order.Cancelled,
+			IsRefundable: j.IsRefundable && it.Status != order.Cancelled, EasyReturnCompanies: []any{}, ActiveCancellation: []any{},
+			CreatedDate: it.Created, ModifiedDate: it.Updated, Price: it.Total, TaxRate: it.TaxRate, RetailPrice: it.RetailPrice,
+			Order: o.ID, Quantity: strconv.FormatInt(it.Quantity, 10), UnitPrice: it.UnitPrice, DiscountAmount: it.Discount,
+			TotalAmount: it.Total, Attributes: it.Attributes})
+	}
+	for _, h := range o.History {
+		j.StatusHistory = append(j.StatusHistory, statusChangeJSON{Status: labelled{h.Status, order.Label(h.Status)}, Note: h.Note, CreatedDate: h.At})
+	}
+	return j
+}
+
+func (s *Server) writeOrder(w http.ResponseWriter, r *http.Request, o *order.Order, wrap bool) {
+	model, err := s.catalog.Current(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if wrap {
+		writeJSON(w, http.StatusOK, map[string]any{"order": s.orderWire(r, model, o)})
+		return
+	}
+	writeJSON(w, http.StatusOK, s.orderWire(r, model, o))
+}
+
+// completedOrder is the thank-you page's order; the token is the proof.
+func (s *Server) completedOrder(w http.ResponseWriter, r *http.Request) {
+	o, err := order.ByToken(r.Context(), s.db, r.PathValue("token"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.writeOrder(w, r, o, true)
+}
+
+// dateParam reads a created_date filter: a date (the whole day counts) or
+// an RFC 3339 time. The real client sends values with spaces around them.
+func dateParam(r *http.Request, name string, endOfDay bool) (time.Time, error) {
+	raw := strings.TrimSpace(r.URL.Query().Get(name))
+	if raw == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, raw); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.DateOnly, raw)
+	if err != nil {
+		return time.Time{}, apperror.Field(name, "Enter a valid date such as 2026-01-31.")
+	}
+	if endOfDay {
+		t = t.Add(24*time.Hour - time.Nanosecond)
+	}
+	return t, nil
+}
+
+func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.customer(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	from, err1 := dateParam(r, "created_date__gte", false)
+	to, err2 := dateParam(r, "created_date__lte", true)
+	if err := errors.Join(err1, err2); err != nil {
+		writeError(w, r, mergeFieldErrors(err1, err2))
+		return
+	}
+	q := r.URL.Query()
+	limit := min(positiveParam(strings.TrimSpace(q.Get("limit")), 10), 100)
+	page := positiveParam(strings.TrimSpace(q.Get("page")), 1)
+	list, count, err := order.List(r.Context(), s.db, sess.CustomerID, order.Filter{From: from, To: to, Limit: limit, Offset: (page - 1) * limit})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	model, err := s.catalog.Current(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	results := make([]orderJSON, len(list))
+	for i, o := range list {
+		results[i] = s.orderWire(r, model, o)
+	}
+	body := map[string]any{"count": count, "results": results, "next": nil, "previous": nil}
+	if page*limit < count {
+		body["next"] = pageURL(r, page+1)
+	}
+	if page > 1 {
+		body["previous"] = pageURL(r, page-1)
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func pageURL(r *http.Request, page int) string {
+	q := r.URL.Query()
+	q.Set("page", strconv.Itoa(page))
+	return r.URL.Path + "/?" + q.Encode()
+}
+
+func mergeFieldErrors(errs ...error) error {
+	out := apperror.Fields{}
+	for _, err := range errs {
+		var f apperror.Fields
+		if errors.As(err, &f) {
+			for k, v := range f {
+				out[k] = append(out[k], v...)
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	return out.OrNil()
+}
+
+func (s *Server) customerOrder(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.customer(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	id, ok := pathPK(w, r, "id")
+	if !ok {
+		return
+	}
+	o, err := order.OfCustomer(r.Context(), s.db, sess.CustomerID, id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.writeOrder(w, r, o, false)
+}
+
+// cancelLines reads cancel_order_items.
+func cancelLines(in *input) ([]order.CancelLine, error) {
+	var raw []map[string]any
+	if err := in.decode("cancel_order_items", &raw); err != nil {
+		return nil, err
+	}
+	lines := make([]order.CancelLine, 0, len(raw))
+	for _, item := range raw {
+		id, ok := catalog.ParsePK(strings.TrimSpace(toText(item["order_item"])))
+		if !ok {
+			return nil, apperror.Field("cancel_order_items", "Each item needs an order_item pk.")
+		}
+		line := order.CancelLine{ItemID: id, Description: toText(item["description"])}
+		if reason := strings.TrimSpace(toText(item["reason"])); reason != "" {
+			if line.ReasonID, ok = catalog.ParsePK(reason); !ok {
+				return nil, apperror.Field("reason", "Incorrect type. Expected pk value.")
+			}
+		}
+		lines = append(lines, line)
+	}
+	return lines, nil
+}
+
+func toText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case json.Number:
+		return v.String()
+	}
+	return ""
+}
+
+// refund gives the money of a cancellation back through the order's gateway.
+func (s *Server) refund(r *http.Request, orderID int64, rf *order.Refund) {
+	if rf == nil {
+		return
+	}
+	gw := s.shop.gateways[rf.Gateway]
+	if gw == nil {
+		slog.Error("refund: unknown gateway", "order", orderID, "gateway", rf.Gateway)
+		return
+	}
+	if err := gw.Refund(r.Context(), rf.Reference, rf.Amount); err != nil {
+		// The cancellation stands; the refund is retried by an operator
+		// from the order's refund_amount and the gateway's ledger.
+		slog.Error("refund failed", "order", orderID, "amount", rf.Amount.String(), "err", err)
+	}
+}
+
+func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.customer(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	id, ok := pathPK(w, r, "id")
+	if !ok {
+		return
+	}
+	in, err := s.input(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	lines, err := cancelLines(in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	rf, err := order.Cancel(r.Context(), s.db, sess.CustomerID, id, lines)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.refund(r, id, rf)
+	o, err := order.OfCustomer(r.Context(), s.db, sess.CustomerID, id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.writeOrder(w, r, o, false)
+}
+
+// bulkCancel cancels items of several orders: each item is found in the
+// customer's orders and the items are cancelled order by order.
+func (s *Server) bulkCancel(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.customer(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	in, err := s.input(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	lines, err := cancelLines(in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if len(lines) == 0 {
+		writeError(w, r, apperror.Field("cancel_order_items", "This list may not be empty."))
+		return
+	}
+	byOrder := map[int64][]order.CancelLine{}
+	var orderIDs []int64
+	for _, l := range lines {
+		id, err := order.ItemOrder(r.Context(), s.db, sess.CustomerID, l.ItemID)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if byOrder[id] == nil {
+			orderIDs = append(orderIDs, id)
+		}
+		byOrder[id] = append(byOrder[id], l)
+	}
+	for _, id := range orderIDs {
+		rf, err := order.Cancel(r.Context(), s.db, sess.CustomerID, id, byOrder[id])
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		s.refund(r, id, rf)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"orders": orderIDs})
+}
+
+func (s *Server) cancellationReasons(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.customer(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	list, err := checkout.CancellationReasons(r.Context(), s.db)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, paginate(r, list, 1000))
+}
+
+// anonymousOrder lets a guest track an order by e-mail and number.
+func (s *Server) anonymousOrder(w http.ResponseWriter, r *http.Request) {
+	in, err := s.input(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	email, number := strings.TrimSpace(in.str("email")), strings.TrimSpace(in.str("number"))
+	errs := apperror.Fields{}
+	if email == "" {
+		errs.Add("email", "This field is required.")
+	}
+	if number == "" {
+		errs.Add("number", "This field is required.")
+	}
+	if len(errs) > 0 {
+		writeError(w, r, errs)
+		return
+	}
+	o, err := order.ByEmailAndNumber(r.Context(), s.db, email, number)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.writeOrder(w, r, o, false)
+}
+
+var contracts = map[string]*template.Template{
+	"distance-sales": template.Must(template.New("distance-sales").Parse(`<h1>Distance Sales Agreement</h1>
+<p>This agreement is between {{.Store}} (the seller) and the buyer placing the order. The buyer may withdraw
+within 14 days of delivery without giving a reason. The goods, their prices including taxes, the shipping cost
+and the payment method are as shown on the order summary before the order is confirmed.</p>`)),
+	"pre-information": template.Must(template.New("pre-information").Parse(`<h1>Pre-information Form</h1>
+<p>Seller: {{.Store}}. Before you confirm, you are shown the goods' main characteristics, the total price
+including taxes, shipping costs, the payment and delivery terms and your right of withdrawal (14 days).</p>`)),
+}
+
+// contract answers the text of a contract shown at checkout (HTML).
+func (s *Server) contract(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimSpace(r.URL.Query().Get("contract_name"))
+	t, ok := contracts[name]
+	if !ok {
+		writeError(w, r, apperror.ErrNotFound)
+		return
+	}
+	store := "the store"
+	_ = s.db.QueryRowContext(r.Context(), "SELECT name FROM store WHERE id = 1 AND name <> ''").Scan(&store)
+	writeHTML(w, t, map[string]string{"Store": store})
+}

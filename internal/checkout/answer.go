@@ -1,0 +1,254 @@
+package checkout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/vitrin/vitrin/internal/address"
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/catalog"
+	"github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/order"
+	"github.com/vitrin/vitrin/internal/payment"
+)
+
+// RedirectThreeDPath is Vitrin's page that sends the shopper to the bank.
+const RedirectThreeDPath = "/orders/redirect-three-d/"
+
+// answer renders the checkout as it stands: the page to show (page if it
+// may be shown now, else the next one), pre_order and the errors of a
+// refused step. Choices that no longer hold are dropped here and said so.
+func (s *Service) answer(ctx context.Context, sh Shopper, page string, refused *stepError) (*Result, error) {
+	key, _ := s.key(ctx, sh, false)
+	st, err := s.load(ctx, s.db, key, "")
+	if err != nil {
+		return nil, err
+	}
+	saved, _ := json.Marshal(st)
+	p, dropped, err := s.resolve(ctx, s.db, sh, st, false)
+	if err != nil {
+		return nil, err
+	}
+	if st.Placed != 0 && len(p.basket.Lines) == 0 {
+		if o, err := order.Get(ctx, s.db, st.Placed); err == nil {
+			return s.thankYou(sh, p, o), nil
+		}
+	}
+	if st.Placed != 0 {
+		s.restartAfterOrder(st)
+		if p, dropped, err = s.resolve(ctx, s.db, sh, st, false); err != nil {
+			return nil, err
+		}
+	}
+	st.Fingerprint = fingerprint(p.basket)
+	if now, _ := json.Marshal(st); key != "" && string(now) != string(saved) {
+		before := &State{}
+		_ = json.Unmarshal(saved, before)
+		if err := s.changed(ctx, key, before, st); err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{Status: 200, Basket: p.basket}
+	path := steps(st, sh, p)
+	show := next(path)
+	if page != "" && reachable(path, page, st) && page != ThreeDPage {
+		show = page
+	}
+	if refused != nil {
+		res.Status = refused.status
+		res.Errors = refused.errors
+		if refused.page != "" && reachable(path, refused.page, st) {
+			show = refused.page
+		}
+	} else if len(dropped) > 0 {
+		res.Errors = dropped
+	}
+	if len(p.basket.Lines) == 0 {
+		res.RedirectURL = "/baskets/basket/"
+	}
+	ctxt, err := s.pageContext(ctx, sh, st, p, show)
+	if err != nil {
+		return nil, err
+	}
+	res.Contexts = []Context{ctxt}
+	res.PreOrder = preOrder(sh, st, p)
+	return res, nil
+}
+
+func (s *Service) thankYou(sh Shopper, p *priced, o *order.Order) *Result {
+	return &Result{Status: 200, Basket: p.basket, PreOrder: map[string]any{"is_guest": !sh.Sess.IsCustomer()},
+		Contexts: []Context{{PageName: ThankYouPage, PageSlug: "thankyoupage", PageContext: map[string]any{
+			"redirect_url": "/orders/completed/" + o.Token + "/", "order_id": o.ID, "token": o.Token,
+			"new_user": false, "campaigns": []any{}}}}}
+}
+
+func slugOf(page string) string {
+	out := make([]rune, 0, len(page))
+	for _, r := range page {
+		if r >= 'A' && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, p *priced, page string) (Context, error) {
+	pc := map[string]any{}
+	switch page {
+	case IndexPage:
+		pc["can_guest_purchase"] = true
+	case DeliveryPage:
+		pc["delivery_options"] = p.opts.delivery
+	case AddressPage, RetailStorePage:
+		list, err := s.addressesOf(ctx, sh)
+		if err != nil {
+			return Context{}, err
+		}
+		pc["addresses"] = list
+		if page == RetailStorePage {
+			stores, _, err := s.catalog.RetailStores(ctx, catalog.StoreFilter{})
+			if err != nil {
+				return Context{}, err
+			}
+			pc["retail_stores"] = stores
+		}
+	case ShippingPage:
+		offered := []map[string]any{}
+		for _, o := range p.opts.shipping {
+			if p.shipAddr != nil && o.Offers(p.shipAddr.CountryPlace.Code, sh.Currency) {
+				offered = append(offered, shippingWire(&o, o.Price(sh.Currency, p.basket.Pricing.ProductAmount-p.basket.Pricing.DiscountAmount)))
+			}
+		}
+		pc["shipping_options"] = offered
+	case PaymentPage:
+		list := []map[string]any{}
+		for _, o := range p.opts.payment {
+			if o.Type == "credit_card" || o.Type == "funds_transfer" || o.Type == "pay_on_delivery" {
+				list = append(list, o.Wire())
+			}
+		}
+		pc["payment_options"] = list
+	case InstallmentPage:
+		brand := payment.Brand(st.Bin)
+		pc["card_type"] = map[string]any{"name": brand, "slug": brand, "logo": ""}
+		list := []map[string]any{}
+		total := p.basket.Pricing.Total
+		for _, i := range p.payment.Installments {
+			withInterest := total + i.Interest(total)
+			monthly := withInterest / money.Amount(max(i.Count, 1))
+			list = append(list, map[string]any{"pk": i.Count, "installment_count": i.Count,
+				"label": installmentLabel(i.Count), "price_with_accrued_interest": withInterest,
+				"monthly_price_with_accrued_interest": monthly})
+		}
+		pc["installments"] = list
+	case TransferChoicePage:
+		list := []map[string]any{}
+		for _, b := range p.opts.banks {
+			list = append(list, b.Wire())
+		}
+		pc["bank_accounts"] = list
+	case DeliveryChoicePage:
+		list := []map[string]any{}
+		labels := map[string]string{"cash": "Cash", "credit_card": "Credit card at the door"}
+		for _, c := range deliveryChoices {
+			list = append(list, map[string]any{"label": labels[c], "value": c, "price": p.fee})
+		}
+		pc["payment_choices"] = list
+	}
+	return Context{PageName: page, PageSlug: slugOf(page), PageContext: pc}, nil
+}
+
+func installmentLabel(n int) string {
+	if n <= 1 {
+		return "Single payment"
+	}
+	return itoa(int64(n)) + " installments"
+}
+
+func shippingWire(o *ShippingOption, amount money.Amount) map[string]any {
+	return map[string]any{"pk": o.PK, "slug": o.Slug, "name": o.Name, "description": o.Description,
+		"shipping_amount": amount, "logo": nil, "kwargs": map[string]any{}}
+}
+
+func (s *Service) addressesOf(ctx context.Context, sh Shopper) ([]address.JSON, error) {
+	out := []address.JSON{}
+	if sh.Owner.CustomerID == 0 && sh.Owner.GuestKey == "" {
+		return out, nil
+	}
+	list, err := s.addresses.List(ctx, sh.Owner)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range list {
+		out = append(out, a.Wire())
+	}
+	return out, nil
+}
+
+// preOrder is the PreOrder shape of types/commerce/checkout.ts (the API
+// adds the basket).
+func preOrder(sh Shopper, st *State, p *priced) map[string]any {
+	po := map[string]any{
+		"is_guest": !sh.Sess.IsCustomer(), "user_email": st.Email, "user_phone_number": st.Phone,
+		"shipping_amount": p.shipAmt, "total_amount": p.basket.Pricing.Total,
+		"total_amount_with_interest": p.total, "unpaid_amount": p.total, "currency_type_label": sh.Currency,
+		"notes": st.Notes, "is_post_order": false, "is_redirected": false,
+		"billing_and_shipping_same": st.ShippingAddr != 0 && st.ShippingAddr == st.BillingAddr,
+	}
+	if p.delivery != nil {
+		po["delivery_option"] = p.delivery
+	}
+	if p.shipAddr != nil {
+		po["shipping_address"] = p.shipAddr.Wire()
+	}
+	if p.billAddr != nil {
+		po["billing_address"] = p.billAddr.Wire()
+	}
+	if p.shipping != nil {
+		po["shipping_option"] = shippingWire(p.shipping, p.shipAmt)
+	}
+	if p.payment != nil {
+		po["payment_option"] = p.payment.Wire()
+	}
+	if p.installmt != nil {
+		po["installment"] = map[string]any{"pk": p.installmt.Count, "installment_count": p.installmt.Count,
+			"label": installmentLabel(p.installmt.Count), "price_with_accrued_interest": p.basket.Pricing.Total + p.interest,
+			"monthly_price_with_accrued_interest": (p.basket.Pricing.Total + p.interest) / money.Amount(p.installmt.Count)}
+		po["installment_interest_amount"] = p.interest
+	}
+	if p.fee != 0 {
+		po["pay_on_delivery_fee"] = p.fee
+	}
+	if st.Choice != "" {
+		po["payment_choice"] = map[string]any{"value": st.Choice, "label": st.Choice, "price": p.fee}
+	}
+	if p.bank != nil {
+		po["bank_account"] = p.bank.Wire()
+	}
+	if st.RetailStore != 0 {
+		po["retail_store"] = map[string]any{"pk": st.RetailStore}
+	}
+	return po
+}
+
+// isFinal reports whether a page places the order.
+func isFinal(page string) bool {
+	return page == CardPage || page == ThreeDPage || page == TransferPage || page == PayOnDeliveryPage
+}
+
+// asStepError turns a domain error into a refused step on page.
+func asStepError(err error, page string) (*stepError, bool) {
+	var se *stepError
+	if errors.As(err, &se) {
+		return se, true
+	}
+	var fields apperror.Fields
+	if errors.As(err, &fields) {
+		return &stepError{status: 400, errors: fields, page: page}, true
+	}
+	return nil, false
+}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

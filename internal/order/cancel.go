@@ -1,0 +1,121 @@
+package order
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/money"
+)
+
+// CancelLine asks to cancel one item of an order for a reason.
+type CancelLine struct {
+	ItemID, ReasonID int64
+	Description      string
+}
+
+// Refund is money to give back through the gateway after a cancellation.
+type Refund struct {
+	Gateway, Reference string
+	Amount             money.Amount
+}
+
+// Cancel cancels the listed items of one of the customer's orders (all of
+// them when lines is empty), returns their stock and records the refund
+// due. When no item is left the order is cancelled and the rest of what
+// was paid (shipping, interest, fee) is refunded too. The caller refunds
+// through the gateway after the commit.
+func Cancel(ctx context.Context, db *database.DB, customerID, orderID int64, lines []CancelLine) (*Refund, error) {
+	var refund *Refund
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		o, err := one(ctx, tx, "WHERE id = $1 AND customer_id = $2 AND status <> $3"+db.ForUpdate(), orderID, customerID, Pending)
+		if err != nil {
+			return err
+		}
+		if !o.Cancellable() {
+			return ErrNotCancellable
+		}
+		byID := map[int64]*Item{}
+		for i := range o.Items {
+			byID[o.Items[i].ID] = &o.Items[i]
+		}
+		chosen := map[int64]bool{}
+		errs := apperror.Fields{}
+		for _, l := range lines {
+			it, ok := byID[l.ItemID]
+			switch {
+			case !ok:
+				errs.Add("cancel_order_items", "Order item "+itoa(l.ItemID)+" is not in this order.")
+			case it.Status == Cancelled || chosen[l.ItemID]:
+				errs.Add("cancel_order_items", "Order item "+itoa(l.ItemID)+" is cancelled already.")
+			}
+			if l.ReasonID != 0 {
+				var active bool
+				err := tx.QueryRowContext(ctx, "SELECT is_active FROM cancellation_reasons WHERE id = $1", l.ReasonID).Scan(&active)
+				if err == sql.ErrNoRows || (err == nil && !active) {
+					errs.Add("reason", "Unknown cancellation reason.")
+				} else if err != nil {
+					return err
+				}
+			}
+			chosen[l.ItemID] = true
+		}
+		if len(errs) > 0 {
+			return errs
+		}
+		if len(lines) == 0 {
+			for _, it := range o.Items {
+				if it.Status != Cancelled {
+					chosen[it.ID] = true
+				}
+			}
+		}
+		now := time.Now().UTC()
+		var amount money.Amount
+		left := 0
+		for _, it := range o.Items {
+			if !chosen[it.ID] {
+				if it.Status != Cancelled {
+					left++
+				}
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE order_items SET status = $1, updated_at = $2 WHERE id = $3", Cancelled, now, it.ID); err != nil {
+				return err
+			}
+			if err := returnStock(ctx, tx, it.ProductID, it.Quantity); err != nil {
+				return err
+			}
+			amount += it.Total
+		}
+		status := o.Status
+		if left == 0 {
+			status = Cancelled
+			amount = o.Amount - o.RefundAmount // what is left of the payment
+		}
+		// Nothing was taken for an order still waiting for its transfer.
+		if o.Status == WaitingPayment || o.GatewayRef == "" {
+			amount = 0
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE orders SET status = $1, refund_amount = refund_amount + $2, updated_at = $3 WHERE id = $4",
+			status, int64(amount), now, o.ID); err != nil {
+			return err
+		}
+		note := "items cancelled by the customer"
+		if status == Cancelled {
+			note = "cancelled by the customer"
+		}
+		if err := addHistory(ctx, tx, o.ID, status, note, now); err != nil {
+			return err
+		}
+		if amount > 0 {
+			refund = &Refund{Gateway: o.Gateway, Reference: o.GatewayRef, Amount: amount}
+		}
+		return nil
+	})
+	return refund, err
+}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

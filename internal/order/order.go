@@ -1,0 +1,250 @@
+// Package order keeps orders: placing one (stock taken in the same
+// transaction), their status history, the customer's reads and
+// cancellation with stock returned.
+package order
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/token"
+)
+
+// Statuses. Pending orders hold their stock while the bank authenticates
+// a 3-D Secure payment; nobody sees them, and they are released (deleted,
+// stock returned) when the payment fails or the checkout changes.
+const (
+	Pending        = "pending"
+	WaitingPayment = "waiting_payment"
+	Approved       = "approved"
+	Preparing      = "preparing"
+	Shipped        = "shipped"
+	Delivered      = "delivered"
+	Cancelled      = "cancelled"
+)
+
+var statusLabels = map[string]string{
+	Pending: "Pending", WaitingPayment: "Waiting for payment", Approved: "Approved", Preparing: "Preparing",
+	Shipped: "Shipped", Delivered: "Delivered", Cancelled: "Cancelled",
+}
+
+// Label is a status's text for the shopper.
+func Label(status string) string { return statusLabels[status] }
+
+// cancellable statuses: before shipment.
+func cancellable(status string) bool {
+	return status == WaitingPayment || status == Approved || status == Preparing
+}
+
+// Item is one order line.
+type Item struct {
+	ID, ProductID, Quantity                 int64
+	UnitPrice, RetailPrice, Discount, Total money.Amount
+	TaxRate                                 string
+	Attributes                              json.RawMessage
+	Status                                  string
+	Created, Updated                        time.Time
+}
+
+// StatusChange is one entry of the order's history.
+type StatusChange struct {
+	Status, Note string
+	At           time.Time
+}
+
+// Order is a placed order. Amount is what the shopper pays: products −
+// discounts + shipping + interest + fee.
+type Order struct {
+	ID                                 int64
+	Number, Token, Key                 string
+	CustomerID                         int64
+	Email, Phone, Status               string
+	Currency, Language                 string
+	ProductAmount, DiscountAmount      money.Amount
+	ShippingAmount, InterestAmount     money.Amount
+	FeeAmount, Amount, RefundAmount    money.Amount
+	Installments                       int
+	PaymentOptionID                    int64
+	PaymentOption                      json.RawMessage // wire snapshot
+	PaymentType, PaymentChoice         string
+	ShippingOptionID                   int64
+	ShippingOptionSlug, DeliveryOption string
+	RetailStoreID                      int64
+	ShippingAddress, BillingAddress    json.RawMessage // wire snapshots
+	Discounts                          json.RawMessage
+	VoucherCode, Notes                 string
+	BankAccount                        json.RawMessage
+	Gateway, GatewayRef                string
+	CardBrand, CardLastFour            string
+	BasketID                           int64
+	RemoteAddr                         string
+	TrackingNumber, TrackingURL        string
+	Created, Updated                   time.Time
+	Items                              []Item
+	History                            []StatusChange
+}
+
+// Cancellable reports whether the shopper may still cancel.
+func (o *Order) Cancellable() bool { return cancellable(o.Status) }
+
+// OutOfStock is the refusal of an order whose product ran out meanwhile.
+type OutOfStock struct{ ProductID int64 }
+
+func (e *OutOfStock) Error() string {
+	return fmt.Sprintf("product %d is no longer in stock in the quantity ordered", e.ProductID)
+}
+
+// newNumber is an order number unique across nodes without coordination:
+// the date and 9 random digits (a collision is caught by the UNIQUE
+// constraint and retried).
+func newNumber(now time.Time) string {
+	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000_000))
+	return fmt.Sprintf("%s%09d", now.Format("060102"), n.Int64())
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func rawOr(raw json.RawMessage, def string) string {
+	if len(raw) == 0 {
+		return def
+	}
+	return string(raw)
+}
+
+// Insert stores o and its items in tx and takes their stock; when a
+// product has too little left it returns *OutOfStock (roll tx back).
+func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
+	now := time.Now().UTC()
+	o.Created, o.Updated = now, now
+	o.Token = token.New(32)
+	for _, it := range o.Items {
+		res, err := tx.ExecContext(ctx, "UPDATE products SET stock = stock - $1 WHERE id = $2 AND stock >= $1", it.Quantity, it.ProductID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return &OutOfStock{ProductID: it.ProductID}
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		o.Number = newNumber(now)
+		err := tx.QueryRowContext(ctx, `INSERT INTO orders (number, token, idempotency_key, customer_id, email, phone, status,
+			currency, language, product_amount, discount_amount, shipping_amount, interest_amount, fee_amount, amount,
+			installment_count, payment_option_id, payment_option, payment_choice, shipping_option_id, shipping_option_slug,
+			delivery_option_slug, retail_store_id, shipping_address, billing_address, discounts, voucher_code, notes,
+			bank_account, gateway, gateway_reference, card_brand, card_last_four, basket_id, remote_addr, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36) RETURNING id`,
+			o.Number, o.Token, o.Key, nullID(o.CustomerID), o.Email, o.Phone, o.Status, o.Currency, o.Language,
+			int64(o.ProductAmount), int64(o.DiscountAmount), int64(o.ShippingAmount), int64(o.InterestAmount),
+			int64(o.FeeAmount), int64(o.Amount), o.Installments, nullID(o.PaymentOptionID), rawOr(o.PaymentOption, "{}"),
+			o.PaymentChoice, nullID(o.ShippingOptionID), o.ShippingOptionSlug, o.DeliveryOption, nullID(o.RetailStoreID),
+			rawOr(o.ShippingAddress, "null"), rawOr(o.BillingAddress, "null"), rawOr(o.Discounts, "[]"), o.VoucherCode,
+			o.Notes, rawOr(o.BankAccount, "null"), o.Gateway, o.GatewayRef, o.CardBrand, o.CardLastFour, nullID(o.BasketID),
+			o.RemoteAddr, now).Scan(&o.ID)
+		if err == nil {
+			break
+		}
+		// Only a number collision is retried; a key collision means the
+		// same checkout attempt placed its order already.
+		if !database.IsUniqueViolation(err) || strings.Contains(err.Error(), "idempotency_key") || attempt == 3 {
+			return err
+		}
+	}
+	for i := range o.Items {
+		it := &o.Items[i]
+		it.Status, it.Created, it.Updated = o.Status, now, now
+		err := tx.QueryRowContext(ctx, `INSERT INTO order_items (order_id, product_id, quantity, unit_price, retail_price,
+			discount, total, tax_rate, attributes, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+			o.ID, it.ProductID, it.Quantity, int64(it.UnitPrice), int64(it.RetailPrice), int64(it.Discount),
+			int64(it.Total), it.TaxRate, rawOr(it.Attributes, "{}"), it.Status, now).Scan(&it.ID)
+		if err != nil {
+			return err
+		}
+	}
+	return addHistory(ctx, tx, o.ID, o.Status, "placed", now)
+}
+
+func addHistory(ctx context.Context, q database.Querier, orderID int64, status, note string, at time.Time) error {
+	_, err := q.ExecContext(ctx, "INSERT INTO order_status_history (order_id, status, note, created_at) VALUES ($1, $2, $3, $4)",
+		orderID, status, note, at)
+	return err
+}
+
+// Paid moves a pending order to approved with the payment's details; it
+// reports false when the order was not pending (paid already).
+func Paid(ctx context.Context, tx *sql.Tx, id int64, gateway, reference, brand, lastFour string) (bool, error) {
+	now := time.Now().UTC()
+	res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, gateway = $2, gateway_reference = $3, card_brand = $4,
+		card_last_four = $5, updated_at = $6 WHERE id = $7 AND status = $8`, Approved, gateway, reference, brand, lastFour, now, id, Pending)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE order_items SET status = $1, updated_at = $2 WHERE order_id = $3", Approved, now, id); err != nil {
+		return false, err
+	}
+	return true, addHistory(ctx, tx, id, Approved, "paid", now)
+}
+
+// returnStock puts quantity back on the product's stock.
+func returnStock(ctx context.Context, tx *sql.Tx, productID, quantity int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE products SET stock = stock + $1 WHERE id = $2", quantity, productID)
+	return err
+}
+
+// Release drops a pending order whose payment failed or was abandoned and
+// gives its stock back, as if it had never been placed.
+func Release(ctx context.Context, tx *sql.Tx, id int64) error {
+	var status string
+	err := tx.QueryRowContext(ctx, "SELECT status FROM orders WHERE id = $1", id).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && status != Pending) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT product_id, quantity FROM order_items WHERE order_id = $1", id)
+	if err != nil {
+		return err
+	}
+	type line struct{ product, quantity int64 }
+	var lines []line
+	for rows.Next() {
+		var l line
+		if err := rows.Scan(&l.product, &l.quantity); err != nil {
+			rows.Close()
+			return err
+		}
+		lines = append(lines, l)
+	}
+	rows.Close()
+	for _, l := range lines {
+		if err := returnStock(ctx, tx, l.product, l.quantity); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, "DELETE FROM orders WHERE id = $1", id)
+	return err
+}
+
+// ErrNotCancellable refuses to cancel a shipped or cancelled order.
+var ErrNotCancellable = &apperror.Problem{Status: 400, Detail: "This order can no longer be cancelled.", Code: "order_not_cancellable"}

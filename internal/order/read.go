@@ -1,0 +1,165 @@
+package order
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/money"
+)
+
+const selectOrder = `SELECT id, number, token, idempotency_key, COALESCE(customer_id, 0), email, phone, status, currency, language,
+	product_amount, discount_amount, shipping_amount, interest_amount, fee_amount, amount, refund_amount, installment_count,
+	COALESCE(payment_option_id, 0), payment_option, payment_choice, COALESCE(shipping_option_id, 0), shipping_option_slug,
+	delivery_option_slug, COALESCE(retail_store_id, 0), shipping_address, billing_address, discounts, voucher_code, notes,
+	bank_account, gateway, gateway_reference, card_brand, card_last_four, COALESCE(basket_id, 0), remote_addr,
+	tracking_number, tracking_url, created_at, updated_at FROM orders `
+
+func scanOrder(row interface{ Scan(...any) error }) (*Order, error) {
+	var o Order
+	var amounts [7]int64
+	var payment, shipping, billing, discounts, bank string
+	err := row.Scan(&o.ID, &o.Number, &o.Token, &o.Key, &o.CustomerID, &o.Email, &o.Phone, &o.Status, &o.Currency, &o.Language,
+		&amounts[0], &amounts[1], &amounts[2], &amounts[3], &amounts[4], &amounts[5], &amounts[6], &o.Installments,
+		&o.PaymentOptionID, &payment, &o.PaymentChoice, &o.ShippingOptionID, &o.ShippingOptionSlug, &o.DeliveryOption,
+		&o.RetailStoreID, &shipping, &billing, &discounts, &o.VoucherCode, &o.Notes, &bank, &o.Gateway, &o.GatewayRef,
+		&o.CardBrand, &o.CardLastFour, &o.BasketID, &o.RemoteAddr, &o.TrackingNumber, &o.TrackingURL, &o.Created, &o.Updated)
+	if err != nil {
+		return nil, err
+	}
+	o.ProductAmount, o.DiscountAmount, o.ShippingAmount = money.Amount(amounts[0]), money.Amount(amounts[1]), money.Amount(amounts[2])
+	o.InterestAmount, o.FeeAmount, o.Amount, o.RefundAmount = money.Amount(amounts[3]), money.Amount(amounts[4]), money.Amount(amounts[5]), money.Amount(amounts[6])
+	o.PaymentOption, o.ShippingAddress, o.BillingAddress = []byte(payment), []byte(shipping), []byte(billing)
+	o.Discounts, o.BankAccount = []byte(discounts), []byte(bank)
+	return &o, nil
+}
+
+// withLines loads the items and history of o.
+func withLines(ctx context.Context, q database.Querier, o *Order) error {
+	rows, err := q.QueryContext(ctx, `SELECT id, product_id, quantity, unit_price, retail_price, discount, total, tax_rate,
+		attributes, status, created_at, updated_at FROM order_items WHERE order_id = $1 ORDER BY id`, o.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	o.Items = o.Items[:0]
+	for rows.Next() {
+		var it Item
+		var unit, retail, discount, total int64
+		var attrs string
+		if err := rows.Scan(&it.ID, &it.ProductID, &it.Quantity, &unit, &retail, &discount, &total, &it.TaxRate,
+			&attrs, &it.Status, &it.Created, &it.Updated); err != nil {
+			return err
+		}
+		it.UnitPrice, it.RetailPrice, it.Discount, it.Total = money.Amount(unit), money.Amount(retail), money.Amount(discount), money.Amount(total)
+		it.Attributes = []byte(attrs)
+		o.Items = append(o.Items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	hist, err := q.QueryContext(ctx, "SELECT status, note, created_at FROM order_status_history WHERE order_id = $1 ORDER BY id", o.ID)
+	if err != nil {
+		return err
+	}
+	defer hist.Close()
+	o.History = o.History[:0]
+	for hist.Next() {
+		var h StatusChange
+		if err := hist.Scan(&h.Status, &h.Note, &h.At); err != nil {
+			return err
+		}
+		o.History = append(o.History, h)
+	}
+	return hist.Err()
+}
+
+func one(ctx context.Context, q database.Querier, where string, args ...any) (*Order, error) {
+	o, err := scanOrder(q.QueryRowContext(ctx, selectOrder+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperror.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return o, withLines(ctx, q, o)
+}
+
+// Get returns any order by id (pending ones included): for checkout.
+func Get(ctx context.Context, q database.Querier, id int64) (*Order, error) {
+	return one(ctx, q, "WHERE id = $1", id)
+}
+
+// ByKey returns the order a checkout attempt placed, if any.
+func ByKey(ctx context.Context, q database.Querier, key string) (*Order, error) {
+	return one(ctx, q, "WHERE idempotency_key = $1", key)
+}
+
+// ByToken returns a placed order by its completion token.
+func ByToken(ctx context.Context, q database.Querier, token string) (*Order, error) {
+	return one(ctx, q, "WHERE token = $1 AND status <> $2", token, Pending)
+}
+
+// OfCustomer returns one of the customer's orders; another's is not found.
+func OfCustomer(ctx context.Context, q database.Querier, customerID, id int64) (*Order, error) {
+	return one(ctx, q, "WHERE id = $1 AND customer_id = $2 AND status <> $3", id, customerID, Pending)
+}
+
+// ByEmailAndNumber finds an order for guest tracking.
+func ByEmailAndNumber(ctx context.Context, q database.Querier, email, number string) (*Order, error) {
+	return one(ctx, q, "WHERE number = $1 AND LOWER(email) = LOWER($2) AND status <> $3", number, email, Pending)
+}
+
+// Filter narrows a customer's order list; zero times are open ends.
+type Filter struct {
+	From, To      time.Time
+	Offset, Limit int
+}
+
+// List returns a page of the customer's orders, newest first, and the count.
+func List(ctx context.Context, q database.Querier, customerID int64, f Filter) ([]*Order, int, error) {
+	where := "WHERE customer_id = $1 AND status <> $2 AND ($3 OR created_at >= $4) AND ($5 OR created_at <= $6)"
+	args := []any{customerID, Pending, f.From.IsZero(), f.From.UTC(), f.To.IsZero(), f.To.UTC()}
+	var count int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orders "+where, args...).Scan(&count); err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.QueryContext(ctx, selectOrder+where+" ORDER BY created_at DESC, id DESC LIMIT $7 OFFSET $8",
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	var list []*Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		list = append(list, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	for _, o := range list {
+		if err := withLines(ctx, q, o); err != nil {
+			return nil, 0, err
+		}
+	}
+	return list, count, nil
+}
+
+// ItemOrder returns the order of one of the customer's order items.
+func ItemOrder(ctx context.Context, q database.Querier, customerID, itemID int64) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT o.id FROM order_items i JOIN orders o ON o.id = i.order_id
+		WHERE i.id = $1 AND o.customer_id = $2 AND o.status <> $3`, itemID, customerID, Pending).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, apperror.ErrNotFound
+	}
+	return id, err
+}
