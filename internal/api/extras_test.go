@@ -465,6 +465,13 @@ func TestEmailSubscriptionByMail(t *testing.T) {
 	}
 	confirm := mailtest.Link(t, msg, "/email-subscription/confirm/")
 	unsubscribe := mailtest.Link(t, msg, "/email-subscription/unsubscribe/")
+	headers := mp.Headers(t, msg)
+	if got := headers["List-Unsubscribe"]; len(got) != 1 || !strings.Contains(got[0], unsubscribe) {
+		t.Errorf("List-Unsubscribe %v, want the link %s", got, unsubscribe)
+	}
+	if got := headers["List-Unsubscribe-Post"]; len(got) != 1 || got[0] != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post %v", got)
+	}
 	guest.do("GET", confirm, nil).must(t, 200)
 	guest.do("GET", confirm, nil).must(t, 400)
 	// Confirmed: asking again mails nothing.

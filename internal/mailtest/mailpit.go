@@ -242,3 +242,11 @@ func Link(t testing.TB, msg Message, marker string) string {
 func (msg Message) String() string {
 	return fmt.Sprintf("%s → %v: %s", msg.From.Address, msg.To, msg.Subject)
 }
+
+// Headers returns a received mail's headers.
+func (m *Mailpit) Headers(t testing.TB, msg Message) map[string][]string {
+	t.Helper()
+	var h map[string][]string
+	m.get(t, "/api/v1/message/"+msg.ID+"/headers", &h)
+	return h
+}
