@@ -1,0 +1,112 @@
+package api
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// At the last step, the card page or the pay-on-delivery page.
+func (cs *checkoutStore) readyToPay(t *testing.T, sh *shopper, byCard bool) func() *response {
+	t.Helper()
+	if byCard {
+		nextPage(t, step(sh, "PaymentOptionSelectionPage", "payment_option", cs.id("payment:card")).must(t, 200), "BinNumberPage")
+		nextPage(t, step(sh, "BinNumberPage", "bin_number", "424242").must(t, 200), "InstallmentSelectionPage")
+		nextPage(t, step(sh, "InstallmentSelectionPage", "installment", "1").must(t, 200), "CreditCardConfirmationPage")
+		return func() *response {
+			return step(sh, "CreditCardConfirmationPage", "agreement", "1", "card_holder", "Ada", "card_number", "4242424242424242",
+				"card_month", "12", "card_year", "2040", "card_cvv", "123")
+		}
+	}
+	nextPage(t, step(sh, "PaymentOptionSelectionPage", "payment_option", cs.id("payment:pod")).must(t, 200), "PayOnDeliveryPaymentChoicePage")
+	nextPage(t, step(sh, "PayOnDeliveryPaymentChoicePage", "payment_choice", "cash").must(t, 200), "PayOnDeliveryPage")
+	return func() *response { return step(sh, "PayOnDeliveryPage", "agreement", "1") }
+}
+
+// Fifty buyers race for the last ten units: exactly ten orders, stock 0,
+// every loser refused with a 4xx and nothing charged for them.
+func TestCheckoutLastUnitsRace(t *testing.T) {
+	cs := newCheckoutStore(t)
+	cs.exec("UPDATE products SET stock = 10 WHERE id = $1", cs.ids["TEE-A"])
+	const buyers = 50
+	pay := make([]func() *response, buyers)
+	for i := range pay {
+		sh := cs.buyer(t, i%3 == 0, fmt.Sprintf("racer%d@example.com", i), "TEE-A", 1)
+		pay[i] = cs.readyToPay(t, sh, i%2 == 0)
+	}
+	statuses := make([]int, buyers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range pay {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			statuses[i] = pay[i]().StatusCode
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	won := 0
+	for i, st := range statuses {
+		switch {
+		case st == 200:
+			won++
+		case st >= 500 || st < 400:
+			t.Errorf("buyer %d: status %d", i, st)
+		}
+	}
+	orders := cs.count("SELECT COUNT(*) FROM orders")
+	if won != 10 || orders != 10 || cs.stock("TEE-A") != 0 {
+		t.Fatalf("%d buyers won, %d orders, stock %d; want 10, 10, 0", won, orders, cs.stock("TEE-A"))
+	}
+	if charges, refunded := cs.count("SELECT COUNT(*) FROM sandbox_charges"), cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded > 0"); charges-refunded != cs.count("SELECT COUNT(*) FROM orders WHERE gateway_reference <> ''") {
+		t.Fatalf("%d charges (%d refunded) for %d card orders", charges, refunded, cs.count("SELECT COUNT(*) FROM orders WHERE gateway_reference <> ''"))
+	}
+}
+
+// The final step sent twice at once, then again: one order, one charge.
+func TestCheckoutFinalStepIdempotent(t *testing.T) {
+	cs := newCheckoutStore(t)
+	for _, byCard := range []bool{true, false} {
+		t.Run(fmt.Sprintf("card=%v", byCard), func(t *testing.T) {
+			ordersBefore := cs.count("SELECT COUNT(*) FROM orders")
+			chargesBefore := cs.count("SELECT COUNT(*) FROM sandbox_charges")
+			stockBefore := cs.stock("TEE-A")
+			sh := cs.buyer(t, false, fmt.Sprintf("twice-%v@example.com", byCard), "TEE-A", 2)
+			pay := cs.readyToPay(t, sh, byCard)
+			ids := make([]int64, 3)
+			var wg sync.WaitGroup
+			for i := 0; i < 2; i++ {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					res := pay()
+					if res.StatusCode != 200 {
+						t.Errorf("parallel final step %d: %d %s", i, res.StatusCode, res.body)
+						return
+					}
+					ids[i], _ = placed(t, res)
+				}(i)
+			}
+			wg.Wait()
+			ids[2], _ = placed(t, pay())
+			if ids[0] != ids[1] || ids[1] != ids[2] || ids[0] == 0 {
+				t.Fatalf("order ids %v", ids)
+			}
+			if n := cs.count("SELECT COUNT(*) FROM orders") - ordersBefore; n != 1 {
+				t.Fatalf("%d orders", n)
+			}
+			wantCharges := 0
+			if byCard {
+				wantCharges = 1
+			}
+			if n := cs.count("SELECT COUNT(*) FROM sandbox_charges") - chargesBefore; n != wantCharges {
+				t.Fatalf("%d charges, want %d", n, wantCharges)
+			}
+			if cs.stock("TEE-A") != stockBefore-2 {
+				t.Fatalf("stock %d, want %d", cs.stock("TEE-A"), stockBefore-2)
+			}
+		})
+	}
+}
