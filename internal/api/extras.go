@@ -75,6 +75,16 @@ func (x *extras) mailAccountConfirmation(ctx context.Context, c *account.Custome
 	}
 }
 
+// storeLanguage is the request's language among the store's. The store's
+// languages are read from the catalog's model, brought up to date first:
+// an import may have added a language since this node last looked.
+func (x *extras) storeLanguage(r *http.Request) string {
+	if _, err := x.catalog.Current(r.Context()); err != nil {
+		slog.Warn("catalog model for the store's languages", "err", err)
+	}
+	return x.language(r)
+}
+
 // body parses the request body, answering the error itself.
 func (x *extras) body(w http.ResponseWriter, r *http.Request) (*input, bool) {
 	in, err := x.input(r)
@@ -99,7 +109,7 @@ func (x *extras) requestPasswordReset(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := x.credentials.RequestPasswordReset(r.Context(), in.str("email"), clientAddr(r), x.language(r))
+	err := x.credentials.RequestPasswordReset(r.Context(), in.str("email"), clientAddr(r), x.storeLanguage(r))
 	reply(w, r, err, http.StatusOK, detail{Detail: "Password reset e-mail has been sent."})
 }
 
@@ -123,7 +133,7 @@ func (x *extras) requestEmailChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = x.credentials.RequestEmailChange(r.Context(), sess.CustomerID, in.str("email"), in.str("emailConfirm"),
-		in.str("password"), x.language(r))
+		in.str("password"), x.storeLanguage(r))
 	reply(w, r, err, http.StatusOK, detail{Detail: "Confirmation e-mail sent to the new address."})
 }
 
@@ -157,7 +167,7 @@ func (x *extras) anonymize(w http.ResponseWriter, r *http.Request) {
 }
 
 func (x *extras) contactSubjects(w http.ResponseWriter, r *http.Request) {
-	list, err := x.support.Subjects(r.Context(), x.language(r))
+	list, err := x.support.Subjects(r.Context(), x.storeLanguage(r))
 	reply(w, r, err, http.StatusOK, list)
 }
 
@@ -317,7 +327,7 @@ func (x *extras) addAlert(w http.ResponseWriter, r *http.Request) {
 	}
 	it, err := x.wishlist.AddAlert(r.Context(), wishlist.AlertRequest{
 		CustomerID: sess.CustomerID, Email: in.str("email"), ProductID: productID,
-		Language: x.language(r), ClientAddr: clientAddr(r),
+		Language: x.storeLanguage(r), ClientAddr: clientAddr(r),
 	})
 	reply(w, r, err, http.StatusCreated, createdItem{PK: it.ID, Product: it.ProductID})
 }
@@ -331,7 +341,7 @@ func (x *extras) subscribe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := x.subscriptions.Subscribe(r.Context(), in.str("email"), in.boolean("subscribe_contract"), x.language(r), clientAddr(r))
+	err := x.subscriptions.Subscribe(r.Context(), in.str("email"), in.boolean("subscribe_contract"), x.storeLanguage(r), clientAddr(r))
 	reply(w, r, err, http.StatusOK, detail{Detail: "Please confirm your subscription from the e-mail we sent."})
 }
 

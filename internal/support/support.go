@@ -33,7 +33,7 @@ type Service struct {
 }
 
 func NewService(db *database.DB, mailer *vmail.Mailer) *Service {
-	return &Service{db: db, mailer: mailer, OrderBelongs: ordersTableCheck(db), now: time.Now}
+	return &Service{db: db, mailer: mailer, OrderBelongs: orderOwnership(db), now: time.Now}
 }
 
 // Subject is a topic of the contact form.
