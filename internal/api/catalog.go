@@ -153,7 +153,7 @@ type paginationJSON struct {
 	TotalCount  int `json:"total_count"`
 }
 
-func renderListing(m *catalog.Model, l *catalog.Listing, loc locale) listingJSON {
+func renderListing(l *catalog.Listing, loc locale, stock map[int64]int64) listingJSON {
 	out := listingJSON{
 		Facets:     l.Facets,
 		Pagination: paginationJSON{CurrentPage: l.Page, NumPages: l.NumPages, PageSize: l.PageSize, TotalCount: l.Total},
@@ -165,39 +165,74 @@ func renderListing(m *catalog.Model, l *catalog.Listing, loc locale) listingJSON
 		out.Facets = []catalog.Facet{}
 	}
 	for i, p := range l.Products {
-		out.Products[i] = p.Wire(loc.currency, loc.language, p.Stock)
+		out.Products[i] = p.Wire(loc.currency, loc.language, stock[p.ID])
 	}
 	return out
 }
 
-// serveListing answers a listing: /list/, a category page or a special page.
-func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog.Model, scope string, req catalog.ListRequest, decorate func(*listingJSON)) {
+// serveListing answers a listing: /list/, a category page or a special
+// page. The listing itself (facets, counts, the page's products) changes
+// only with the catalog version; the stock shown for the page's products
+// is read fresh, except while the database epoch shows that nothing was
+// committed since the same answer was made.
+func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, scope string, req catalog.ListRequest, decorate func(*listingJSON)) {
 	loc := s.locale(r)
 	req.Params, req.Currency, req.Language = r.URL.Query(), loc.currency, loc.language
 	key := catalog.CacheKey("list", scope, loc.currency, loc.language, canonicalQuery(req.Params))
-	writeCached(w, r, m, key, func() (any, error) {
-		l, err := m.List(req)
-		if err != nil {
-			return nil, err
+	epochKey := ""
+	if epoch != 0 {
+		epochKey = catalog.CacheKey(key, "epoch", strconv.FormatUint(uint64(epoch), 10))
+		if e, ok := m.Lookup(epochKey); ok {
+			writeEncoded(w, r, e)
+			return
 		}
-		out := renderListing(m, l, loc)
+	}
+	l, err := m.CachedListing(key, func() (*catalog.Listing, error) { return m.List(req) })
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ids := make([]int64, len(l.Products))
+	for i, p := range l.Products {
+		ids[i] = p.ID
+	}
+	stock, err := s.catalog.Stock(r.Context(), ids)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var stockKey strings.Builder
+	for _, id := range ids {
+		stockKey.WriteString(strconv.FormatInt(stock[id], 10))
+		stockKey.WriteByte(',')
+	}
+	e, err := m.Cached(catalog.CacheKey(key, stockKey.String()), func() ([]byte, error) {
+		out := renderListing(l, loc, stock)
 		if decorate != nil {
 			decorate(&out)
 		}
-		return out, nil
+		return json.Marshal(out)
 	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if epochKey != "" {
+		m.Keep(epochKey, e)
+	}
+	writeEncoded(w, r, e)
 }
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
+	m, epoch, ok := s.freshModel(w, r)
 	if !ok {
 		return
 	}
-	s.serveListing(w, r, m, "all", catalog.ListRequest{}, nil)
+	s.serveListing(w, r, m, epoch, "all", catalog.ListRequest{}, nil)
 }
 
 func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
+	m, epoch, ok := s.freshModel(w, r)
 	if !ok {
 		return
 	}
@@ -207,19 +242,19 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, apperror.ErrNotFound)
 		return
 	}
-	s.serveCategory(w, r, m, c)
+	s.serveCategory(w, r, m, epoch, c)
 }
 
-func (s *Server) serveCategory(w http.ResponseWriter, r *http.Request, m *catalog.Model, c *catalog.Category) {
+func (s *Server) serveCategory(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, c *catalog.Category) {
 	lang := s.language(r)
-	s.serveListing(w, r, m, "category:"+c.UUID, catalog.ListRequest{Category: c}, func(out *listingJSON) {
+	s.serveListing(w, r, m, epoch, "category:"+c.UUID, catalog.ListRequest{Category: c}, func(out *listingJSON) {
 		cj := c.Wire(lang)
 		out.Category = &cj
 	})
 }
 
 func (s *Server) specialPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
+	m, epoch, ok := s.freshModel(w, r)
 	if !ok {
 		return
 	}
@@ -233,7 +268,7 @@ func (s *Server) specialPage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.serveListing(w, r, m, "special:"+r.PathValue("pk"), catalog.ListRequest{Curated: page.Products}, func(out *listingJSON) {
+	s.serveListing(w, r, m, epoch, "special:"+r.PathValue("pk"), catalog.ListRequest{Curated: page.Products}, func(out *listingJSON) {
 		out.SpecialPage = page.Wire()
 	})
 }

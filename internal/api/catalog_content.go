@@ -320,7 +320,7 @@ func (s *Server) prettyPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c, ok := m.CategoryBySlug(path); ok {
-		s.serveCategory(w, r, m, c)
+		s.serveCategory(w, r, m, epoch, c)
 		return
 	}
 	if p, ok := m.ProductBySlug(path); ok {

@@ -95,7 +95,7 @@ func (s *Server) serveProduct(w http.ResponseWriter, r *http.Request, m *catalog
 			return
 		}
 	}
-	stock, err := s.catalog.GroupStock(r.Context(), p)
+	stock, err := s.catalog.GroupStock(r.Context(), m, p)
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -492,13 +492,25 @@ func TestProductPageVariants(t *testing.T) {
 		t.Errorf("?color=Blue&size=M selected %+v", page.SelectedVariant)
 	}
 
-	// Stock sold by an order shows at once on the product page.
-	if _, err := ts.db.Exec("UPDATE products SET stock = 0 WHERE sku = 'D1-RED-S'"); err != nil {
+	// Stock sold by an order shows at once on the product page and in listings.
+	if bySKU["D1-RED-M"].stock == 0 {
+		t.Fatal("fixture: D1-RED-M must start in stock")
+	}
+	list = sh.listing(t, "/list/?search_text=D1-RED-M")
+	mPK := list.Products[0].PK
+	sh.do("GET", fmt.Sprintf("/product/%d/", mPK), nil).must(t, http.StatusOK).decode(t, &page)
+	if !list.Products[0].InStock || !page.InStock {
+		t.Fatalf("D1-RED-M not in stock before the sale")
+	}
+	if _, err := ts.db.Exec("UPDATE products SET stock = 0 WHERE sku = 'D1-RED-M'"); err != nil {
 		t.Fatal(err)
 	}
-	sh.do("GET", fmt.Sprintf("/product/%d/", pk), nil).must(t, http.StatusOK).decode(t, &page)
-	if page.Product.Stock != 0 || page.InStock || page.Variants[1].Options[0].IsSelectable {
-		t.Errorf("stock not fresh after a sale: %+v", page.Product)
+	sh.do("GET", fmt.Sprintf("/product/%d/", mPK), nil).must(t, http.StatusOK).decode(t, &page)
+	if page.Product.Stock != 0 || page.InStock || page.Variants[1].Options[1].IsSelectable || !page.Variants[1].Options[1].IsSelectableWithoutStock {
+		t.Errorf("stock not fresh after a sale: %+v %+v", page.Product, page.Variants[1].Options[1])
+	}
+	if list = sh.listing(t, "/list/?search_text=D1-RED-M"); list.Products[0].InStock {
+		t.Errorf("listing shows a sold-out product in stock: %+v", list.Products[0])
 	}
 
 	sh.do("GET", fmt.Sprintf("/group-product/%d/", pk), nil).must(t, http.StatusOK).decode(t, &page)

@@ -16,10 +16,11 @@
 // a new model starts with an empty cache.
 //
 // Stock: orders decrement products.stock without bumping the version, so
-// the model's stock is the stock as of the last import. Listings show it;
-// product pages read the stock of the product and its variants fresh from
-// the database unless the database epoch shows that nothing was committed
-// since the page was made, so the page a shopper buys from is never stale.
+// the model's stock is the stock as of the last import and is never shown.
+// Listings and product pages read the current stock of the products they
+// show (one indexed query), except while the database epoch shows that
+// nothing at all was committed since the same answer was made: a sale shows
+// on the next request.
 package catalog
 
 import (

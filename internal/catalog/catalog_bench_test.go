@@ -72,7 +72,7 @@ func BenchmarkProductPage(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		stock, err := svc.GroupStock(context.Background(), p)
+		stock, err := svc.GroupStock(context.Background(), m, p)
 		if err != nil {
 			b.Fatal(err)
 		}

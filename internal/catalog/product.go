@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -40,13 +41,37 @@ type VariantOption struct {
 // GroupStock reads the current stock of p and the other products of its
 // base code. Orders change stock between imports, so product pages never
 // take it from the model.
-func (s *Service) GroupStock(ctx context.Context, p *Product) (map[int64]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, stock FROM products WHERE base_code = $1`, p.BaseCode)
+func (s *Service) GroupStock(ctx context.Context, m *Model, p *Product) (map[int64]int64, error) {
+	group := m.Group(p)
+	ids := make([]int64, len(group))
+	for i, q := range group {
+		ids[i] = q.ID
+	}
+	return s.Stock(ctx, ids)
+}
+
+// Stock reads the current stock of the products with ids (at most a page).
+func (s *Service) Stock(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	stock := make(map[int64]int64, len(ids))
+	if len(ids) == 0 {
+		return stock, nil
+	}
+	var query strings.Builder
+	args := make([]any, len(ids))
+	query.WriteString("SELECT id, stock FROM products WHERE id IN (")
+	for i, id := range ids {
+		if i > 0 {
+			query.WriteByte(',')
+		}
+		query.WriteString("$" + strconv.Itoa(i+1))
+		args[i] = id
+	}
+	query.WriteByte(')')
+	rows, err := s.db.QueryContext(ctx, query.String(), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	stock := map[int64]int64{}
 	for rows.Next() {
 		var id, n int64
 		if err := rows.Scan(&id, &n); err != nil {

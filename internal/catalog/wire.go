@@ -99,9 +99,10 @@ func (c *Category) Wire(lang string) CategoryJSON {
 // responseCache keeps encoded answers of one model version. It lives and
 // dies with its Model, so an import can never leave a stale answer behind.
 type responseCache struct {
-	mu      sync.RWMutex
-	entries map[string]*Encoded
-	bytes   int
+	mu       sync.RWMutex
+	entries  map[string]*Encoded
+	bytes    int
+	listings map[string]*Listing // computed listings, before stock is filled in
 }
 
 // Encoded is an answer body, also gzip-compressed when that pays: listing
@@ -120,7 +121,35 @@ const (
 	minGzipSize   = 1024
 )
 
-func newResponseCache() *responseCache { return &responseCache{entries: map[string]*Encoded{}} }
+func newResponseCache() *responseCache {
+	return &responseCache{entries: map[string]*Encoded{}, listings: map[string]*Listing{}}
+}
+
+// maxCachedListings bounds the computed listings kept per model.
+const maxCachedListings = 10000
+
+// CachedListing returns the listing computed under key, computing and
+// keeping it on a miss. Errors are not kept.
+func (m *Model) CachedListing(key string, compute func() (*Listing, error)) (*Listing, error) {
+	c := m.cache
+	c.mu.RLock()
+	l, ok := c.listings[key]
+	c.mu.RUnlock()
+	if ok {
+		return l, nil
+	}
+	l, err := compute()
+	if err != nil || len(key) > maxCacheKey {
+		return l, err
+	}
+	c.mu.Lock()
+	if len(c.listings) >= maxCachedListings {
+		c.listings = map[string]*Listing{}
+	}
+	c.listings[key] = l
+	c.mu.Unlock()
+	return l, nil
+}
 
 // Cached returns the answer stored under key, computing and storing it
 // with compute on a miss. Errors are not cached.
