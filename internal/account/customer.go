@@ -49,12 +49,13 @@ func (c *Customer) HashedEmail() string {
 // Service reads and writes customers.
 type Service struct {
 	db       *database.DB
+	stmts    *database.StmtCache // the customer lookups of every customer request
 	throttle *Throttle
 	now      func() time.Time
 }
 
 func NewService(db *database.DB) *Service {
-	return &Service{db: db, throttle: NewThrottle(db), now: time.Now}
+	return &Service{db: db, stmts: database.NewStmtCache(db), throttle: NewThrottle(db), now: time.Now}
 }
 
 // SetClock replaces the service's clock (and its throttle's), so tests can
@@ -67,6 +68,11 @@ func (s *Service) SetClock(now func() time.Time) {
 const customerColumns = `id, email, password_hash, first_name, last_name, phone, email_allowed,
 	sms_allowed, call_allowed, date_of_birth, gender, attributes, language, email_verified,
 	date_joined, last_login`
+
+const (
+	customerByID    = "SELECT " + customerColumns + " FROM customers WHERE id = $1"
+	customerByEmail = "SELECT " + customerColumns + " FROM customers WHERE email_lower = $1"
+)
 
 func scanCustomer(row interface{ Scan(...any) error }) (*Customer, error) {
 	var (
@@ -94,13 +100,12 @@ func scanCustomer(row interface{ Scan(...any) error }) (*Customer, error) {
 
 // ByID returns a customer.
 func (s *Service) ByID(ctx context.Context, id int64) (*Customer, error) {
-	return scanCustomer(s.db.QueryRowContext(ctx, "SELECT "+customerColumns+" FROM customers WHERE id = $1", id))
+	return scanCustomer(s.stmts.QueryRowContext(ctx, s.db, customerByID, id))
 }
 
 // ByEmail returns a customer by e-mail, ignoring case.
 func (s *Service) ByEmail(ctx context.Context, email string) (*Customer, error) {
-	return scanCustomer(s.db.QueryRowContext(ctx, "SELECT "+customerColumns+" FROM customers WHERE email_lower = $1",
-		strings.ToLower(strings.TrimSpace(email))))
+	return scanCustomer(s.stmts.QueryRowContext(ctx, s.db, customerByEmail, strings.ToLower(strings.TrimSpace(email))))
 }
 
 // Profile is what a customer may change about themselves. Nil fields are

@@ -59,6 +59,7 @@ func (s *Session) Set(key, value string) {
 // Store loads and saves sessions.
 type Store struct {
 	db       *database.DB
+	stmts    *database.StmtCache // Load runs on every customer request
 	secret   []byte
 	lifetime time.Duration
 	now      func() time.Time
@@ -66,7 +67,7 @@ type Store struct {
 
 // NewStore returns a store whose ids are signed with secret.
 func NewStore(db *database.DB, secret string, lifetime time.Duration) *Store {
-	return &Store{db: db, secret: []byte(secret), lifetime: lifetime, now: time.Now}
+	return &Store{db: db, stmts: database.NewStmtCache(db), secret: []byte(secret), lifetime: lifetime, now: time.Now}
 }
 
 // Lifetime is how long an unused session lives.
@@ -110,7 +111,7 @@ func (st *Store) Load(ctx context.Context, id string) (*Session, error) {
 		raw        string
 		expires    time.Time
 	)
-	err := st.db.QueryRowContext(ctx,
+	err := st.stmts.QueryRowContext(ctx, st.db,
 		"SELECT customer_id, data, expires_at FROM sessions WHERE id = $1", id).
 		Scan(&customerID, &raw, &expires)
 	switch {
