@@ -172,13 +172,38 @@ func renderListing(l *catalog.Listing, loc locale, stock map[int64]int64) listin
 
 // serveListing answers a listing: /list/, a category page or a special
 // page. The listing itself (facets, counts, the page's products) changes
-// only with the catalog version; the stock shown for the page's products
-// is read fresh, except while the database epoch shows that nothing was
-// committed since the same answer was made.
+// only with the catalog version and is computed once per version.
 func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, scope string, req catalog.ListRequest, decorate func(*listingJSON)) {
 	loc := s.locale(r)
 	req.Params, req.Currency, req.Language = r.URL.Query(), loc.currency, loc.language
 	key := catalog.CacheKey("list", scope, loc.currency, loc.language, canonicalQuery(req.Params))
+	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64) any, error) {
+		v, err := m.Memo(key, func() (any, error) { return m.List(req) })
+		if err != nil {
+			return nil, nil, err
+		}
+		l := v.(*catalog.Listing)
+		ids := make([]int64, len(l.Products))
+		for i, p := range l.Products {
+			ids[i] = p.ID
+		}
+		return ids, func(stock map[int64]int64) any {
+			out := renderListing(l, loc, stock)
+			if decorate != nil {
+				decorate(&out)
+			}
+			return out
+		}, nil
+	})
+}
+
+// serveWithStock answers a cached body that shows products with their
+// current stock. prepare names the products and how to render them;
+// their stock is read fresh, and the body is cached under key and that
+// stock. While the database epoch has not moved, nothing was committed, so
+// the body made under the same epoch is served without any query.
+func (s *Server) serveWithStock(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, key string,
+	prepare func() (ids []int64, render func(stock map[int64]int64) any, err error)) {
 	epochKey := ""
 	if epoch != 0 {
 		epochKey = catalog.CacheKey(key, "epoch", strconv.FormatUint(uint64(epoch), 10))
@@ -187,14 +212,10 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog
 			return
 		}
 	}
-	l, err := m.CachedListing(key, func() (*catalog.Listing, error) { return m.List(req) })
+	ids, render, err := prepare()
 	if err != nil {
 		writeError(w, r, err)
 		return
-	}
-	ids := make([]int64, len(l.Products))
-	for i, p := range l.Products {
-		ids[i] = p.ID
 	}
 	stock, err := s.catalog.Stock(r.Context(), ids)
 	if err != nil {
@@ -207,11 +228,7 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog
 		stockKey.WriteByte(',')
 	}
 	e, err := m.Cached(catalog.CacheKey(key, stockKey.String()), func() ([]byte, error) {
-		out := renderListing(l, loc, stock)
-		if decorate != nil {
-			decorate(&out)
-		}
-		return json.Marshal(out)
+		return json.Marshal(render(stock))
 	})
 	if err != nil {
 		writeError(w, r, err)

@@ -78,24 +78,34 @@ func pathPK(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
 }
 
 func (s *Server) widget(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
+	m, epoch, ok := s.freshModel(w, r)
 	if !ok {
 		return
 	}
 	slug := r.PathValue("slug")
 	loc := s.locale(r)
-	writeCached(w, r, m, catalog.CacheKey("widget", slug, loc.currency, loc.language), func() (any, error) {
-		wd, err := s.catalog.Widget(r.Context(), slug, loc.language)
+	key := catalog.CacheKey("widget", slug, loc.currency, loc.language)
+	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64) any, error) {
+		v, err := m.Memo(key, func() (any, error) { return s.catalog.Widget(r.Context(), slug, loc.language) })
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		products := []catalog.ProductJSON{}
+		wd := v.(*catalog.Widget)
+		var shown []*catalog.Product
+		var ids []int64
 		for _, id := range wd.Products {
 			if p, ok := m.Product(id); ok {
-				products = append(products, p.Wire(loc.currency, loc.language, p.Stock))
+				shown = append(shown, p)
+				ids = append(ids, id)
 			}
 		}
-		return map[string]any{"name": wd.Name, "slug": wd.Slug, "template": wd.Template, "attributes": wd.Attributes, "products": products}, nil
+		return ids, func(stock map[int64]int64) any {
+			products := []catalog.ProductJSON{}
+			for _, p := range shown {
+				products = append(products, p.Wire(loc.currency, loc.language, stock[p.ID]))
+			}
+			return map[string]any{"name": wd.Name, "slug": wd.Slug, "template": wd.Template, "attributes": wd.Attributes, "products": products}
+		}, nil
 	})
 }
 

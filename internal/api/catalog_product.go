@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -79,43 +78,21 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request) {
 	s.serveProduct(w, r, m, epoch, p, strings.HasPrefix(r.URL.Path, "/group-product/"))
 }
 
-// serveProduct answers a product page. Orders change stock between
-// imports, so the stock of the product group is read fresh and is part of
-// the cache key; while the database epoch has not moved no commit can
-// have changed the stock, and the answer is served without reading it.
+// serveProduct answers a product page with the current stock of the
+// product and its variants.
 func (s *Server) serveProduct(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, p *catalog.Product, withGroup bool) {
 	loc := s.locale(r)
 	params := r.URL.Query()
-	page := catalog.CacheKey("product", strconv.FormatInt(p.ID, 10), strconv.FormatBool(withGroup), loc.currency, loc.language, canonicalQuery(params))
-	epochKey := ""
-	if epoch != 0 {
-		epochKey = catalog.CacheKey(page, "epoch", strconv.FormatUint(uint64(epoch), 10))
-		if e, ok := m.Lookup(epochKey); ok {
-			writeEncoded(w, r, e)
-			return
+	key := catalog.CacheKey("product", strconv.FormatInt(p.ID, 10), strconv.FormatBool(withGroup), loc.currency, loc.language, canonicalQuery(params))
+	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64) any, error) {
+		var ids []int64
+		for _, q := range m.Group(p) {
+			ids = append(ids, q.ID)
 		}
-	}
-	stock, err := s.catalog.GroupStock(r.Context(), m, p)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	var stockKey strings.Builder
-	for _, q := range m.Group(p) {
-		stockKey.WriteString(strconv.FormatInt(stock[q.ID], 10))
-		stockKey.WriteByte(',')
-	}
-	e, err := m.Cached(catalog.CacheKey(page, stockKey.String()), func() ([]byte, error) {
-		return json.Marshal(renderProductPage(m.ProductPage(p, params, stock, loc.currency), loc, withGroup))
+		return ids, func(stock map[int64]int64) any {
+			return renderProductPage(m.ProductPage(p, params, stock, loc.currency), loc, withGroup)
+		}, nil
 	})
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if epochKey != "" {
-		m.Keep(epochKey, e)
-	}
-	writeEncoded(w, r, e)
 }
 
 // categoryListJSON is the DRF list of ProductCategoryResult.

@@ -68,11 +68,15 @@ func BenchmarkListWithFacets(b *testing.B) {
 func BenchmarkProductPage(b *testing.B) {
 	svc, m := benchModel(b)
 	p := m.Products[len(m.Products)/2]
+	var group []int64
+	for _, q := range m.Group(p) {
+		group = append(group, q.ID)
+	}
 	params := url.Values{"size": {"M"}}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		stock, err := svc.GroupStock(context.Background(), m, p)
+		stock, err := svc.Stock(context.Background(), group)
 		if err != nil {
 			b.Fatal(err)
 		}

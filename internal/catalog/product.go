@@ -38,19 +38,9 @@ type VariantOption struct {
 	Product                  *Product
 }
 
-// GroupStock reads the current stock of p and the other products of its
-// base code. Orders change stock between imports, so product pages never
-// take it from the model.
-func (s *Service) GroupStock(ctx context.Context, m *Model, p *Product) (map[int64]int64, error) {
-	group := m.Group(p)
-	ids := make([]int64, len(group))
-	for i, q := range group {
-		ids[i] = q.ID
-	}
-	return s.Stock(ctx, ids)
-}
-
-// Stock reads the current stock of the products with ids (at most a page).
+// Stock reads the current stock of the products with ids (at most a
+// page). Orders change stock between imports, so answers never take it
+// from the model.
 func (s *Service) Stock(ctx context.Context, ids []int64) (map[int64]int64, error) {
 	stock := make(map[int64]int64, len(ids))
 	if len(ids) == 0 {

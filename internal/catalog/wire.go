@@ -99,10 +99,10 @@ func (c *Category) Wire(lang string) CategoryJSON {
 // responseCache keeps encoded answers of one model version. It lives and
 // dies with its Model, so an import can never leave a stale answer behind.
 type responseCache struct {
-	mu       sync.RWMutex
-	entries  map[string]*Encoded
-	bytes    int
-	listings map[string]*Listing // computed listings, before stock is filled in
+	mu      sync.RWMutex
+	entries map[string]*Encoded
+	bytes   int
+	memos   map[string]any
 }
 
 // Encoded is an answer body, also gzip-compressed when that pays: listing
@@ -122,33 +122,34 @@ const (
 )
 
 func newResponseCache() *responseCache {
-	return &responseCache{entries: map[string]*Encoded{}, listings: map[string]*Listing{}}
+	return &responseCache{entries: map[string]*Encoded{}, memos: map[string]any{}}
 }
 
-// maxCachedListings bounds the computed listings kept per model.
-const maxCachedListings = 10000
+// maxMemos bounds the computed values kept per model.
+const maxMemos = 10000
 
-// CachedListing returns the listing computed under key, computing and
-// keeping it on a miss. Errors are not kept.
-func (m *Model) CachedListing(key string, compute func() (*Listing, error)) (*Listing, error) {
+// Memo returns the value computed under key, computing and keeping it on
+// a miss: what an answer is made from (a listing, a widget's products)
+// before the current stock is filled in. Errors are not kept.
+func (m *Model) Memo(key string, compute func() (any, error)) (any, error) {
 	c := m.cache
 	c.mu.RLock()
-	l, ok := c.listings[key]
+	v, ok := c.memos[key]
 	c.mu.RUnlock()
 	if ok {
-		return l, nil
+		return v, nil
 	}
-	l, err := compute()
+	v, err := compute()
 	if err != nil || len(key) > maxCacheKey {
-		return l, err
+		return v, err
 	}
 	c.mu.Lock()
-	if len(c.listings) >= maxCachedListings {
-		c.listings = map[string]*Listing{}
+	if len(c.memos) >= maxMemos {
+		c.memos = map[string]any{}
 	}
-	c.listings[key] = l
+	c.memos[key] = v
 	c.mu.Unlock()
-	return l, nil
+	return v, nil
 }
 
 // Cached returns the answer stored under key, computing and storing it
