@@ -17,9 +17,10 @@ type checkoutStore struct {
 	pk map[string]int64 // "shipping:standard", "payment:card", "city:İstanbul", ...
 }
 
-func newCheckoutStore(t *testing.T) *checkoutStore {
-	t.Helper()
-	doc := basketFixture(nil)
+// checkoutFixture is the import document of checkoutStore.
+func checkoutFixture() map[string]any {
+	doc := basketFixture(map[string]any{"vouchers": []any{
+		map[string]any{"code": "ONCE20", "type": "amount", "value": "20.00", "currency": "TRY", "usage_limit": 1}}})
 	doc["geography"] = map[string]any{"countries": []any{
 		map[string]any{"code": "tr", "name": "Türkiye", "cities": []any{
 			map[string]any{"name": "İstanbul", "townships": []any{map[string]any{"name": "Kadıköy", "districts": []any{map[string]any{"name": "Moda"}}}}},
@@ -43,8 +44,13 @@ func newCheckoutStore(t *testing.T) *checkoutStore {
 		map[string]any{"slug": "pod", "name": "Pay on delivery", "type": "pay_on_delivery", "pay_on_delivery_fee": map[string]string{"TRY": "15.00"}}}
 	doc["bank_accounts"] = []any{map[string]any{"iban": "TR330006100519786457841326", "bank": "Example Bank", "holder_name": "Vitrin"}}
 	doc["cancellation_reasons"] = []any{map[string]any{"code": "changed-mind", "subject": "I changed my mind", "cancellation_type": "cancel"}}
+	return doc
+}
+
+func newCheckoutStore(t *testing.T) *checkoutStore {
+	t.Helper()
 	ts := newTestStore(t)
-	ts.importStore(doc)
+	ts.importStore(checkoutFixture())
 	bs := &basketStore{testStore: ts, ids: map[string]int64{}}
 	cs := &checkoutStore{basketStore: bs, pk: map[string]int64{}}
 	for _, q := range []struct{ prefix, query string }{

@@ -12,6 +12,10 @@ import (
 	"github.com/vitrin/vitrin/internal/payment"
 )
 
+// PaymentTimeout is how long a card payment may wait for the bank before
+// its reservation (stock held by a pending order) is released.
+const PaymentTimeout = 30 * time.Minute
+
 // errPlaced carries an order this checkout placed already out of the
 // transaction: a retried final step answers with it.
 type errPlaced struct{ id int64 }
@@ -55,6 +59,9 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 		gwName   string
 		placedID int64
 	)
+	if err := order.ReleaseStale(ctx, s.db, time.Now().Add(-PaymentTimeout)); err != nil {
+		return nil, err
+	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if st, err = s.load(ctx, tx, key, s.db.ForUpdate()); err != nil {
@@ -86,6 +93,12 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 		var dropped apperror.Fields
 		if p, dropped, err = s.resolve(ctx, tx, sh, st, true); err != nil {
 			return err
+		}
+		if page == ThreeDPage && (existing == nil || existing.ID != st.ThreeDOrder) {
+			// The reservation was released meanwhile (the shopper took too
+			// long at the bank): nothing is charged, the shopper pays again.
+			st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = 0, "", nil
+			return refuse(CardPage, "non_field_errors", "The payment session expired; please pay again.")
 		}
 		if existing == nil {
 			if len(dropped) > 0 {
@@ -188,7 +201,14 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 			return nil // the parallel request finished it
 		}
 		moved, err := order.Paid(ctx, tx, pending.ID, gwName, paid.Reference, paid.Brand, paid.LastFour)
-		if err != nil || !moved {
+		if err != nil {
+			return err
+		}
+		if !moved {
+			// Paid by the parallel request, or released as abandoned.
+			if _, err := order.Get(ctx, tx, pending.ID); errors.Is(err, apperror.ErrNotFound) {
+				return refuse(CardPage, "non_field_errors", "The payment session expired; please pay again.")
+			}
 			return err
 		}
 		p, _, err := s.resolve(ctx, tx, sh, st, true)

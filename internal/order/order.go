@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -214,14 +213,6 @@ func returnStock(ctx context.Context, tx *sql.Tx, productID, quantity int64) err
 // Release drops a pending order whose payment failed or was abandoned and
 // gives its stock back, as if it had never been placed.
 func Release(ctx context.Context, tx *sql.Tx, id int64) error {
-	var status string
-	err := tx.QueryRowContext(ctx, "SELECT status FROM orders WHERE id = $1", id).Scan(&status)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && status != Pending) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	rows, err := tx.QueryContext(ctx, "SELECT product_id, quantity FROM order_items WHERE order_id = $1", id)
 	if err != nil {
 		return err
@@ -237,14 +228,54 @@ func Release(ctx context.Context, tx *sql.Tx, id int64) error {
 		lines = append(lines, l)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Only a pending order goes; the condition is checked on the locked
+	// row, so a payment completing at the same moment wins or loses whole.
+	res, err := tx.ExecContext(ctx, "DELETE FROM orders WHERE id = $1 AND status = $2", id, Pending)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
 	for _, l := range lines {
 		if err := returnStock(ctx, tx, l.product, l.quantity); err != nil {
 			return err
 		}
 	}
-	_, err = tx.ExecContext(ctx, "DELETE FROM orders WHERE id = $1", id)
-	return err
+	return nil
 }
 
 // ErrNotCancellable refuses to cancel a shipped or cancelled order.
 var ErrNotCancellable = &apperror.Problem{Status: 400, Detail: "This order can no longer be cancelled.", Code: "order_not_cancellable"}
+
+// ReleaseStale releases pending orders placed before cutoff: payments
+// abandoned at the bank. Each goes in its own transaction; a few per call
+// keep the caller's request short (every checkout's final step calls it).
+func ReleaseStale(ctx context.Context, db *database.DB, cutoff time.Time) error {
+	rows, err := db.QueryContext(ctx, "SELECT id FROM orders WHERE status = $1 AND created_at < $2 ORDER BY id LIMIT 20", Pending, cutoff.UTC())
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := db.Tx(ctx, func(tx *sql.Tx) error { return Release(ctx, tx, id) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package api
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Click and collect: the store instead of an address and shipping; a
+// coupon applied at checkout counts as used once the order is placed.
+func TestCheckoutClickAndCollectWithCoupon(t *testing.T) {
+	cs := newCheckoutStore(t)
+	sh := cs.shopper()
+	sh.register("ada@example.com", "correct horse 1")
+	sh.do("POST", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-B"], "quantity": 1}).must(t, 200)
+	c := nextPage(t, step(sh, "DeliveryOptionSelectionPage", "delivery_option", cs.id("delivery:store")).must(t, 200), "RetailStoreSelectionPage")
+	if stores := c.ContextList[0].PageContext["retail_stores"].([]any); len(stores) != 1 {
+		t.Fatalf("stores: %v", stores)
+	}
+	billing := sh.do("POST", "/address/", map[string]any{"title": "Home", "first_name": "Ada", "last_name": "Lovelace",
+		"phone_number": "05551112233", "country": cs.id("country:tr"), "city": cs.id("city:Ankara"), "line": "Kızılay 1"}).must(t, 201).json()["pk"]
+	step(sh, "RetailStoreSelectionPage", "retail_store", "999999", "billing_address", cs.id("store:moda")).must(t, 400)
+	nextPage(t, step(sh, "RetailStoreSelectionPage", "retail_store", cs.id("store:moda"), "billing_address", fmt.Sprint(billing)).must(t, 200), "PaymentOptionSelectionPage")
+
+	c = checkoutOf(t, step(sh, "CouponSelectionPage", "coupon", "ONCE20", "action", "add").must(t, 200))
+	if c.PreOrder["total_amount"] != "180.00" || c.PreOrder["shipping_amount"] != "0.00" {
+		t.Fatalf("pre_order with coupon and pickup: %v", c.PreOrder)
+	}
+	nextPage(t, step(sh, "OrderNotePage", "notes", "Ring twice").must(t, 200), "PaymentOptionSelectionPage")
+	nextPage(t, step(sh, "PaymentOptionSelectionPage", "payment_option", cs.id("payment:pod")).must(t, 200), "PayOnDeliveryPaymentChoicePage")
+	nextPage(t, step(sh, "PayOnDeliveryPaymentChoicePage", "payment_choice", "credit_card").must(t, 200), "PayOnDeliveryPage")
+	id, _ := placed(t, step(sh, "PayOnDeliveryPage", "agreement", "1", "paymentType", "credit_card"))
+	o := sh.do("GET", fmt.Sprintf("/users/orders/%d/", id), nil).must(t, 200).json()
+	if o["amount"] != "195.00" || o["discount_amount"] != "20.00" || o["notes"] != "Ring twice" || o["delivery_option_slug"] != "store" {
+		t.Fatalf("order: %v", o)
+	}
+	if n := cs.count("SELECT used_count FROM vouchers WHERE code = 'ONCE20'"); n != 1 {
+		t.Fatalf("voucher used %d times", n)
+	}
+}
+
+// A card payment abandoned at the bank holds its stock only for a while:
+// after PaymentTimeout the next final step anywhere releases it, and the
+// bank's late answer places nothing and keeps no money.
+func TestCheckoutAbandonedThreeD(t *testing.T) {
+	cs := newCheckoutStore(t)
+	stock := cs.stock("TEE-B")
+	slow := cs.buyer(t, true, "slow@example.com", "TEE-B", 1)
+	confirm := payByCard(t, cs, slow, "4242 4242 4242 4242", 1, true)
+	nextPage(t, confirm.must(t, 200), "CreditCardThreeDSecurePage")
+	if cs.stock("TEE-B") != stock-1 {
+		t.Fatal("a payment at the bank holds no stock")
+	}
+	cs.exec("UPDATE orders SET created_at = $1 WHERE status = 'pending'", "2000-01-01 00:00:00")
+	other := cs.buyer(t, true, "other@example.com", "TEE-A", 1)
+	placed(t, cs.readyToPay(t, other, false)())
+	if cs.stock("TEE-B") != stock {
+		t.Fatalf("abandoned reservation kept: stock %d, want %d", cs.stock("TEE-B"), stock)
+	}
+	late := threeD(t, slow, confirm, "approve")
+	if late.StatusCode != 400 {
+		t.Fatalf("late bank answer: %d %s", late.StatusCode, late.body)
+	}
+	if cs.count("SELECT COUNT(*) FROM orders WHERE email = 'slow@example.com'") != 0 ||
+		cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded <> amount") != 0 {
+		t.Fatal("the late payment placed an order or kept money")
+	}
+}
