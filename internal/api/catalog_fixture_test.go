@@ -60,7 +60,7 @@ func fixtureProducts() []fixtureProduct {
 			}
 		}
 	}
-	out[3].usd = 0         // D1-BLUE-S: not sold in USD
+	out[3].usd = 0          // D1-BLUE-S: not sold in USD
 	out[4].listable = false // D1-BLUE-M: a variant that is not listed
 	return out
 }
@@ -117,7 +117,7 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 			map[string]any{"code": "moda", "name": "Moda Mağazası", "address": "Moda Cad. 1", "country": "tr", "city": "İstanbul",
 				"township": "Kadıköy", "district": "Moda", "latitude": "40.98", "longitude": "29.02", "phone": "+902160000000",
 				"store_hours": []any{map[string]any{"day": "mon", "open": "10:00", "close": "22:00"}},
-				"stock": map[string]any{products[0].sku: 3, products[1].sku: 0}},
+				"stock":       map[string]any{products[0].sku: 3, products[1].sku: 0}},
 		},
 		"pages": []any{
 			map[string]any{"url": "/hakkimizda/", "kind": "flat", "title": "Hakkımızda", "content": "<p>Biz</p>", "is_active": true},
