@@ -29,24 +29,32 @@ type testStore struct {
 func newTestStore(t *testing.T, configure ...func(*config.Config)) *testStore {
 	t.Helper()
 	db := testdb.Open(t)
+	s := newTestServer(t, db, configure...)
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return &testStore{t: t, db: db, srv: srv, api: s}
+}
+
+// newTestServer builds the handler stack on db (benchmarks call it
+// directly, without a network in between).
+func newTestServer(tb testing.TB, db *database.DB, configure ...func(*config.Config)) *Server {
+	tb.Helper()
 	cfg, err := config.Parse("test", nil, func(string) string { return "" })
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	for _, f := range configure {
 		f(cfg)
 	}
 	secret, err := db.Setting(context.Background(), "secret_key", func() string { return "test-secret" })
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	s, err := New(cfg, db, session.NewStore(db, secret, cfg.SessionLifetime))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	return &testStore{t: t, db: db, srv: srv, api: s}
+	return s
 }
 
 // shopper is a client the way a storefront drives Vitrin: a cookie jar and
