@@ -2,10 +2,10 @@
 // session) and a customer's (one per customer, the same on every device).
 //
 // Every change runs in one transaction that first locks the basket's row
-// (SELECT … FOR UPDATE on PostgreSQL; SQLite transactions hold the write
-// lock from their first statement), so two tabs changing one basket at
-// once never lose an update, and a line never holds more than the stock
-// had at that moment. Prices and discounts come from package promotion,
+// (an UPDATE stamping its modification time; SQLite transactions hold the
+// write lock from their first statement anyway), so two tabs changing one
+// basket at once never lose an update, and a line never holds more than
+// the stock had at that moment (checked in the same upsert that adds). Prices and discounts come from package promotion,
 // the same computation checkout and orders use.
 package basket
 
