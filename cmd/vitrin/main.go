@@ -14,6 +14,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/vitrin/vitrin/internal/account"
 	"github.com/vitrin/vitrin/internal/api"
 	"github.com/vitrin/vitrin/internal/basket"
 	"github.com/vitrin/vitrin/internal/config"
@@ -109,7 +110,16 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 	if err != nil {
 		return err
 	}
-	go purgeLoop(ctx, sessions)
+	go every(ctx, time.Hour, "purge expired sessions and login failures", func(ctx context.Context) error {
+		n, err := sessions.Purge(ctx)
+		if n > 0 {
+			slog.Info("expired sessions purged", "count", n)
+		}
+		if err != nil {
+			return err
+		}
+		return account.NewThrottle(db).Purge(ctx)
+	})
 	go every(ctx, time.Hour, "purge abandoned guest baskets", func(ctx context.Context) error {
 		_, err := basket.PurgeAbandoned(ctx, db)
 		return err
@@ -137,25 +147,6 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
-}
-
-// purgeLoop deletes expired sessions hourly. Several nodes running it at
-// once only delete the same rows.
-func purgeLoop(ctx context.Context, sessions *session.Store) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		if n, err := sessions.Purge(ctx); err != nil && ctx.Err() == nil {
-			slog.Warn("purge sessions", "err", err)
-		} else if n > 0 {
-			slog.Info("expired sessions purged", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 func setupLogging(cfg *config.Config) {

@@ -139,7 +139,7 @@ func (s *Server) startCustomerSession(w http.ResponseWriter, r *http.Request, c 
 
 // logout is both steps of the real client's api/logout.ts. Without a CSRF
 // proof (step 1) it only prints a token in a form; with it (step 2) it ends
-// the session and hands out a fresh, empty guest session.
+// a customer's session and hands out a fresh, empty guest session.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	proof, err := s.csrfProof(r)
 	if err != nil {
@@ -161,8 +161,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sess.IsCustomer() {
-		sess.Clear()
-		if err := s.sessions.Rotate(r.Context(), s.db, sess, 0); err != nil {
+		if err := s.sessions.End(r.Context(), s.db, sess); err != nil {
 			writeError(w, r, err)
 			return
 		}

@@ -539,6 +539,9 @@ func TestSessionRotation(t *testing.T) {
 	if sess.IsCustomer() || sess.Get("note") != "" {
 		t.Fatalf("after logout: customer %d, note %q", sess.CustomerID, sess.Get("note"))
 	}
+	if n := ts.count("SELECT COUNT(*) FROM sessions"); n != 1 { // the registering shopper's
+		t.Fatalf("%d session rows after logout; the empty guest session needs none", n)
+	}
 }
 
 // TestLoginThrottling: five wrong passwords lock the e-mail (even the right

@@ -175,6 +175,19 @@ func (st *Store) Rotate(ctx context.Context, q database.Querier, s *Session, cus
 	return st.Save(ctx, q, s)
 }
 
+// End is the step of logout: the session's row is deleted and s becomes a
+// fresh, empty guest session under a new id, which costs no row until
+// there is something to keep.
+func (st *Store) End(ctx context.Context, q database.Querier, s *Session) error {
+	if s.persisted {
+		if _, err := q.ExecContext(ctx, "DELETE FROM sessions WHERE id = $1", s.ID); err != nil {
+			return err
+		}
+	}
+	*s = *st.New()
+	return nil
+}
+
 // Clear empties the session's data.
 func (s *Session) Clear() { s.data = nil }
 
