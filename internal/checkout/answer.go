@@ -26,6 +26,11 @@ func (s *Service) answer(ctx context.Context, sh Shopper, page string, refused *
 	if err != nil {
 		return nil, err
 	}
+	return s.render(ctx, sh, key, st, page, refused)
+}
+
+// render is answer for a state in hand (st as stored under key).
+func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State, page string, refused *stepError) (*Result, error) {
 	saved, _ := json.Marshal(st)
 	p, dropped, err := s.resolve(ctx, s.db, sh, st, false)
 	if err != nil {

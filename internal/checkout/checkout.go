@@ -12,6 +12,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/account"
@@ -128,6 +129,11 @@ type Service struct {
 	addresses *address.Service
 	catalog   *catalog.Service
 	gateways  map[string]payment.Gateway
+	// The imported options change only with an import, which moves the
+	// catalog version: they are read once per version.
+	optionsMu      sync.Mutex
+	optionsVersion int64
+	cachedOptions  *options
 	// ThreeDReturnURL is where the bank sends the shopper back (the
 	// storefront forwards it to the CreditCardThreeDSecurePage step).
 	ThreeDReturnURL string
@@ -222,7 +228,7 @@ func (s *Service) resolve(ctx context.Context, q database.Querier, sh Shopper, s
 	p := &priced{}
 	errs := apperror.Fields{}
 	var err error
-	if p.opts, err = loadOptions(ctx, q); err != nil {
+	if p.opts, err = s.options(ctx); err != nil {
 		return nil, nil, err
 	}
 	if st.Delivery != 0 {
@@ -288,6 +294,28 @@ func (s *Service) resolve(ctx context.Context, q database.Querier, sh Shopper, s
 		return nil, nil, err
 	}
 	return p, errs, nil
+}
+
+// options returns the store's checkout options for the current catalog version.
+func (s *Service) options(ctx context.Context) (*options, error) {
+	m, err := s.catalog.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.optionsMu.Lock()
+	cached, version := s.cachedOptions, s.optionsVersion
+	s.optionsMu.Unlock()
+	if cached != nil && version == m.Version {
+		return cached, nil
+	}
+	opts, err := loadOptions(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	s.optionsMu.Lock()
+	s.cachedOptions, s.optionsVersion = opts, m.Version
+	s.optionsMu.Unlock()
+	return opts, nil
 }
 
 // price loads the basket with the chosen shipping and adds interest and fee.
@@ -436,7 +464,7 @@ func (s *Service) Handle(ctx context.Context, sh Shopper, page string, submit bo
 	if err := s.changed(ctx, key, &before, st); err != nil {
 		return nil, err
 	}
-	return s.answer(ctx, sh, "", nil)
+	return s.render(ctx, sh, key, st, "", nil)
 }
 
 // restartAfterOrder starts a new checkout once the last one placed its
@@ -516,10 +544,17 @@ func (s *Service) apply(ctx context.Context, sh Shopper, st *State, p *priced, p
 		if err := errors.Join(err1, err2); err != nil {
 			return mergeFields(err1, err2)
 		}
-		for field, id := range map[string]int64{"shipping_address": shipID, "billing_address": billID} {
-			if _, err := s.addresses.Get(ctx, s.db, sh.Owner, id); err != nil {
-				return invalidPK(field, id)
+		var bad []error
+		for _, a := range []struct {
+			field string
+			id    int64
+		}{{"shipping_address", shipID}, {"billing_address", billID}} {
+			if _, err := s.addresses.Get(ctx, s.db, sh.Owner, a.id); err != nil {
+				bad = append(bad, invalidPK(a.field, a.id))
 			}
+		}
+		if len(bad) > 0 {
+			return mergeFields(bad...)
 		}
 		st.ShippingAddr, st.BillingAddr = shipID, billID
 	case RetailStorePage:
