@@ -30,6 +30,9 @@ func registerCatalog(s *Server) error {
 	s.handle("GET /autocomplete", s.autocomplete)
 	s.handle("GET /pretty_urls", s.prettyURLs)
 	s.handle("GET /misc/pretty-url/{path...}", s.prettyURL)
+	// The client asks for "/" as /misc/pretty-url//, which arrives here
+	// with its slashes trimmed; without this route the mux would redirect.
+	s.handle("GET /misc/pretty-url", s.prettyURL)
 	registerContent(s)
 	s.fallback = http.HandlerFunc(s.prettyPage)
 	// Build the read model now, so the first shopper does not wait for it

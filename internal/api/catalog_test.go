@@ -384,6 +384,7 @@ func TestCategoryPagesAndPrettyURLs(t *testing.T) {
 		t.Errorf("unknown pretty url matched")
 	}
 	sh.do("GET", "/misc/pretty-url/yok/", nil).must(t, http.StatusNotFound)
+	sh.do("GET", "/misc/pretty-url//", nil).must(t, http.StatusNotFound) // "/" names nothing here, and is no redirect loop
 	sh.do("GET", "/yok/", nil).must(t, http.StatusNotFound)
 
 	// Menus and breadcrumbs follow the tree.
