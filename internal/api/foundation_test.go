@@ -175,3 +175,25 @@ func TestOperations(t *testing.T) {
 		}
 	}
 }
+
+// TestCORS: only the configured storefront origins may call with
+// credentials.
+func TestCORS(t *testing.T) {
+	const storefront = "https://shop.example"
+	ts := newTestStore(t, func(c *config.Config) { c.CORSOrigins = []string{storefront} })
+	res := ts.raw("GET", "/csrf_token/", "", "Origin", storefront).must(t, 200)
+	if res.Header.Get("Access-Control-Allow-Origin") != storefront || res.Header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Fatalf("storefront origin: %v", res.Header)
+	}
+	res = ts.raw("OPTIONS", "/users/login/", "", "Origin", storefront, "Access-Control-Request-Method", "POST").must(t, 204)
+	if !strings.Contains(res.Header.Get("Access-Control-Allow-Headers"), "X-CSRFToken") ||
+		!strings.Contains(res.Header.Get("Access-Control-Allow-Methods"), "POST") {
+		t.Fatalf("preflight: %v", res.Header)
+	}
+	for _, origin := range []string{"https://evil.example", "null"} {
+		res = ts.raw("GET", "/csrf_token/", "", "Origin", origin).must(t, 200)
+		if res.Header.Get("Access-Control-Allow-Origin") != "" || res.Header.Get("Access-Control-Allow-Credentials") != "" {
+			t.Fatalf("origin %s got CORS headers: %v", origin, res.Header)
+		}
+	}
+}
