@@ -646,3 +646,21 @@ func TestBasketPurgeAbandoned(t *testing.T) {
 		t.Fatalf("%d customer baskets left, %v", customers, err)
 	}
 }
+
+// The guest's voucher follows the lines into the customer's basket when
+// the customer had none.
+func TestBasketMergeKeepsVoucher(t *testing.T) {
+	bs := newBasketStore(t, allPromotions)
+	customer := bs.shopper()
+	customer.register("kim@example.com", "correct horse battery")
+	customer.do("POST", "/users/logout/", url.Values{"csrfmiddlewaretoken": {customer.cookie("csrftoken")}}).must(t, 200)
+
+	customer.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["DRESS"], "quantity": 1}).must(t, 200)
+	customer.do("PATCH", "/baskets/basket/", map[string]any{"voucher_code": "TENPCT"}).must(t, 200)
+	customer.login("kim@example.com", "correct horse battery")
+	b := basketOf(t, customer.do("GET", "/baskets/basket/", nil).must(t, 200))
+	// 1000.00 − 15 % offer (150.00) − 10.5 % voucher on 850.00 (89.25)
+	if b.VoucherCode == nil || *b.VoucherCode != "TENPCT" || b.Total != "760.75" {
+		t.Fatalf("merged basket: %+v", b)
+	}
+}
