@@ -57,8 +57,9 @@ func unmask(sent string) string {
 }
 
 // Matches reports whether the token sent with a request proves knowledge of
-// the cookie's secret.
+// the cookie's secret. Like Django, the cookie may hold the masked form too
+// (Django before 4.1 stored that, and storefronts copy the cookie as is).
 func Matches(cookie, sent string) bool {
-	secret := unmask(strings.TrimSpace(sent))
-	return Valid(cookie) && secret != "" && subtle.ConstantTimeCompare([]byte(cookie), []byte(secret)) == 1
+	want, got := unmask(cookie), unmask(strings.TrimSpace(sent))
+	return want != "" && got != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }

@@ -12,6 +12,9 @@ func TestMatches(t *testing.T) {
 	}{
 		{"plain secret", secret, secret, true},
 		{"masked secret", secret, Mask(secret), true},
+		{"masked cookie", Mask(secret), secret, true},
+		{"masked cookie and proof", Mask(secret), Mask(secret), true},
+		{"masked cookie, other proof", Mask(secret), Mask(other), false},
 		{"another secret", secret, other, false},
 		{"another masked secret", secret, Mask(other), false},
 		{"empty proof", secret, "", false},
