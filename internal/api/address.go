@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -99,6 +100,14 @@ func addressFields(in *input, f *address.Fields, partial bool) error {
 			continue
 		}
 		raw := strings.TrimSpace(in.str(name))
+		// A client that sends the address back as it got it nests the
+		// place: {"pk": 3, "name": ...}.
+		var nested struct {
+			PK json.Number `json:"pk"`
+		}
+		if raw == "" && in.decode(name, &nested) == nil && nested.PK != "" {
+			raw = nested.PK.String()
+		}
 		if raw == "" {
 			*p = 0
 			continue

@@ -65,3 +65,55 @@ func TestCheckoutAbandonedThreeD(t *testing.T) {
 		t.Fatal("the late payment placed an order or kept money")
 	}
 }
+
+// Two orders cancelled in one bulk request; the reasons, the contracts and
+// a nested place in an address PATCH (the client sends addresses back as
+// it got them).
+func TestOrdersBulkCancelReasonsContracts(t *testing.T) {
+	cs := newCheckoutStore(t)
+	sh := cs.buyer(t, false, "ada@example.com", "TEE-B", 1)
+	first, _ := placed(t, cs.readyToPay(t, sh, true)())
+	sh.do("POST", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-A"], "quantity": 2}).must(t, 200)
+	nextPage(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200), "DeliveryOptionSelectionPage")
+	step(sh, "DeliveryOptionSelectionPage", "delivery_option", cs.id("delivery:home")).must(t, 200)
+	addr := sh.do("GET", "/address/detailed/", nil).must(t, 200).json()["results"].([]any)[0].(map[string]any)
+	pk := fmt.Sprint(addr["pk"])
+	sh.do("PATCH", "/address/"+pk+"/", map[string]any{"city": addr["city"], "country": addr["country"], "title": "Home 2"}).must(t, 200)
+	step(sh, "AddressSelectionPage", "shipping_address", pk, "billing_address", pk).must(t, 200)
+	step(sh, "ShippingOptionSelectionPage", "shipping_option", cs.id("shipping:express")).must(t, 200)
+	second, _ := placed(t, cs.readyToPay(t, sh, false)())
+
+	var reasons struct {
+		Count   int              `json:"count"`
+		Results []map[string]any `json:"results"`
+	}
+	sh.do("GET", "/users/orders/cancellation_reasons/", nil).must(t, 200).decode(t, &reasons)
+	if reasons.Count != 1 || reasons.Results[0]["subject"] != "I changed my mind" {
+		t.Fatalf("reasons: %+v", reasons)
+	}
+	var items []any
+	for _, id := range []int64{first, second} {
+		o := sh.do("GET", fmt.Sprintf("/users/orders/%d/", id), nil).must(t, 200).json()
+		item := o["orderitem_set"].([]any)[0].(map[string]any)
+		items = append(items, map[string]any{"order_item": fmt.Sprint(item["id"]), "reason": fmt.Sprint(reasons.Results[0]["id"]),
+			"cancellation_type": "cancel", "description": "bulk"})
+	}
+	stockA, stockB := cs.stock("TEE-A"), cs.stock("TEE-B")
+	sh.do("POST", "/users/orders/bulk_cancellation_requests/", map[string]any{"cancel_order_items": items, "return_policy": true}).must(t, 200)
+	for _, id := range []int64{first, second} {
+		if st := sh.do("GET", fmt.Sprintf("/users/orders/%d/", id), nil).must(t, 200).json()["status"].(map[string]any)["value"]; st != "cancelled" {
+			t.Fatalf("order %d: %v", id, st)
+		}
+	}
+	if cs.stock("TEE-A") != stockA+2 || cs.stock("TEE-B") != stockB+1 {
+		t.Fatal("stock not returned")
+	}
+	sh.do("POST", "/users/orders/bulk_cancellation_requests/", map[string]any{"cancel_order_items": items}).must(t, 400)
+
+	for _, name := range []string{"distance-sales", "pre-information"} {
+		if res := sh.do("GET", "/orders/contract/?contract_name="+name, nil).must(t, 200); res.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+			t.Fatalf("contract %s: %s", name, res.Header.Get("Content-Type"))
+		}
+	}
+	sh.do("GET", "/orders/contract/?contract_name=nope", nil).must(t, 404)
+}
