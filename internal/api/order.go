@@ -16,6 +16,7 @@ import (
 	// Aliased: the package's tests declare a money helper.
 	amounts "github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/order"
+	"github.com/vitrin/vitrin/internal/ratelimit"
 )
 
 func registerOrders(s *Server) {
@@ -432,6 +433,8 @@ func (s *Server) cancellationReasons(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, paginate(r, list, 1000))
 }
 
+var trackingLimit = ratelimit.Limit{Max: 20, Window: 10 * time.Minute}
+
 // anonymousOrder lets a guest track an order by e-mail and number.
 func (s *Server) anonymousOrder(w http.ResponseWriter, r *http.Request) {
 	in, err := s.input(r)
@@ -449,6 +452,11 @@ func (s *Server) anonymousOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(errs) > 0 {
 		writeError(w, r, errs)
+		return
+	}
+	// Per e-mail address, so nobody guesses order numbers of someone else's.
+	if err := ratelimit.Hit(r.Context(), s.db, "order-tracking:"+strings.ToLower(email), trackingLimit); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	o, err := order.ByEmailAndNumber(r.Context(), s.db, email, number)
