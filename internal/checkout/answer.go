@@ -32,7 +32,7 @@ func (s *Service) answer(ctx context.Context, sh Shopper, page string, refused *
 // render is answer for a state in hand (st as stored under key).
 func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State, page string, refused *stepError) (*Result, error) {
 	saved, _ := json.Marshal(st)
-	p, dropped, err := s.resolve(ctx, s.db, sh, st, false)
+	p, dropped, err := s.resolve(ctx, s.db, sh, st, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State,
 	}
 	if st.Placed != 0 {
 		s.restartAfterOrder(st)
-		if p, dropped, err = s.resolve(ctx, s.db, sh, st, false); err != nil {
+		if p, dropped, err = s.resolve(ctx, s.db, sh, st, false, nil); err != nil {
 			return nil, err
 		}
 	}

@@ -224,12 +224,19 @@ type priced struct {
 // resolve checks every choice of st against the store and the shopper as
 // they are now, drops the ones that no longer hold (and what depends on
 // them) with an error saying why, and prices the basket.
-func (s *Service) resolve(ctx context.Context, q database.Querier, sh Shopper, st *State, lock bool) (*priced, apperror.Fields, error) {
-	p := &priced{}
+//
+// opts may be nil outside a transaction. Inside one it must be given: the
+// options come from another connection, which a transaction holding its
+// own must not wait for (the pool may be exhausted by transactions doing
+// the same).
+func (s *Service) resolve(ctx context.Context, q database.Querier, sh Shopper, st *State, lock bool, opts *options) (*priced, apperror.Fields, error) {
+	p := &priced{opts: opts}
 	errs := apperror.Fields{}
 	var err error
-	if p.opts, err = s.options(ctx); err != nil {
-		return nil, nil, err
+	if p.opts == nil {
+		if p.opts, err = s.options(ctx); err != nil {
+			return nil, nil, err
+		}
 	}
 	if st.Delivery != 0 {
 		if p.delivery = find(p.opts.delivery, func(d *DeliveryOption) bool { return d.PK == st.Delivery }); p.delivery == nil {
@@ -434,7 +441,7 @@ func (s *Service) Handle(ctx context.Context, sh Shopper, page string, submit bo
 		return nil, err
 	}
 	s.restartAfterOrder(st)
-	p, _, err := s.resolve(ctx, s.db, sh, st, false)
+	p, _, err := s.resolve(ctx, s.db, sh, st, false, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,11 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 	if err := order.ReleaseStale(ctx, s.db, time.Now().Add(-PaymentTimeout)); err != nil {
 		return nil, err
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	opts, err := s.options(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if st, err = s.load(ctx, tx, key, s.db.ForUpdate()); err != nil {
 			return err
@@ -91,7 +95,7 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 			return err
 		}
 		var dropped apperror.Fields
-		if p, dropped, err = s.resolve(ctx, tx, sh, st, true); err != nil {
+		if p, dropped, err = s.resolve(ctx, tx, sh, st, true, opts); err != nil {
 			return err
 		}
 		if page == ThreeDPage && (existing == nil || existing.ID != st.ThreeDOrder) {
@@ -211,7 +215,7 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 			}
 			return err
 		}
-		p, _, err := s.resolve(ctx, tx, sh, st, true)
+		p, _, err := s.resolve(ctx, tx, sh, st, true, opts)
 		if err != nil {
 			return err
 		}
