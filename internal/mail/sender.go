@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/mail"
 	"regexp"
 	"time"
 
@@ -73,6 +75,9 @@ type Sender struct {
 // NewSender returns a sender for the settings: SMTP when an SMTP URL is
 // set, otherwise one that writes each mail to the log.
 func NewSender(db *database.DB, settings Settings) (*Sender, error) {
+	if _, err := mail.ParseAddress(settings.From); err != nil {
+		return nil, fmt.Errorf("mail-from %q: %w", settings.From, err)
+	}
 	var transport Transport = logTransport{}
 	if settings.SMTPURL != "" {
 		t, err := NewSMTPTransport(settings.SMTPURL)

@@ -80,6 +80,18 @@ func TestSMTPURL(t *testing.T) {
 	}
 }
 
+func TestSenderRefusesABadFromAddress(t *testing.T) {
+	db := testdb.Open(t)
+	for _, from := range []string{"", "not an address", "Shop <shop@>"} {
+		if _, err := NewSender(db, Settings{From: from}); err == nil {
+			t.Errorf("mail-from %q accepted", from)
+		}
+	}
+	if _, err := NewSender(db, Settings{From: "Test Mağaza <shop@shop.example>"}); err != nil {
+		t.Error(err)
+	}
+}
+
 // queue writes n mails to distinct addresses and returns their prefix.
 func queue(t testing.TB, m *Mailer, n int) string {
 	t.Helper()
