@@ -129,8 +129,10 @@ type Registration struct {
 	Profile
 }
 
-// Register creates a customer.
-func (s *Service) Register(ctx context.Context, r Registration) (*Customer, error) {
+// Register creates a customer. then, when not nil, runs in the same
+// transaction (the confirmation mail is queued there, so a customer never
+// exists without it).
+func (s *Service) Register(ctx context.Context, r Registration, then func(ctx context.Context, q database.Querier, c *Customer) error) (*Customer, error) {
 	errs := apperror.Fields{}
 	email, err := NormalizeEmail(r.Email)
 	if err != nil {
@@ -150,16 +152,25 @@ func (s *Service) Register(ctx context.Context, r Registration) (*Customer, erro
 		return nil, errs
 	}
 	c.PasswordHash = HashPassword(r.Password)
-	err = s.db.QueryRowContext(ctx, `INSERT INTO customers (email, email_lower, password_hash, first_name,
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO customers (email, email_lower, password_hash, first_name,
 		last_name, phone, email_allowed, sms_allowed, call_allowed, date_of_birth, gender, attributes,
 		language, date_joined, last_login) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
-		c.Email, strings.ToLower(c.Email), c.PasswordHash, c.FirstName, c.LastName, c.Phone, c.EmailAllowed,
-		c.SMSAllowed, c.CallAllowed, nullString(c.DateOfBirth), c.Gender, string(c.Attributes), c.Language,
-		c.DateJoined, c.LastLogin).Scan(&c.ID)
+			c.Email, strings.ToLower(c.Email), c.PasswordHash, c.FirstName, c.LastName, c.Phone, c.EmailAllowed,
+			c.SMSAllowed, c.CallAllowed, nullString(c.DateOfBirth), c.Gender, string(c.Attributes), c.Language,
+			c.DateJoined, c.LastLogin).Scan(&c.ID)
+		if err != nil || then == nil {
+			return err
+		}
+		return then(ctx, tx, c)
+	})
 	if database.IsUniqueViolation(err) {
 		return nil, apperror.Field("email", "A user is already registered with this e-mail address.")
 	}
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // UpdateProfile applies the non-nil fields of p.

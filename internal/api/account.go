@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"html"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"github.com/vitrin/vitrin/internal/account"
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/csrf"
+	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/session"
 )
 
@@ -104,13 +106,17 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 			reg.Language = &lang
 		}
 	}
-	c, err := s.accounts.Register(r.Context(), reg)
+	c, err := s.accounts.Register(r.Context(), reg, func(ctx context.Context, q database.Querier, c *account.Customer) error {
+		for _, hook := range s.onRegister {
+			if err := hook(ctx, q, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		writeError(w, r, err)
 		return
-	}
-	for _, hook := range s.onRegister {
-		hook(r.Context(), c)
 	}
 	s.startCustomerSession(w, r, c)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/credential"
+	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/mail"
 	"github.com/vitrin/vitrin/internal/privacy"
 	"github.com/vitrin/vitrin/internal/subscription"
@@ -67,12 +68,9 @@ func registerExtras(s *Server) error {
 	return nil
 }
 
-// mailAccountConfirmation runs after a registration. The customer exists
-// already, so a failure to queue the mail is logged, not answered.
-func (x *extras) mailAccountConfirmation(ctx context.Context, c *account.Customer) {
-	if err := x.credentials.QueueAccountConfirmation(ctx, x.db, c, c.Language); err != nil {
-		slog.Error("queue account confirmation mail", "customer", c.ID, "err", err)
-	}
+// mailAccountConfirmation runs in the registration's transaction.
+func (x *extras) mailAccountConfirmation(ctx context.Context, q database.Querier, c *account.Customer) error {
+	return x.credentials.QueueAccountConfirmation(ctx, q, c, c.Language)
 }
 
 // storeLanguage is the request's language among the store's. The store's

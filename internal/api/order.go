@@ -13,6 +13,7 @@ import (
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/checkout"
+
 	// Aliased: the package's tests declare a money helper.
 	amounts "github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/order"

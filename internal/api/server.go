@@ -36,10 +36,9 @@ type Server struct {
 	// onLogin runs after a customer logs in on a session, with the guest
 	// session's data already carried over (the basket merges here).
 	onLogin []func(ctx context.Context, sess *session.Session) error
-	// onRegister runs after a customer registers (the confirmation mail
-	// is queued here). The customer exists already: hooks log their
-	// failures instead of failing the registration.
-	onRegister []func(ctx context.Context, c *account.Customer)
+	// onRegister runs in the transaction that creates a customer (the
+	// confirmation mail is queued here); an error undoes the registration.
+	onRegister []func(ctx context.Context, q database.Querier, c *account.Customer) error
 	// csrfExempt lists requests that need no CSRF proof (payment callbacks
 	// forwarded from a bank with cookies only).
 	csrfExempt []func(r *http.Request) bool

@@ -17,7 +17,7 @@ func TestAnonymizeIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.Open(t)
 	accounts := account.NewService(db)
-	c, err := accounts.Register(ctx, account.Registration{Email: "Mia@Example.com", Password: "mia-Secret-99"})
+	c, err := accounts.Register(ctx, account.Registration{Email: "Mia@Example.com", Password: "mia-Secret-99"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestAnonymizeIsIdempotent(t *testing.T) {
 	if states[0] != states[1] || states[0] != placeholderEmail(c.ID)+"||"+"|" {
 		t.Errorf("after the first run %q, after the second %q", states[0], states[1])
 	}
-	if _, err := accounts.Register(ctx, account.Registration{Email: "mia@example.com", Password: "mia-Secret-99"}); err != nil {
+	if _, err := accounts.Register(ctx, account.Registration{Email: "mia@example.com", Password: "mia-Secret-99"}, nil); err != nil {
 		t.Errorf("the address is not free again: %v", err)
 	}
 }
@@ -47,7 +47,7 @@ func TestAnonymizeKeepsOrders(t *testing.T) {
 	if ok, err := db.TableExists(ctx, "orders"); err != nil || !ok {
 		t.Skip("no orders table in this build")
 	}
-	c, err := account.NewService(db).Register(ctx, account.Registration{Email: "ned@example.com", Password: "ned-Secret-99"})
+	c, err := account.NewService(db).Register(ctx, account.Registration{Email: "ned@example.com", Password: "ned-Secret-99"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
