@@ -17,6 +17,7 @@ import (
 	"github.com/vitrin/vitrin/internal/account"
 	"github.com/vitrin/vitrin/internal/api"
 	"github.com/vitrin/vitrin/internal/basket"
+	"github.com/vitrin/vitrin/internal/checkout"
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/demo"
@@ -120,8 +121,12 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 		}
 		return account.NewThrottle(db).Purge(ctx)
 	})
-	go every(ctx, time.Hour, "purge abandoned guest baskets", func(ctx context.Context) error {
-		_, err := basket.PurgeAbandoned(ctx, db)
+	go every(ctx, time.Hour, "purge abandoned guest baskets and checkouts", func(ctx context.Context) error {
+		if _, err := basket.PurgeAbandoned(ctx, db); err != nil {
+			return err
+		}
+		// A checkout untouched for as long as a session lives is abandoned.
+		_, err := checkout.PurgeAbandoned(ctx, db, cfg.SessionLifetime)
 		return err
 	})
 	if err := startMail(ctx, cfg, db); err != nil {

@@ -1,8 +1,12 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/checkout"
 )
 
 // Click and collect: the store instead of an address and shipping; a
@@ -116,4 +120,23 @@ func TestOrdersBulkCancelReasonsContracts(t *testing.T) {
 		}
 	}
 	sh.do("GET", "/orders/contract/?contract_name=nope", nil).must(t, 404)
+}
+
+// A checkout untouched for longer than the purge age is deleted; its
+// shopper starts again at the first page, and a fresh checkout is kept.
+func TestCheckoutPurgeAbandoned(t *testing.T) {
+	cs := newCheckoutStore(t)
+	stale := cs.buyer(t, true, "stale@example.com", "TEE-A", 1)
+	fresh := cs.buyer(t, true, "fresh@example.com", "TEE-A", 1)
+	cs.exec("UPDATE checkouts SET updated_at = $1 WHERE data LIKE '%stale@example.com%'", time.Now().UTC().Add(-15*24*time.Hour))
+
+	n, err := checkout.PurgeAbandoned(context.Background(), cs.db, 14*24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want the one stale checkout", n, err)
+	}
+	if n := cs.count("SELECT COUNT(*) FROM checkouts"); n != 1 {
+		t.Fatalf("%d checkouts left, want 1", n)
+	}
+	nextPage(t, stale.do("GET", "/orders/checkout/", nil).must(t, 200), "IndexPage")
+	nextPage(t, fresh.do("GET", "/orders/checkout/", nil).must(t, 200), "PaymentOptionSelectionPage")
 }

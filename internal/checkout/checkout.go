@@ -685,3 +685,14 @@ func mergeFields(errs ...error) error {
 	}
 	return out.OrNil()
 }
+
+// PurgeAbandoned deletes the checkouts nobody touched for maxAge and
+// reports how many. A shopper who comes back after that starts a fresh
+// checkout; payments and orders live elsewhere and are not affected.
+func PurgeAbandoned(ctx context.Context, db *database.DB, maxAge time.Duration) (int64, error) {
+	res, err := db.ExecContext(ctx, "DELETE FROM checkouts WHERE updated_at < $1", time.Now().UTC().Add(-maxAge))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
