@@ -78,9 +78,9 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 	}
 	var prods []any
 	for i, p := range products {
-		prices := map[string]any{"TRY": map[string]any{"price": money(p.try), "retail_price": money(p.try + 2000)}}
+		prices := map[string]any{"TRY": map[string]any{"price": decimalString(p.try), "retail_price": decimalString(p.try + 2000)}}
 		if p.usd > 0 {
-			prices["USD"] = map[string]any{"price": money(p.usd), "retail_price": money(p.usd + 100)}
+			prices["USD"] = map[string]any{"price": decimalString(p.usd), "retail_price": decimalString(p.usd + 100)}
 		}
 		prods = append(prods, map[string]any{
 			"sku": p.sku, "base_code": p.base, "name": p.name, "description": p.name + " açıklaması", "slug": p.slug,
@@ -133,7 +133,7 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 	}
 }
 
-func money(cents int64) string { return fmt.Sprintf("%d.%02d", cents/100, cents%100) }
+func decimalString(cents int64) string { return fmt.Sprintf("%d.%02d", cents/100, cents%100) }
 
 // importStore loads an import document into the test store's database.
 func (ts *testStore) importStore(doc map[string]any) {

@@ -175,7 +175,7 @@ func TestListingFacetCounts(t *testing.T) {
 				q.Set("search_text", tc.f.search)
 			}
 			if tc.f.minPrice > 0 {
-				q.Set("price__gte", money(tc.f.minPrice))
+				q.Set("price__gte", decimalString(tc.f.minPrice))
 			}
 			got := sh.listing(t, "/list/?"+q.Encode())
 
@@ -277,11 +277,11 @@ func TestListingPagingSortingAndLocale(t *testing.T) {
 		name     string
 		currency string
 	}{
-		{nil, money(first.try), first.name, "try"},
-		{[]string{"X-Currency", "usd"}, money(first.usd), first.name, "usd"},
-		{[]string{"X-Currency", "undefined", "Accept-Language", "undefined"}, money(first.try), first.name, "try"},
-		{[]string{"X-Currency", "XYZ"}, money(first.try), first.name, "try"},
-		{[]string{"Accept-Language", "en-US,en;q=0.9"}, money(first.try), first.nameEn, "try"},
+		{nil, decimalString(first.try), first.name, "try"},
+		{[]string{"X-Currency", "usd"}, decimalString(first.usd), first.name, "usd"},
+		{[]string{"X-Currency", "undefined", "Accept-Language", "undefined"}, decimalString(first.try), first.name, "try"},
+		{[]string{"X-Currency", "XYZ"}, decimalString(first.try), first.name, "try"},
+		{[]string{"Accept-Language", "en-US,en;q=0.9"}, decimalString(first.try), first.nameEn, "try"},
 	} {
 		got := sh.listing(t, "/list/?search_text="+url.QueryEscape(first.sku), tc.headers...)
 		if len(got.Products) != 1 || got.Products[0].Price != tc.price || got.Products[0].Name != tc.name || got.Products[0].Currency != tc.currency {
@@ -313,7 +313,7 @@ func TestListingPagingSortingAndLocale(t *testing.T) {
 	sh.do("POST", "/users/activate-currency/", map[string]any{"currency": "usd"}).must(t, http.StatusOK)
 	sh.do("POST", "/i18n/setlang", url.Values{"language": {"en-us"}}).must(t, http.StatusOK)
 	got := sh.listing(t, "/list/?search_text="+url.QueryEscape(first.sku))
-	if got.Products[0].Price != money(first.usd) || got.Products[0].Name != first.nameEn {
+	if got.Products[0].Price != decimalString(first.usd) || got.Products[0].Name != first.nameEn {
 		t.Errorf("session currency/language not applied: %+v", got.Products[0])
 	}
 	sh.do("POST", "/users/activate-currency/", map[string]any{"currency": "EUR"}).must(t, http.StatusBadRequest)
@@ -721,7 +721,7 @@ func TestCatalogCacheInvalidation(t *testing.T) {
 	sh := ts.shopper()
 	path := "/list/?search_text=" + products[0].sku
 	before := sh.listing(t, path)
-	if before.Products[0].Price != money(products[0].try) {
+	if before.Products[0].Price != decimalString(products[0].try) {
 		t.Fatalf("price %s", before.Products[0].Price)
 	}
 	products[0].try = 4242
@@ -770,8 +770,8 @@ func TestCatalogReadsDuringImports(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		products[0].try = int64(1000 * i)
 		ts.importStore(fixtureStore(products))
-		if got := sh.listing(t, path).Products[0].Price; got != money(products[0].try) {
-			t.Errorf("after import %d: price %s, want %s", i, got, money(products[0].try))
+		if got := sh.listing(t, path).Products[0].Price; got != decimalString(products[0].try) {
+			t.Errorf("after import %d: price %s, want %s", i, got, decimalString(products[0].try))
 		}
 	}
 	close(stop)

@@ -14,8 +14,7 @@ import (
 	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/checkout"
 
-	// Aliased: the package's tests declare a money helper.
-	amounts "github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/order"
 	"github.com/vitrin/vitrin/internal/ratelimit"
 )
@@ -49,14 +48,14 @@ type orderItemJSON struct {
 	ActiveCancellation  []any           `json:"active_cancellation_request"`
 	CreatedDate         time.Time       `json:"created_date"`
 	ModifiedDate        time.Time       `json:"modified_date"`
-	Price               amounts.Amount  `json:"price"`
+	Price               money.Amount    `json:"price"`
 	TaxRate             string          `json:"tax_rate"`
-	RetailPrice         amounts.Amount  `json:"retail_price"`
+	RetailPrice         money.Amount    `json:"retail_price"`
 	Order               int64           `json:"order"`
 	Quantity            string          `json:"quantity"`
-	UnitPrice           amounts.Amount  `json:"unit_price"`
-	DiscountAmount      amounts.Amount  `json:"discount_amount"`
-	TotalAmount         amounts.Amount  `json:"total_amount"`
+	UnitPrice           money.Amount    `json:"unit_price"`
+	DiscountAmount      money.Amount    `json:"discount_amount"`
+	TotalAmount         money.Amount    `json:"total_amount"`
 	Attributes          json.RawMessage `json:"attributes"`
 }
 
@@ -83,17 +82,17 @@ type orderJSON struct {
 	PaymentOption             json.RawMessage    `json:"payment_option"`
 	PaymentChoice             string             `json:"payment_choice"`
 	BankAccount               json.RawMessage    `json:"bank_account"`
-	AmountWithoutDiscount     amounts.Amount     `json:"amount_without_discount"`
+	AmountWithoutDiscount     money.Amount       `json:"amount_without_discount"`
 	IsPayable                 bool               `json:"is_payable"`
 	CreatedDate               time.Time          `json:"created_date"`
 	ModifiedDate              time.Time          `json:"modified_date"`
-	Amount                    amounts.Amount     `json:"amount"`
-	DiscountAmount            amounts.Amount     `json:"discount_amount"`
-	ShippingAmount            amounts.Amount     `json:"shipping_amount"`
-	PayOnDeliveryFee          amounts.Amount     `json:"pay_on_delivery_fee"`
-	RefundAmount              amounts.Amount     `json:"refund_amount"`
-	DiscountRefundAmount      amounts.Amount     `json:"discount_refund_amount"`
-	ShippingRefundAmount      amounts.Amount     `json:"shipping_refund_amount"`
+	Amount                    money.Amount       `json:"amount"`
+	DiscountAmount            money.Amount       `json:"discount_amount"`
+	ShippingAmount            money.Amount       `json:"shipping_amount"`
+	PayOnDeliveryFee          money.Amount       `json:"pay_on_delivery_fee"`
+	RefundAmount              money.Amount       `json:"refund_amount"`
+	DiscountRefundAmount      money.Amount       `json:"discount_refund_amount"`
+	ShippingRefundAmount      money.Amount       `json:"shipping_refund_amount"`
 	RemoteAddr                string             `json:"remote_addr"`
 	HasGiftBox                bool               `json:"has_gift_box"`
 	LanguageCode              string             `json:"language_code"`
@@ -102,7 +101,7 @@ type orderJSON struct {
 	PaymentOptionSlug         string             `json:"payment_option_slug"`
 	DeliveryOptionSlug        string             `json:"delivery_option_slug"`
 	InstallmentCount          int                `json:"installment_count"`
-	InstallmentInterestAmount amounts.Amount     `json:"installment_interest_amount"`
+	InstallmentInterestAmount money.Amount       `json:"installment_interest_amount"`
 	User                      *int64             `json:"user"`
 	Basket                    *int64             `json:"basket"`
 	ShippingOption            *int64             `json:"shipping_option"`
