@@ -92,11 +92,15 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 // the contract's JSON shape.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
-		r.URL.Path = strings.TrimRight(p, "/")
-		if r.URL.Path == "" {
-			r.URL.Path = "/"
+		// A copy: the request log shows the path as the client sent it.
+		stripped := *r.URL
+		stripped.Path = strings.TrimRight(p, "/")
+		if stripped.Path == "" {
+			stripped.Path = "/"
 		}
-		r.URL.RawPath = ""
+		stripped.RawPath = ""
+		r = r.WithContext(r.Context())
+		r.URL = &stripped
 	}
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
