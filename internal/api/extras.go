@@ -156,8 +156,7 @@ func (x *extras) anonymize(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	sess.Clear()
-	if err := x.sessions.Rotate(r.Context(), x.db, sess, 0); err != nil {
+	if err := x.sessions.End(r.Context(), x.db, sess); err != nil {
 		writeError(w, r, err)
 		return
 	}

@@ -188,9 +188,6 @@ func (st *Store) End(ctx context.Context, q database.Querier, s *Session) error 
 	return nil
 }
 
-// Clear empties the session's data.
-func (s *Session) Clear() { s.data = nil }
-
 // EndCustomerSessions deletes every session of a customer except keepID
 // (password reset, anonymisation).
 func (st *Store) EndCustomerSessions(ctx context.Context, q database.Querier, customerID int64, keepID string) error {
