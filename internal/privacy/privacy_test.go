@@ -44,9 +44,6 @@ func TestAnonymizeIsIdempotent(t *testing.T) {
 func TestAnonymizeKeepsOrders(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.Open(t)
-	if ok, err := db.TableExists(ctx, "orders"); err != nil || !ok {
-		t.Skip("no orders table in this build")
-	}
 	c, err := account.NewService(db).Register(ctx, account.Registration{Email: "ned@example.com", Password: "ned-Secret-99"}, nil)
 	if err != nil {
 		t.Fatal(err)
