@@ -34,7 +34,7 @@ func TestVersionAndEpochFollowCommits(t *testing.T) {
 func TestSQLiteChangesSkipQueries(t *testing.T) {
 	db := testdb.Open(t)
 	if db.Engine != database.SQLite {
-		t.Skip("PostgreSQL has no data_version: the version is always queried")
+		t.Skip("PostgreSQL has no WAL index file to watch: the version is always queried")
 	}
 	ctx := context.Background()
 	s := New(db)
