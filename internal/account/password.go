@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -25,8 +26,21 @@ const (
 	argonKeyLen  = 32
 )
 
+// hashSlots bounds the password hashes computed at once to the number of
+// cores. A hash takes a core for tens of milliseconds (argon2id also takes
+// 19 MiB, Django's pbkdf2 up to a second): a burst of logins beyond the
+// cores would only share them more thinly, delay every other request and,
+// with argon2id, could exhaust memory. Logins beyond that queue here.
+var hashSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+func takeHashSlot() (release func()) {
+	hashSlots <- struct{}{}
+	return func() { <-hashSlots }
+}
+
 // HashPassword returns the argon2id hash of password.
 func HashPassword(password string) string {
+	defer takeHashSlot()()
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		panic(err)
@@ -41,6 +55,7 @@ func HashPassword(password string) string {
 // when the hash is valid but of an older kind or weaker parameters, so the
 // caller should store HashPassword(password) instead.
 func CheckPassword(encoded, password string) (ok, upgrade bool) {
+	defer takeHashSlot()()
 	algo, rest, _ := strings.Cut(encoded, "$")
 	switch algo {
 	case "argon2":
