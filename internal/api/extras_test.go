@@ -713,3 +713,18 @@ func TestResetLinkUsedOnce(t *testing.T) {
 		t.Errorf("%d requests set the password, want 1 (%v)", won, statuses)
 	}
 }
+
+// One client asking resets for many addresses is throttled, whether or
+// not the addresses have accounts (the answer must not tell).
+func TestPasswordResetThrottledPerClient(t *testing.T) {
+	ts := newTestStore(t)
+	guest := ts.shopper()
+	for i := 0; i < 50; i++ {
+		guest.do("POST", "/users/password/reset/", map[string]any{"email": unique("spray")}).must(t, 200)
+	}
+	guest.do("POST", "/users/password/reset/", map[string]any{"email": unique("spray")}).must(t, 429)
+	var queued int
+	if err := ts.db.QueryRow("SELECT COUNT(*) FROM mail_outbox").Scan(&queued); err != nil || queued != 0 {
+		t.Errorf("%d mails queued for unknown addresses (%v)", queued, err)
+	}
+}
