@@ -403,12 +403,12 @@ func TestContactUsByMail(t *testing.T) {
 	if stored != 2 {
 		t.Errorf("%d messages stored, want 2", stored)
 	}
-	// Guests are throttled per address.
-	// Four requests passed validation and counted; the fifth is the last.
-	for i := 0; i < 1; i++ {
-		guest.do("POST", "/users/contact-us", map[string]any{"full_name": "Erin", "email": erin, "subject": general, "message": "again"}).must(t, 200)
-	}
-	guest.do("POST", "/users/contact-us", map[string]any{"full_name": "Erin", "email": erin, "subject": general, "message": "again"}).must(t, 429)
+	// Guests are throttled per address: four requests above passed
+	// validation and counted (the two order checks come after the
+	// throttle), so the fifth is the last of the hour.
+	again := map[string]any{"full_name": "Erin", "email": erin, "subject": general, "message": "again"}
+	guest.do("POST", "/users/contact-us", again).must(t, 200)
+	guest.do("POST", "/users/contact-us", again).must(t, 429)
 
 	// A customer may leave out the name and address the shop knows.
 	nora := unique("nora")
