@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"database/sql"
 	"html/template"
 	"net/http"
 	"strings"
@@ -8,7 +10,10 @@ import (
 	"github.com/vitrin/vitrin/internal/address"
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/checkout"
+	"github.com/vitrin/vitrin/internal/mail"
+	"github.com/vitrin/vitrin/internal/order"
 	"github.com/vitrin/vitrin/internal/payment"
+	"github.com/vitrin/vitrin/internal/wishlist"
 )
 
 // shop holds the services of addresses, checkout, payments and orders.
@@ -17,14 +22,24 @@ type shop struct {
 	checkout  *checkout.Service
 	gateways  map[string]payment.Gateway
 	sandbox   *payment.Sandbox
+	// restocked fires the stock alerts of products that a cancelled or
+	// released order brought back from zero, in that transaction.
+	restocked order.Restocked
 }
 
 // registerCheckout adds the routes of addresses, checkout, payments and orders (issue 6).
 func registerCheckout(s *Server) error {
 	sandbox := payment.NewSandbox(s.db)
-	s.shop = &shop{sandbox: sandbox, gateways: map[string]payment.Gateway{"sandbox": sandbox}}
+	mailer := mail.NewMailer(s.db, mail.SettingsFrom(s.cfg))
+	alerts := wishlist.NewService(s.db, mailer)
+	s.shop = &shop{sandbox: sandbox, gateways: map[string]payment.Gateway{"sandbox": sandbox},
+		restocked: func(ctx context.Context, tx *sql.Tx, productIDs []int64) error {
+			_, err := alerts.FireRestocked(ctx, tx, productIDs)
+			return err
+		}}
 	registerAddresses(s)
-	s.shop.checkout = checkout.New(s.db, s.sessions, s.baskets, s.shop.addresses, s.catalog, s.shop.gateways)
+	s.shop.checkout = checkout.New(s.db, s.sessions, s.baskets, s.shop.addresses, s.catalog, s.shop.gateways,
+		mailer, s.shop.restocked)
 	// The bank's answer is forwarded by the storefront with the session
 	// cookie only; the gateway, not the post, decides whether it paid.
 	s.csrfExempt = append(s.csrfExempt, func(r *http.Request) bool {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vitrin/vitrin/internal/config"
 )
 
 // checkoutStore is the basket fixture plus geography and the checkout
@@ -47,9 +49,9 @@ func checkoutFixture() map[string]any {
 	return doc
 }
 
-func newCheckoutStore(t *testing.T) *checkoutStore {
+func newCheckoutStore(t *testing.T, configure ...func(*config.Config)) *checkoutStore {
 	t.Helper()
-	ts := newTestStore(t)
+	ts := newTestStore(t, configure...)
 	ts.importStore(checkoutFixture())
 	bs := &basketStore{testStore: ts, ids: map[string]int64{}}
 	cs := &checkoutStore{basketStore: bs, pk: map[string]int64{}}

@@ -360,7 +360,7 @@ func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	rf, err := order.Cancel(r.Context(), s.db, sess.CustomerID, id, lines)
+	rf, err := order.Cancel(r.Context(), s.db, sess.CustomerID, id, lines, s.shop.restocked)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -410,7 +410,7 @@ func (s *Server) bulkCancel(w http.ResponseWriter, r *http.Request) {
 		byOrder[id] = append(byOrder[id], l)
 	}
 	for _, id := range orderIDs {
-		rf, err := order.Cancel(r.Context(), s.db, sess.CustomerID, id, byOrder[id])
+		rf, err := order.Cancel(r.Context(), s.db, sess.CustomerID, id, byOrder[id], s.shop.restocked)
 		if err != nil {
 			writeError(w, r, err)
 			return

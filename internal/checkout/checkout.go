@@ -21,6 +21,7 @@ import (
 	"github.com/vitrin/vitrin/internal/basket"
 	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/mail"
 	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/order"
 	"github.com/vitrin/vitrin/internal/payment"
@@ -129,6 +130,8 @@ type Service struct {
 	addresses *address.Service
 	catalog   *catalog.Service
 	gateways  map[string]payment.Gateway
+	mailer    *mail.Mailer
+	restocked order.Restocked
 	// The imported options change only with an import, which moves the
 	// catalog version: they are read once per version.
 	optionsMu      sync.Mutex
@@ -140,9 +143,10 @@ type Service struct {
 }
 
 func New(db *database.DB, sessions *session.Store, baskets *basket.Service, addresses *address.Service,
-	cat *catalog.Service, gateways map[string]payment.Gateway) *Service {
+	cat *catalog.Service, gateways map[string]payment.Gateway, mailer *mail.Mailer,
+	restocked order.Restocked) *Service {
 	return &Service{db: db, sessions: sessions, baskets: baskets, addresses: addresses, catalog: cat, gateways: gateways,
-		ThreeDReturnURL: "/orders/checkout/?page=" + ThreeDPage}
+		mailer: mailer, restocked: restocked, ThreeDReturnURL: "/orders/checkout/?page=" + ThreeDPage}
 }
 
 // stepError is a refused step: status, field errors and the page to show.
@@ -487,7 +491,7 @@ func (s *Service) restartAfterOrder(st *State) {
 func (s *Service) changed(ctx context.Context, key string, before, st *State) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if before.ThreeDOrder != 0 {
-			if err := order.Release(ctx, tx, before.ThreeDOrder); err != nil {
+			if err := order.Release(ctx, tx, before.ThreeDOrder, s.restocked); err != nil {
 				return err
 			}
 			st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = 0, "", nil

@@ -59,7 +59,7 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 		gwName   string
 		placedID int64
 	)
-	if err := order.ReleaseStale(ctx, s.db, time.Now().Add(-PaymentTimeout)); err != nil {
+	if err := order.ReleaseStale(ctx, s.db, time.Now().Add(-PaymentTimeout), s.restocked); err != nil {
 		return nil, err
 	}
 	opts, err := s.options(ctx)
@@ -81,7 +81,7 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 		} else if st.ThreeDOrder != 0 {
 			// The shopper left the bank page and paid again: the
 			// reservation of the first try goes.
-			if err := order.Release(ctx, tx, st.ThreeDOrder); err != nil {
+			if err := order.Release(ctx, tx, st.ThreeDOrder, s.restocked); err != nil {
 				return err
 			}
 			st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = 0, "", nil
@@ -264,7 +264,8 @@ func (s *Service) checkPlaceable(st *State, sh Shopper, p *priced, page string) 
 }
 
 // complete finishes an order in tx: the basket is emptied, the voucher
-// counts as used and the checkout remembers the order.
+// counts as used, the confirmation mail is queued and the checkout
+// remembers the order.
 func (s *Service) complete(ctx context.Context, tx *sql.Tx, key string, st *State, p *priced, o *order.Order, final bool) error {
 	if p.basket.VoucherCode != "" && p.basket.VoucherProblem == nil {
 		if err := s.baskets.Promotions().MarkUsed(ctx, tx, p.basket.VoucherCode, o.CustomerID, o.Email, o.Number); err != nil {
@@ -275,6 +276,9 @@ func (s *Service) complete(ctx context.Context, tx *sql.Tx, key string, st *Stat
 		if err := s.baskets.ClearTx(ctx, tx, p.basket.ID); err != nil {
 			return err
 		}
+	}
+	if err := s.queueConfirmation(ctx, tx, o, p.bank); err != nil {
+		return err
 	}
 	st.Placed, st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = o.ID, 0, "", nil
 	return s.save(ctx, tx, key, st)
@@ -291,7 +295,7 @@ func (s *Service) failed(ctx context.Context, sh Shopper, key string, orderID in
 		if st.Placed == orderID {
 			return nil
 		}
-		if err := order.Release(ctx, tx, orderID); err != nil {
+		if err := order.Release(ctx, tx, orderID, s.restocked); err != nil {
 			return err
 		}
 		st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = 0, "", nil

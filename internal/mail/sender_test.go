@@ -20,9 +20,15 @@ func TestEveryTemplateInEveryLanguage(t *testing.T) {
 	data := map[string]any{
 		"Store": "Mağaza", "Name": "Ada", "Link": "https://shop.example/x/?a=1&b=2", "Hours": 1, "Email": "a@example.com",
 		"FullName": "Ada <script>", "Phone": "", "Customer": "guest", "Subject": "Genel", "Order": "", "Message": "<b>hi</b>",
-		"Product": "Elbise", "UnsubscribeLink": "https://shop.example/u/",
+		"Product": "Elbise", "UnsubscribeLink": "https://shop.example/u/", "Number": "V-1", "Discount": "5.00 TRY",
+		"Items": []struct {
+			Name     string
+			Quantity int
+			Total    string
+		}{{"Elbise <i>", 1, "100.00 TRY"}}, "Shipping": "0.00 TRY", "Amount": "95.00 TRY",
+		"Bank": map[string]string{"Bank": "Banka", "Holder": "Mağaza", "IBAN": "TR00"},
 	}
-	for _, name := range []string{"password_reset", "email_change", "email_changed", "account_confirm", "contact_message", "stock_alert", "subscription_confirm"} {
+	for _, name := range []string{"password_reset", "email_change", "email_changed", "account_confirm", "contact_message", "stock_alert", "subscription_confirm", "order_placed"} {
 		for _, lang := range []string{"tr-tr", "en-us"} {
 			r, err := render(name, lang, data)
 			if err != nil {
@@ -37,8 +43,8 @@ func TestEveryTemplateInEveryLanguage(t *testing.T) {
 			}
 		}
 	}
-	if len(templates) != 14 {
-		t.Errorf("%d template files, want 7 templates × 2 languages", len(templates))
+	if len(templates) != 16 {
+		t.Errorf("%d template files, want 8 templates × 2 languages", len(templates))
 	}
 }
 

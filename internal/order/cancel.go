@@ -28,7 +28,7 @@ type Refund struct {
 // due. When no item is left the order is cancelled and the rest of what
 // was paid (shipping, interest, fee) is refunded too. The caller refunds
 // through the gateway after the commit.
-func Cancel(ctx context.Context, db *database.DB, customerID, orderID int64, lines []CancelLine) (*Refund, error) {
+func Cancel(ctx context.Context, db *database.DB, customerID, orderID int64, lines []CancelLine, restocked Restocked) (*Refund, error) {
 	var refund *Refund
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		o, err := one(ctx, tx, "WHERE id = $1 AND customer_id = $2 AND status <> $3"+db.ForUpdate(), orderID, customerID, Pending)
@@ -86,7 +86,7 @@ func Cancel(ctx context.Context, db *database.DB, customerID, orderID int64, lin
 			if _, err := tx.ExecContext(ctx, "UPDATE order_items SET status = $1, updated_at = $2 WHERE id = $3", Cancelled, now, it.ID); err != nil {
 				return err
 			}
-			if err := returnStock(ctx, tx, it.ProductID, it.Quantity); err != nil {
+			if err := returnStock(ctx, tx, it.ProductID, it.Quantity, restocked); err != nil {
 				return err
 			}
 			amount += it.Total

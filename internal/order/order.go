@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -204,15 +205,29 @@ func Paid(ctx context.Context, tx *sql.Tx, id int64, gateway, reference, brand, 
 	return true, addHistory(ctx, tx, id, Approved, "paid", now)
 }
 
-// returnStock puts quantity back on the product's stock.
-func returnStock(ctx context.Context, tx *sql.Tx, productID, quantity int64) error {
-	_, err := tx.ExecContext(ctx, "UPDATE products SET stock = stock + $1 WHERE id = $2", quantity, productID)
-	return err
+// Restocked is told, inside the transaction that returns stock, of the
+// products whose stock went from zero to positive: stock alerts queue
+// their mails from it, so the mails commit with the stock. It may be nil.
+type Restocked func(ctx context.Context, tx *sql.Tx, productIDs []int64) error
+
+// returnStock puts quantity back on the product's stock and tells
+// restocked when that brought the product back from zero.
+func returnStock(ctx context.Context, tx *sql.Tx, productID, quantity int64, restocked Restocked) error {
+	var stock int64
+	err := tx.QueryRowContext(ctx, "UPDATE products SET stock = stock + $1 WHERE id = $2 RETURNING stock",
+		quantity, productID).Scan(&stock)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // the product is gone from the catalog
+	}
+	if err != nil || restocked == nil || stock <= 0 || stock-quantity > 0 {
+		return err
+	}
+	return restocked(ctx, tx, []int64{productID})
 }
 
 // Release drops a pending order whose payment failed or was abandoned and
 // gives its stock back, as if it had never been placed.
-func Release(ctx context.Context, tx *sql.Tx, id int64) error {
+func Release(ctx context.Context, tx *sql.Tx, id int64, restocked Restocked) error {
 	rows, err := tx.QueryContext(ctx, "SELECT product_id, quantity FROM order_items WHERE order_id = $1", id)
 	if err != nil {
 		return err
@@ -241,7 +256,7 @@ func Release(ctx context.Context, tx *sql.Tx, id int64) error {
 		return err
 	}
 	for _, l := range lines {
-		if err := returnStock(ctx, tx, l.product, l.quantity); err != nil {
+		if err := returnStock(ctx, tx, l.product, l.quantity, restocked); err != nil {
 			return err
 		}
 	}
@@ -254,7 +269,7 @@ var ErrNotCancellable = &apperror.Problem{Status: 400, Detail: "This order can n
 // ReleaseStale releases pending orders placed before cutoff: payments
 // abandoned at the bank. Each goes in its own transaction; a few per call
 // keep the caller's request short (every checkout's final step calls it).
-func ReleaseStale(ctx context.Context, db *database.DB, cutoff time.Time) error {
+func ReleaseStale(ctx context.Context, db *database.DB, cutoff time.Time, restocked Restocked) error {
 	rows, err := db.QueryContext(ctx, "SELECT id FROM orders WHERE status = $1 AND created_at < $2 ORDER BY id LIMIT 20", Pending, cutoff.UTC())
 	if err != nil {
 		return err
@@ -273,7 +288,7 @@ func ReleaseStale(ctx context.Context, db *database.DB, cutoff time.Time) error 
 		return err
 	}
 	for _, id := range ids {
-		if err := db.Tx(ctx, func(tx *sql.Tx) error { return Release(ctx, tx, id) }); err != nil {
+		if err := db.Tx(ctx, func(tx *sql.Tx) error { return Release(ctx, tx, id, restocked) }); err != nil {
 			return err
 		}
 	}

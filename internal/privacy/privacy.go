@@ -44,9 +44,10 @@ func IsAnonymized(email string) bool {
 type by int
 
 const (
-	byID      by = iota // $1 is the customer's id
-	byEmail             // $1 is the lower-case address
-	byIDEmail           // $1 the id, $2 the address
+	byID        by = iota // $1 is the customer's id
+	byEmail               // $1 is the lower-case address
+	byIDEmail             // $1 the id, $2 the address
+	byAngleAddr           // $1 is a LIKE pattern matching "… <address>"
 )
 
 // personalRows are the rows that are nothing but the customer's personal
@@ -62,7 +63,11 @@ var personalRows = []struct {
 	{"email_subscriptions", "email_lower = $1", byEmail},
 	{"customer_tokens", "customer_id = $1", byID},
 	{"mail_outbox", "LOWER(recipient) = $1", byEmail},
+	// Contact messages mailed to support carry the customer as reply-to.
+	{"mail_outbox", `LOWER(reply_to) LIKE $1 ESCAPE '\'`, byAngleAddr},
 	{"login_failures", "key = 'email:' || $1", byEmail},
+	// Throttle counters of the mails the address asked for are keyed by it.
+	{"rate_limits", "key IN ('reset-addr:' || $1, 'contact-addr:' || $1, 'subscribe-addr:' || $1)", byEmail},
 	{"customer_addresses", "customer_id = $1", byID},
 }
 
@@ -76,13 +81,20 @@ func (s *Service) Anonymize(ctx context.Context, customerID int64) error {
 		}
 		lower := strings.ToLower(email)
 		for _, r := range personalRows {
-			args := map[by][]any{byID: {customerID}, byEmail: {lower}, byIDEmail: {customerID, lower}}[r.by]
+			args := map[by][]any{byID: {customerID}, byEmail: {lower}, byIDEmail: {customerID, lower},
+				byAngleAddr: {"%<" + likeEscaper.Replace(lower) + ">"}}[r.by]
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+r.table+" WHERE "+r.where, args...); err != nil {
 				return err
 			}
 		}
 		placeholder := placeholderEmail(customerID)
 		if err := anonymizeOrders(ctx, tx, customerID, lower, placeholder); err != nil {
+			return err
+		}
+		// Voucher uses stay counted (usage limits, the books) under the
+		// placeholder address.
+		if _, err := tx.ExecContext(ctx, "UPDATE voucher_uses SET email = $1 WHERE customer_id = $2 OR LOWER(email) = $3",
+			placeholder, customerID, lower); err != nil {
 			return err
 		}
 		// An empty hash matches no password: nobody logs in as this customer
@@ -96,6 +108,9 @@ func (s *Service) Anonymize(ctx context.Context, customerID int64) error {
 		return s.sessions.EndCustomerSessions(ctx, tx, customerID, "")
 	})
 }
+
+// likeEscaper escapes LIKE's wildcards (an address may hold "_" or "%").
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 
 // orderAddressKeys are what an order's address snapshot keeps after
 // anonymisation: where it went, for the books, not who or which door.

@@ -2,6 +2,7 @@ package storeimport
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"os"
 
@@ -45,19 +46,18 @@ func loadContactSubjects(ctx context.Context, imp *Import) error {
 }
 
 // mailStockAlerts closes the open stock alerts of the products an import
-// brought back in stock and queues their mails. The import may run in its
-// own process, so mail settings come from the environment; serving nodes
-// also sweep open alerts of in-stock products, which covers any stock
-// that came back some other way.
-func mailStockAlerts(ctx context.Context, db *database.DB, productIDs []int64) error {
+// brought back in stock and queues their mails in the import's
+// transaction. The import may run in its own process, so mail settings
+// come from the environment.
+func mailStockAlerts(ctx context.Context, db *database.DB, tx *sql.Tx, productIDs []int64) error {
 	cfg, err := config.Parse("vitrin", nil, os.Getenv)
 	if err != nil {
 		return err
 	}
 	alerts := wishlist.NewService(db, mail.NewMailer(db, mail.SettingsFrom(cfg)))
-	n, err := alerts.FireRestocked(ctx, productIDs)
-	if n > 0 {
-		slog.Info("stock alerts queued after import", "count", n)
+	n, err := alerts.FireRestocked(ctx, tx, productIDs)
+	if n > 0 && err == nil {
+		slog.Info("stock alerts closed by the import, mails queued", "count", n)
 	}
 	return err
 }

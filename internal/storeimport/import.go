@@ -163,17 +163,17 @@ func Run(ctx context.Context, db *database.DB, r io.Reader, opts Options) (*Summ
 		return nil, err
 	}
 	imp.summary.CatalogVersion, _ = strconv.ParseInt(version.String, 10, 64)
+	if len(imp.restocked) > 0 {
+		for _, hook := range restockHooks() {
+			if err := hook(ctx, db, tx, imp.restocked); err != nil {
+				return nil, fmt.Errorf("products back in stock: %w", err)
+			}
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
 	imp.summary.Restocked = imp.restocked
-	if len(imp.restocked) > 0 {
-		for _, hook := range restockHooks() {
-			if err := hook(ctx, db, imp.restocked); err != nil {
-				return imp.summary, fmt.Errorf("import committed, but a restock hook failed: %w", err)
-			}
-		}
-	}
 	return imp.summary, nil
 }
 

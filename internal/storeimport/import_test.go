@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/pbkdf2"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -231,7 +232,7 @@ func TestChangedFileUpdatesExactlyTheChangedRecords(t *testing.T) {
 	products[1].(map[string]any)["stock"] = 7 // back in stock
 	d["categories"].([]any)[2].(map[string]any)["name"] = "Kadın Giyim"
 	var restocked []int64
-	storeimport.OnRestock(func(ctx context.Context, db *database.DB, ids []int64) error {
+	storeimport.OnRestock(func(ctx context.Context, db *database.DB, tx *sql.Tx, ids []int64) error {
 		restocked = append(restocked, ids...)
 		return nil
 	})

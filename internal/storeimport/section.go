@@ -2,6 +2,7 @@ package storeimport
 
 import (
 	"context"
+	"database/sql"
 	"sort"
 	"sync"
 
@@ -72,18 +73,19 @@ func lookupSection(name string) (Section, bool) {
 	return s, ok
 }
 
-// RestockFunc receives the products whose stock went from zero to positive
-// in a committed import.
-type RestockFunc func(ctx context.Context, db *database.DB, productIDs []int64) error
+// RestockFunc receives the products whose stock went from zero to
+// positive, inside the import's transaction tx of db: what it writes
+// through tx (stock alerts' mails) commits with the stock, or not at all.
+type RestockFunc func(ctx context.Context, db *database.DB, tx *sql.Tx, productIDs []int64) error
 
 var (
 	hooksMu   sync.Mutex
 	onRestock []RestockFunc
 )
 
-// OnRestock registers fn to run after every committed import that brought
-// products back in stock (stock alerts send their e-mails from it). An
-// error from fn is reported but does not undo the import.
+// OnRestock registers fn to run in every import that brought products
+// back in stock (stock alerts queue their e-mails from it). An error from
+// fn fails the import.
 func OnRestock(fn RestockFunc) {
 	hooksMu.Lock()
 	defer hooksMu.Unlock()

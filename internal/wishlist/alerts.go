@@ -3,7 +3,6 @@ package wishlist
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -11,7 +10,7 @@ import (
 
 	"github.com/vitrin/vitrin/internal/account"
 	"github.com/vitrin/vitrin/internal/apperror"
-	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/mail"
 	"github.com/vitrin/vitrin/internal/ratelimit"
 )
@@ -93,12 +92,14 @@ func (s *Service) RemoveAlert(ctx context.Context, customerID, id int64) error {
 	return deleteOwned(ctx, s.db, "product_alerts", customerID, id)
 }
 
-// fireBatch bounds the alerts one transaction closes.
+// fireBatch bounds the alerts one statement closes.
 const fireBatch = 500
 
-// FireRestocked mails the open alerts of products that came back in stock
-// (the importer calls it with the products whose stock went from zero).
-func (s *Service) FireRestocked(ctx context.Context, productIDs []int64) (int, error) {
+// FireRestocked closes the open alerts of products whose stock just went
+// from zero to positive and queues their mails, in tx: the transaction
+// that brought the stock back (an import, a cancelled order), so the mails
+// exist exactly when the stock does.
+func (s *Service) FireRestocked(ctx context.Context, tx *sql.Tx, productIDs []int64) (int, error) {
 	total := 0
 	for len(productIDs) > 0 {
 		chunk := productIDs[:min(len(productIDs), fireBatch)]
@@ -110,12 +111,12 @@ func (s *Service) FireRestocked(ctx context.Context, productIDs []int64) (int, e
 			marks[i] = "$" + strconv.Itoa(i+2)
 		}
 		for {
-			n, err := s.fire(ctx, "a.product_id IN ("+strings.Join(marks, ", ")+")", args...)
+			n, err := s.fire(ctx, tx, "a.product_id IN ("+strings.Join(marks, ", ")+")", args...)
 			total += n
-			if err != nil || n < fireBatch {
-				if err != nil {
-					return total, err
-				}
+			if err != nil {
+				return total, err
+			}
+			if n < fireBatch {
 				break
 			}
 		}
@@ -123,104 +124,87 @@ func (s *Service) FireRestocked(ctx context.Context, productIDs []int64) (int, e
 	return total, nil
 }
 
-// Sweep mails every open alert whose product is in stock, however its
-// stock came back (an import, a cancelled order, an edit). Nodes may
-// sweep at the same time: each alert is claimed once.
+// Sweep mails every open alert whose product is in stock, whatever
+// brought the stock back without telling the alerts (an import whose
+// process died mid-way). Nodes may sweep at the same time: each alert is
+// claimed once.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		n, err := s.fire(ctx, "TRUE")
-		total += n
-		if err != nil || n < fireBatch {
+		var n int
+		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+			var err error
+			n, err = s.fire(ctx, tx, "TRUE")
+			return err
+		})
+		if err != nil {
 			return total, err
+		}
+		total += n
+		if n < fireBatch {
+			if total > 0 {
+				slog.Info("stock alerts of products back in stock mailed by the sweep", "count", total)
+			}
+			return total, nil
 		}
 	}
 }
 
 // fire closes up to fireBatch open alerts of in-stock products matching
-// filter and queues their mails, in one transaction: the UPDATE … WHERE
-// notified_at IS NULL claims each alert for exactly one caller (a
-// concurrent claimer on PostgreSQL waits for the row and then finds it
-// closed), and the mail exists exactly when the alert is closed.
-func (s *Service) fire(ctx context.Context, filter string, filterArgs ...any) (int, error) {
+// filter and queues their mails in tx. The UPDATE … WHERE notified_at IS
+// NULL claims each alert for exactly one caller (a concurrent claimer on
+// PostgreSQL waits for the row and then finds it closed), and the mail is
+// written with the closing.
+func (s *Service) fire(ctx context.Context, tx *sql.Tx, filter string, filterArgs ...any) (int, error) {
 	type fired struct {
 		id, customerID, productID int64
 		email, language           string
 	}
 	var list []fired
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		list = list[:0]
-		args := append([]any{s.now().UTC()}, filterArgs...)
-		rows, err := tx.QueryContext(ctx, `UPDATE product_alerts SET notified_at = $1
-			WHERE notified_at IS NULL AND id IN (
-				SELECT a.id FROM product_alerts a JOIN products p ON p.id = a.product_id
-				WHERE a.notified_at IS NULL AND p.stock > 0 AND p.active = TRUE AND `+filter+`
-				ORDER BY a.id LIMIT `+strconv.Itoa(fireBatch)+`)
-			RETURNING id, COALESCE(customer_id, 0), product_id, email, language`, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var f fired
-			if err := rows.Scan(&f.id, &f.customerID, &f.productID, &f.email, &f.language); err != nil {
-				rows.Close()
-				return err
-			}
-			list = append(list, f)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, f := range list {
-			if f.customerID != 0 {
-				// A customer is mailed at the address they have now.
-				var lang string
-				if err := tx.QueryRowContext(ctx, "SELECT email, language FROM customers WHERE id = $1", f.customerID).
-					Scan(&f.email, &lang); err != nil {
-					return err
-				}
-				if lang != "" {
-					f.language = lang
-				}
-			}
-			name, slug, err := productLabel(ctx, tx, f.productID, f.language)
-			if err != nil {
-				return err
-			}
-			if err := s.mailer.Queue(ctx, tx, mail.Letter{
-				Template: "stock_alert", Language: f.language, To: f.email,
-				Data: map[string]any{"Product": name, "Link": s.mailer.Link("/" + slug + "/")},
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	args := append([]any{s.now().UTC()}, filterArgs...)
+	rows, err := tx.QueryContext(ctx, `UPDATE product_alerts SET notified_at = $1
+		WHERE notified_at IS NULL AND id IN (
+			SELECT a.id FROM product_alerts a JOIN products p ON p.id = a.product_id
+			WHERE a.notified_at IS NULL AND p.stock > 0 AND p.active = TRUE AND `+filter+`
+			ORDER BY a.id LIMIT `+strconv.Itoa(fireBatch)+`)
+		RETURNING id, COALESCE(customer_id, 0), product_id, email, language`, args...)
 	if err != nil {
 		return 0, err
 	}
-	if len(list) > 0 {
-		slog.Info("stock alerts sent", "count", len(list))
+	for rows.Next() {
+		var f fired
+		if err := rows.Scan(&f.id, &f.customerID, &f.productID, &f.email, &f.language); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		list = append(list, f)
 	}
-	return len(list), nil
-}
-
-// productLabel is a product's name in a language (falling back to the
-// base name) and its slug.
-func productLabel(ctx context.Context, q database.Querier, productID int64, language string) (name, slug string, err error) {
-	var translations string
-	if err := q.QueryRowContext(ctx, "SELECT name, slug, translations FROM products WHERE id = $1", productID).
-		Scan(&name, &slug, &translations); err != nil {
-		return "", "", err
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
 	}
-	var texts map[string]struct {
-		Name string `json:"name"`
-	}
-	if json.Unmarshal([]byte(translations), &texts) == nil {
-		if t, ok := texts[strings.ToLower(language)]; ok && t.Name != "" {
-			name = t.Name
+	for _, f := range list {
+		if f.customerID != 0 {
+			// A customer is mailed at the address they have now.
+			var lang string
+			if err := tx.QueryRowContext(ctx, "SELECT email, language FROM customers WHERE id = $1", f.customerID).
+				Scan(&f.email, &lang); err != nil {
+				return 0, err
+			}
+			if lang != "" {
+				f.language = lang
+			}
+		}
+		name, slug, err := catalog.ProductLabel(ctx, tx, f.productID, f.language)
+		if err != nil {
+			return 0, err
+		}
+		if err := s.mailer.Queue(ctx, tx, mail.Letter{
+			Template: "stock_alert", Language: f.language, To: f.email,
+			Data: map[string]any{"Product": name, "Link": s.mailer.Link("/" + slug + "/")},
+		}); err != nil {
+			return 0, err
 		}
 	}
-	return name, slug, nil
+	return len(list), nil
 }
