@@ -129,6 +129,14 @@ func (s *Server) startCustomerSession(w http.ResponseWriter, r *http.Request, c 
 		writeError(w, r, err)
 		return
 	}
+	if sess.IsCustomer() && sess.CustomerID != c.ID {
+		// Only a guest's data carries over (Django's rule too): another
+		// customer's checkout and preferences must not reach this one.
+		if err := s.sessions.End(r.Context(), s.db, sess); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
 	if err := s.sessions.Rotate(r.Context(), s.db, sess, c.ID); err != nil {
 		writeError(w, r, err)
 		return
@@ -145,7 +153,8 @@ func (s *Server) startCustomerSession(w http.ResponseWriter, r *http.Request, c 
 
 // logout is both steps of the real client's api/logout.ts. Without a CSRF
 // proof (step 1) it only prints a token in a form; with it (step 2) it ends
-// a customer's session and hands out a fresh, empty guest session.
+// the session, a customer's or a guest's, and hands out a fresh, empty
+// guest session.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	proof, err := s.csrfProof(r)
 	if err != nil {
@@ -166,11 +175,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if sess.IsCustomer() {
-		if err := s.sessions.End(r.Context(), s.db, sess); err != nil {
-			writeError(w, r, err)
-			return
-		}
+	if err := s.sessions.End(r.Context(), s.db, sess); err != nil {
+		writeError(w, r, err)
+		return
 	}
 	s.setCSRFCookie(w, csrf.New())
 	writeDetail(w, http.StatusOK, "Successfully logged out.")

@@ -608,3 +608,93 @@ func TestDjangoHashesUpgrade(t *testing.T) {
 		})
 	}
 }
+
+// keepInSession stores a value in the session a shopper's cookie names, as
+// a domain route would (a checkout key, a language).
+func (sh *shopper) keepInSession(key, value string) {
+	sh.t.Helper()
+	ctx := context.Background()
+	sess, err := sh.store.api.sessions.Load(ctx, sh.cookie("osessionid"))
+	if err != nil {
+		sh.t.Fatal(err)
+	}
+	sess.Set(key, value)
+	if err := sh.store.api.sessions.Save(ctx, sh.store.db, sess); err != nil {
+		sh.t.Fatal(err)
+	}
+}
+
+// TestLoginCarriesOnlyGuestData: login always rotates the session id, and
+// what the session holds carries over from a guest or from the same
+// customer, never from another customer logged in on the same browser.
+func TestLoginCarriesOnlyGuestData(t *testing.T) {
+	ts := newTestStore(t)
+	const bob, bobPassword = "bob@example.com", "babbage-difference-1"
+	ts.shopper().register(adaEmail, adaPassword)
+	ts.shopper().register(bob, bobPassword)
+	tests := []struct {
+		name     string
+		before   func(sh *shopper) // who holds the session when the note is kept
+		then     func(sh *shopper) // the login or registration
+		wantKept bool
+	}{
+		{"guest logs in", func(sh *shopper) { sh.do("GET", "/csrf_token/", nil).must(t, 200) },
+			func(sh *shopper) { sh.login(adaEmail, adaPassword) }, true},
+		{"customer logs in again", func(sh *shopper) { sh.login(adaEmail, adaPassword) },
+			func(sh *shopper) { sh.login(adaEmail, adaPassword) }, true},
+		{"another customer logs in", func(sh *shopper) { sh.login(adaEmail, adaPassword) },
+			func(sh *shopper) { sh.login(bob, bobPassword) }, false},
+		{"another customer registers", func(sh *shopper) { sh.login(adaEmail, adaPassword) },
+			func(sh *shopper) { sh.register("carol@example.com", adaPassword) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh := ts.shopper()
+			tt.before(sh)
+			sh.keepInSession("note", "checkout of the first holder")
+			oldID := sh.cookie("osessionid")
+			tt.then(sh)
+			newID := sh.cookie("osessionid")
+			if newID == oldID {
+				t.Fatal("login kept the session id")
+			}
+			sess, err := ts.api.sessions.Load(context.Background(), newID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kept := sess.Get("note") != ""; kept != tt.wantKept {
+				t.Fatalf("note carried over: %v, want %v", kept, tt.wantKept)
+			}
+			if n := ts.count("SELECT COUNT(*) FROM sessions WHERE id = $1", oldID); n != 0 {
+				t.Fatal("the old session row outlived the login")
+			}
+			ts.raw("GET", "/current_user/", "", "Cookie", "osessionid="+oldID).must(t, 401)
+		})
+	}
+}
+
+// TestLogoutEmptiesGuestSession: logout ends whatever session it gets, a
+// guest's too: the data is gone and the id replaced.
+func TestLogoutEmptiesGuestSession(t *testing.T) {
+	ts := newTestStore(t)
+	sh := ts.shopper()
+	sh.do("GET", "/csrf_token/", nil).must(t, 200)
+	sh.keepInSession("note", "a guest's basket")
+	guestID := sh.cookie("osessionid")
+	res := sh.do("POST", "/users/logout", url.Values{"csrfmiddlewaretoken": {sh.cookie("csrftoken")}}).must(t, 200)
+	if id := res.setCookie("osessionid"); id == "" || id == guestID {
+		t.Fatalf("logout session cookie %q (was %q)", id, guestID)
+	}
+	for _, id := range []string{guestID, sh.cookie("osessionid")} {
+		sess, err := ts.api.sessions.Load(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sess.Get("note") != "" {
+			t.Fatalf("session %s still holds the guest's data", id)
+		}
+	}
+	if n := ts.count("SELECT COUNT(*) FROM sessions"); n != 0 {
+		t.Fatalf("%d session rows after a guest's logout", n)
+	}
+}
