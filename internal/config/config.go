@@ -115,6 +115,17 @@ func Parse(name string, args []string, getenv func(string) string) (*Config, err
 	if c.BodyLimit, err = strconv.ParseInt(get("body-limit"), 10, 64); err != nil || c.BodyLimit <= 0 {
 		return nil, bad("body-limit", fmt.Errorf("want a positive number of bytes"))
 	}
+	// A typo here would otherwise go unnoticed: the log is where it shows.
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, bad("log-level", fmt.Errorf("want debug, info, warn or error, not %q", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json", "auto":
+	default:
+		return nil, bad("log-format", fmt.Errorf("want text, json or auto, not %q", c.LogFormat))
+	}
 	if c.SessionCookieName == "" {
 		return nil, bad("session-cookie-name", fmt.Errorf("must not be empty"))
 	}
