@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -32,6 +33,7 @@ func TestBadInput(t *testing.T) {
 		{"malformed form", "POST", "/users/login/", form, "email=%zz&password=x", 400, "Form parse error."},
 		{"multipart without boundary", "POST", "/users/login/", "multipart/form-data", "x", 400, "Multipart form parse error."},
 		{"body over the limit", "POST", "/users/login/", form, "email=" + strings.Repeat("a", 1<<20), 413, "too large"},
+		{"body over the limit, unread by the route", "GET", "/healthz", form, strings.Repeat("a", 1<<20+1), 413, "too large"},
 		{"unsupported content type", "POST", "/users/login/", "application/xml", "<login/>", 415, "Unsupported media type"},
 		{"panic", "GET", "/test/panic", "", "", 500, "Internal server error."},
 	}
@@ -59,6 +61,11 @@ func TestBadInput(t *testing.T) {
 	}
 	if n := ts.count("SELECT COUNT(*) FROM customers") + ts.count("SELECT COUNT(*) FROM login_failures"); n != 0 {
 		t.Fatalf("bad input wrote %d rows", n)
+	}
+	// The panic counts as the 500 it was answered with.
+	metrics := string(ts.raw("GET", "/metrics", "").must(t, 200).body)
+	if want := `vitrin_http_requests_total{method="GET",route="/test/panic",status="500"} 1`; !strings.Contains(metrics, want) {
+		t.Errorf("/metrics lacks %s", want)
 	}
 }
 
@@ -190,10 +197,42 @@ func TestCORS(t *testing.T) {
 		!strings.Contains(res.Header.Get("Access-Control-Allow-Methods"), "POST") {
 		t.Fatalf("preflight: %v", res.Header)
 	}
-	for _, origin := range []string{"https://evil.example", "null"} {
+	for _, origin := range []string{"https://evil.example", "null", ""} {
 		res = ts.raw("GET", "/csrf_token/", "", "Origin", origin).must(t, 200)
 		if res.Header.Get("Access-Control-Allow-Origin") != "" || res.Header.Get("Access-Control-Allow-Credentials") != "" {
 			t.Fatalf("origin %s got CORS headers: %v", origin, res.Header)
+		}
+		// A shared cache keeps this answer apart from the storefront's.
+		if res.Header.Get("Vary") != "Origin" {
+			t.Fatalf("origin %q: Vary %q", origin, res.Header.Get("Vary"))
+		}
+	}
+	// A preflight from another origin gets no CORS headers either.
+	res = ts.raw("OPTIONS", "/users/login/", "", "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
+	if res.StatusCode == 204 || res.Header.Get("Access-Control-Allow-Origin") != "" || res.Header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Fatalf("foreign preflight: %d %v", res.StatusCode, res.Header)
+	}
+}
+
+// TestMultipartLeavesNoFiles: a multipart body whose file part is too big
+// for memory spills to a temporary file, which is gone after the request.
+func TestMultipartLeavesNoFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ts := newTestStore(t, func(c *config.Config) { c.BodyLimit = 4 << 20 })
+	ts.shopper().register(adaEmail, adaPassword)
+	body := "--XyZ\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n" + adaEmail +
+		"\r\n--XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n" + adaPassword +
+		"\r\n--XyZ\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"a.bin\"\r\n\r\n" + strings.Repeat("x", 2<<20) +
+		"\r\n--XyZ--\r\n"
+	ts.raw("POST", "/users/login/", body, "Content-Type", "multipart/form-data; boundary=XyZ").must(t, 200)
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "multipart-") {
+			t.Fatalf("temporary file %s left behind", e.Name())
 		}
 	}
 }

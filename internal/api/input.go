@@ -48,7 +48,12 @@ func parseInput(r *http.Request) (*input, error) {
 			}
 			return nil, malformed("Multipart form")
 		}
-		return &input{form: r.MultipartForm.Value}, nil
+		// Only the values are kept: files a form carried (on disk when
+		// large) are removed now, since the server cleans up only after
+		// its own copy of the request.
+		values := r.MultipartForm.Value
+		r.MultipartForm.RemoveAll()
+		return &input{form: values}, nil
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {

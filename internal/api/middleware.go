@@ -148,13 +148,19 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 // any other origin gets no CORS headers at all.
 func (s *Server) withCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(s.cfg.CORSOrigins) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Every answer depends on the Origin, those without CORS headers
+		// too: a cache must not hand one origin's answer to another.
+		h := w.Header()
+		h.Add("Vary", "Origin")
 		origin := r.Header.Get("Origin")
 		if origin == "" || !slices.Contains(s.cfg.CORSOrigins, origin) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		h := w.Header()
-		h.Add("Vary", "Origin")
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Allow-Credentials", "true")
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
@@ -175,6 +181,12 @@ func (s *Server) withRequestState(next http.Handler) http.Handler {
 		st := state(r)
 		if c, err := r.Cookie(s.cfg.SessionCookieName); err == nil {
 			st.cookieID = c.Value
+		}
+		if r.ContentLength > s.cfg.BodyLimit {
+			// Refused before reading, so a route that ignores its body
+			// refuses an oversized one too.
+			writeError(w, r, errTooLarge)
+			return
 		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.BodyLimit)
