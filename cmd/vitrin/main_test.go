@@ -93,9 +93,10 @@ func freeAddr(t *testing.T) string {
 // connections, lets a request that is still arriving finish, and exits
 // cleanly.
 func TestServeShutsDownGracefully(t *testing.T) {
-	addr := freeAddr(t)
+	args := []string{"serve", "--addr", freeAddr(t), "--database", testdb.URL(t), "--log-level", "warn"}
+	addr := args[2]
 	done := make(chan error, 1)
-	go func() { done <- run([]string{"serve", "--addr", addr, "--database", testdb.URL(t), "--log-level", "warn"}) }()
+	go func() { done <- run(args) }()
 	base := "http://" + addr
 	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
 		if res, err := http.Get(base + "/healthz"); err == nil {
