@@ -1,6 +1,9 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -235,4 +238,76 @@ func TestMultipartLeavesNoFiles(t *testing.T) {
 			t.Fatalf("temporary file %s left behind", e.Name())
 		}
 	}
+}
+
+// TestRequestLog: one structured line per request carrying its request id
+// (the balancer's or a new one); a panic is logged with its stack under
+// the same id.
+func TestRequestLog(t *testing.T) {
+	var buf bytes.Buffer
+	saved := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))
+	t.Cleanup(func() { slog.SetDefault(saved) })
+	ts := newTestStore(t)
+	ts.api.handle("GET /test/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
+
+	buf.Reset()
+	ts.raw("GET", "/current_user/", "", "X-Request-ID", "lb-7f3a-0002").must(t, 401)
+	generated := ts.raw("GET", "/test/panic/", "").must(t, 500).Header.Get("X-Request-ID")
+
+	type line struct {
+		Msg, RequestID, Method, Path, Stack string
+		Status                              int
+		MS                                  *float64
+	}
+	var requests, panics []line
+	for _, raw := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		var l line
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("log line is not JSON: %s", raw)
+		}
+		l.Msg, _ = m["msg"].(string)
+		l.RequestID, _ = m["request_id"].(string)
+		l.Method, _ = m["method"].(string)
+		l.Path, _ = m["path"].(string)
+		l.Stack, _ = m["stack"].(string)
+		if s, ok := m["status"].(float64); ok {
+			l.Status = int(s)
+		}
+		if ms, ok := m["ms"].(float64); ok {
+			l.MS = &ms
+		}
+		switch l.Msg {
+		case "request":
+			requests = append(requests, l)
+		case "panic":
+			panics = append(panics, l)
+		}
+	}
+	if len(requests) != 2 {
+		t.Fatalf("%d request lines for 2 requests:\n%s", len(requests), buf.String())
+	}
+	want := []line{
+		{RequestID: "lb-7f3a-0002", Method: "GET", Path: "/current_user/", Status: 401},
+		{RequestID: generated, Method: "GET", Path: "/test/panic/", Status: 500},
+	}
+	for i, w := range want {
+		got := requests[i]
+		if got.RequestID != w.RequestID || got.Method != w.Method || got.Path != w.Path || got.Status != w.Status || got.MS == nil {
+			t.Errorf("request line %d: %+v, want %+v", i, got, w)
+		}
+	}
+	if len(panics) != 1 || panics[0].RequestID != generated || !strings.Contains(panics[0].Stack, "TestRequestLog") {
+		t.Fatalf("panic lines %+v", panics)
+	}
+}
+
+// TestReadyzReportsTheDatabase: /readyz is 503 while the database cannot
+// be reached; /healthz, the process's own, stays 200.
+func TestReadyzReportsTheDatabase(t *testing.T) {
+	ts := newTestStore(t)
+	ts.db.Close()
+	ts.raw("GET", "/readyz", "").must(t, 503).bodyIs(t, `{"detail":"Database unreachable."}`)
+	ts.raw("GET", "/healthz", "").must(t, 200)
 }
