@@ -698,3 +698,46 @@ func TestLogoutEmptiesGuestSession(t *testing.T) {
 		t.Fatalf("%d session rows after a guest's logout", n)
 	}
 }
+
+// TestLoginAnswers: what the real client's api/auth.ts reads from a login:
+// key on success; field errors; non_field_errors, the same for an unknown
+// e-mail as for a wrong password (no account enumeration). It posts its
+// whole credentials object, extra fields included, and no x-csrftoken.
+func TestLoginAnswers(t *testing.T) {
+	ts := newTestStore(t)
+	ts.shopper().register(adaEmail, adaPassword)
+	badCredentials := `{"non_field_errors":["Unable to log in with provided credentials."]}`
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		want   string // the exact body, or "" when it carries a fresh key
+	}{
+		{"nothing sent", `{}`, 400, `{"email":["This field is required."],"password":["This field is required."]}`},
+		{"no password", `{"email":"` + adaEmail + `"}`, 400, `{"password":["This field is required."]}`},
+		{"blank e-mail", `{"email":"  ","password":"x"}`, 400, `{"email":["This field is required."]}`},
+		{"wrong password", `{"email":"` + adaEmail + `","password":"not-the-password"}`, 400, badCredentials},
+		{"unknown e-mail", `{"email":"nobody@example.com","password":"not-the-password"}`, 400, badCredentials},
+		{"what auth.ts posts", `{"email":"` + adaEmail + `","password":"` + adaPassword +
+			`","formType":"login","locale":"en","captchaValidated":"false","csrfToken":"x","callbackUrl":"/","json":"true"}`, 200, ""},
+		{"e-mail in another case", `{"email":"ADA@Example.COM","password":"` + adaPassword + `"}`, 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			guest := ts.raw("GET", "/csrf_token/", "")
+			cookie := "osessionid=" + guest.setCookie("osessionid") + "; csrftoken=" + guest.setCookie("csrftoken")
+			res := ts.raw("POST", "/users/login/", tt.body, "Content-Type", "application/json", "Cookie", cookie).must(t, tt.status)
+			if tt.want != "" {
+				res.bodyIs(t, tt.want)
+				return
+			}
+			// auth.ts reads headers.get("set-cookie"), which fetch joins
+			// with ", ", and takes the first osessionid=\w+ in it.
+			joined := strings.Join(res.Header.Values("Set-Cookie"), ", ")
+			key := res.json()["key"]
+			if key == nil || "osessionid="+key.(string) != regexp.MustCompile(`osessionid=\w+`).FindString(joined) {
+				t.Fatalf("key %v, Set-Cookie %q", key, res.Header.Values("Set-Cookie"))
+			}
+		})
+	}
+}
