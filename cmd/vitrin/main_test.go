@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -97,12 +99,19 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	addr := args[2]
 	done := make(chan error, 1)
 	go func() { done <- run(args) }()
-	base := "http://" + addr
-	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
-		if res, err := http.Get(base + "/healthz"); err == nil {
-			res.Body.Close()
-			break
+	healthy := func() bool {
+		// A new connection each time (no keep-alive), so that an answer
+		// also means every connection dialled before it was accepted.
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			return false
 		}
+		defer conn.Close()
+		io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: vitrin\r\nConnection: close\r\n\r\n")
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		return err == nil && res.StatusCode == http.StatusOK
+	}
+	for start := time.Now(); !healthy(); time.Sleep(50 * time.Millisecond) {
 		select {
 		case err := <-done:
 			t.Fatalf("serve ended before answering: %v", err)
@@ -114,21 +123,16 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}
 
 	// A login whose body is still on its way when SIGTERM comes.
-	body, feed := io.Pipe()
-	answered := make(chan *http.Response, 1)
-	go func() {
-		req, _ := http.NewRequest("POST", base+"/users/login/", body)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Error(err)
-			close(answered)
-			return
-		}
-		answered <- res
-	}()
-	if _, err := io.WriteString(feed, `{"email": "nobody@example.com", `); err != nil {
+	const body = `{"email": "nobody@example.com", "password": "not-the-password"}`
+	login, err := net.Dial("tcp", addr)
+	if err != nil {
 		t.Fatal(err)
+	}
+	defer login.Close()
+	fmt.Fprintf(login, "POST /users/login/ HTTP/1.1\r\nHost: vitrin\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		len(body), body[:20])
+	if !healthy() {
+		t.Fatal("serve stopped answering")
 	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -150,14 +154,12 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	default:
 	}
 	// ... and the request in flight is answered.
-	io.WriteString(feed, `"password": "not-the-password"}`)
-	feed.Close()
-	res := <-answered
-	if res == nil {
-		t.FailNow()
+	io.WriteString(login, body[20:])
+	res, err := http.ReadResponse(bufio.NewReader(login), nil)
+	if err != nil {
+		t.Fatalf("in-flight login: %v", err)
 	}
 	raw, _ := io.ReadAll(res.Body)
-	res.Body.Close()
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(raw), "non_field_errors") {
 		t.Fatalf("in-flight login answered %d %s", res.StatusCode, raw)
 	}
