@@ -100,6 +100,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	if err := in.nestedErrors(append([]string{"email", "password"}, profileFields...)...); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	reg := account.Registration{Email: in.str("email"), Password: in.str("password"), Profile: profileInput(in)}
 	if reg.Language == nil {
 		if lang := requestLanguage(r); lang != "" {
@@ -232,6 +236,10 @@ func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) { s.currentUser(w, r) }
 
+// profileFields are the fields a customer may change about themselves.
+var profileFields = []string{"first_name", "last_name", "phone", "date_of_birth", "gender",
+	"email_allowed", "sms_allowed", "call_allowed", "language"}
+
 func profileInput(in *input) account.Profile {
 	return account.Profile{
 		FirstName:    in.optStr("first_name"),
@@ -254,6 +262,10 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := s.input(r)
 	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := in.nestedErrors(profileFields...); err != nil {
 		writeError(w, r, err)
 		return
 	}

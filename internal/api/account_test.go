@@ -417,12 +417,29 @@ func TestProfileUpdates(t *testing.T) {
 		}
 	}
 	before := profile()
-	res := sh.do("PATCH", "/users/profile/", map[string]any{"first_name": "Zed", "phone": "call me"}).must(t, 400)
-	if !strings.Contains(string(res.body), "phone") {
-		t.Fatalf("bad phone: %s", res.body)
+	refused := []struct {
+		name  string
+		body  map[string]any
+		field string
+	}{
+		{"bad phone", map[string]any{"first_name": "Zed", "phone": "call me"}, "phone"},
+		{"an object for a name", map[string]any{"first_name": map[string]any{"text": "Zed"}}, "first_name"},
+		{"a list for a switch", map[string]any{"first_name": "Zed", "email_allowed": []any{true}}, "email_allowed"},
 	}
-	if after := profile(); after["first_name"] != before["first_name"] {
-		t.Fatalf("a refused update changed first_name to %v", after["first_name"])
+	for _, tt := range refused {
+		res := sh.do("PATCH", "/users/profile/", tt.body).must(t, 400)
+		var errs map[string][]string
+		res.decode(t, &errs)
+		if len(errs[tt.field]) == 0 {
+			t.Errorf("%s: no error for %s in %s", tt.name, tt.field, res.body)
+		}
+		if after := profile(); after["first_name"] != before["first_name"] || after["email_allowed"] != before["email_allowed"] {
+			t.Fatalf("%s: a refused update changed the profile to %v", tt.name, after)
+		}
+	}
+	res := sh.do("POST", "/users/registration/", map[string]any{"email": []string{"zed@example.com"}, "password": adaPassword}).must(t, 400)
+	if !strings.Contains(string(res.body), `"email":["Not a valid value."]`) {
+		t.Fatalf("a list for the e-mail: %s", res.body)
 	}
 }
 

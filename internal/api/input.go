@@ -118,6 +118,23 @@ func (in *input) str(key string) string {
 	return in.form.Get(key)
 }
 
+// nestedErrors reports the fields of a JSON body that hold an object or an
+// array where a single value belongs: str would read them as "", and a
+// profile update would clear the field instead of refusing the input.
+func (in *input) nestedErrors(keys ...string) error {
+	errs := apperror.Fields{}
+	for _, key := range keys {
+		switch in.json[key].(type) {
+		case map[string]any, []any:
+			errs.Add(key, "Not a valid value.")
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
 // optStr is str for PATCH: nil when the field was not sent.
 func (in *input) optStr(key string) *string {
 	if !in.has(key) {
