@@ -758,3 +758,46 @@ func TestLoginAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestSessionSlides: a session used after a day of its lifetime has passed
+// gets its expiry moved and its cookie sent again; one used sooner costs no
+// write and no cookie.
+func TestSessionSlides(t *testing.T) {
+	ts := newTestStore(t)
+	sh := ts.shopper()
+	sh.register(adaEmail, adaPassword)
+	id := sh.cookie("osessionid")
+	lifetime := ts.api.sessions.Lifetime()
+	tests := []struct {
+		name   string
+		age    time.Duration // how long ago the expiry was last set
+		slides bool
+	}{
+		{"used an hour after login", time.Hour, false},
+		{"used two days after login", 48 * time.Hour, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			expires := time.Now().Add(lifetime - tt.age).UTC()
+			if _, err := ts.db.ExecContext(context.Background(), "UPDATE sessions SET expires_at = $1 WHERE id = $2", expires, id); err != nil {
+				t.Fatal(err)
+			}
+			res := ts.raw("GET", "/current_user/", "", "Cookie", "osessionid="+id).must(t, 200)
+			var now time.Time
+			if err := ts.db.QueryRowContext(context.Background(), "SELECT expires_at FROM sessions WHERE id = $1", id).Scan(&now); err != nil {
+				t.Fatal(err)
+			}
+			moved := now.Sub(expires) > time.Hour
+			if moved != tt.slides || (res.setCookie("osessionid") == id) != tt.slides {
+				t.Fatalf("expiry moved %v (%s → %s), cookie %q; want sliding %v", moved, expires, now, res.Header.Values("Set-Cookie"), tt.slides)
+			}
+			if tt.slides {
+				for _, c := range res.Cookies() {
+					if c.Name == "osessionid" && c.MaxAge != int(lifetime.Seconds()) {
+						t.Fatalf("refreshed cookie Max-Age %d", c.MaxAge)
+					}
+				}
+			}
+		})
+	}
+}
