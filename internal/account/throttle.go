@@ -106,7 +106,11 @@ func (t *Throttle) Fail(ctx context.Context, email, address string) (int, error)
 
 // Succeed forgets the e-mail's failures after a good login.
 func (t *Throttle) Succeed(ctx context.Context, email string) error {
-	_, err := t.db.ExecContext(ctx, "DELETE FROM login_failures WHERE key = $1", throttleKeys(email, "")[0])
+	return t.forget(ctx, t.db, email)
+}
+
+func (t *Throttle) forget(ctx context.Context, q database.Querier, email string) error {
+	_, err := q.ExecContext(ctx, "DELETE FROM login_failures WHERE key = $1", throttleKeys(email, "")[0])
 	return err
 }
 

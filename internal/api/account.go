@@ -86,12 +86,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errs)
 		return
 	}
-	c, err := s.accounts.Authenticate(r.Context(), email, password, clientAddr(r))
+	sess, err := s.session(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.startCustomerSession(w, r, c)
+	var rotated session.Session
+	_, err = s.accounts.Authenticate(r.Context(), email, password, clientAddr(r), func(ctx context.Context, q database.Querier, c *account.Customer) error {
+		next, err := s.rotateForCustomer(ctx, q, sess, c)
+		rotated = next
+		return err
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	*sess = rotated
+	s.finishLogin(w, r, sess)
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
@@ -110,41 +121,49 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 			reg.Language = &lang
 		}
 	}
-	c, err := s.accounts.Register(r.Context(), reg, func(ctx context.Context, q database.Querier, c *account.Customer) error {
-		for _, hook := range s.onRegister {
-			if err := hook(ctx, q, c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	s.startCustomerSession(w, r, c)
-}
-
-// startCustomerSession logs c in: a new session id carrying the guest's
-// data, a new CSRF secret, and the login hooks (basket merge).
-func (s *Server) startCustomerSession(w http.ResponseWriter, r *http.Request, c *account.Customer) {
 	sess, err := s.session(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	if sess.IsCustomer() && sess.CustomerID != c.ID {
-		// Only a guest's data carries over (Django's rule too): another
-		// customer's checkout and preferences must not reach this one.
-		if err := s.sessions.End(r.Context(), s.db, sess); err != nil {
-			writeError(w, r, err)
-			return
+	var rotated session.Session
+	_, err = s.accounts.Register(r.Context(), reg, func(ctx context.Context, q database.Querier, c *account.Customer) error {
+		for _, hook := range s.onRegister {
+			if err := hook(ctx, q, c); err != nil {
+				return err
+			}
 		}
-	}
-	if err := s.sessions.Rotate(r.Context(), s.db, sess, c.ID); err != nil {
+		next, err := s.rotateForCustomer(ctx, q, sess, c)
+		rotated = next
+		return err
+	})
+	if err != nil {
 		writeError(w, r, err)
 		return
 	}
+	*sess = rotated
+	s.finishLogin(w, r, sess)
+}
+
+// rotateForCustomer is the session step of a login, run in the login's
+// transaction: a copy of sess under a new id, bound to c. It is a copy so
+// that sess stays as it was should the transaction roll back.
+func (s *Server) rotateForCustomer(ctx context.Context, q database.Querier, sess *session.Session, c *account.Customer) (session.Session, error) {
+	next := *sess
+	if next.IsCustomer() && next.CustomerID != c.ID {
+		// Only a guest's data carries over (Django's rule too): another
+		// customer's checkout and preferences must not reach this one.
+		if err := s.sessions.End(ctx, q, &next); err != nil {
+			return next, err
+		}
+	}
+	err := s.sessions.Rotate(ctx, q, &next, c.ID)
+	return next, err
+}
+
+// finishLogin runs the login hooks (basket merge) on the rotated session
+// and answers with its key and a new CSRF secret.
+func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request, sess *session.Session) {
 	for _, hook := range s.onLogin {
 		if err := hook(r.Context(), sess); err != nil {
 			writeError(w, r, err)
