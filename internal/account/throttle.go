@@ -41,8 +41,14 @@ var ErrThrottled = &apperror.Problem{
 	RedirectURL: captchaURL,
 }
 
+// throttleKeys are the records a login attempt counts against: the
+// e-mail's, and the client address's when it is known ("" when not).
 func throttleKeys(email, address string) []string {
-	return []string{"email:" + strings.ToLower(strings.TrimSpace(email)), "addr:" + address}
+	keys := []string{"email:" + strings.ToLower(strings.TrimSpace(email))}
+	if address != "" {
+		keys = append(keys, "addr:"+address)
+	}
+	return keys
 }
 
 // Check returns ErrThrottled while either key is locked.

@@ -91,8 +91,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	// A trusted proxy that names no client is many shoppers: throttling
+	// its address would lock them all out, so only the e-mail counts.
+	addr, identified := s.client(r)
+	if !identified {
+		addr = ""
+	}
 	var rotated session.Session
-	_, err = s.accounts.Authenticate(r.Context(), email, password, clientAddr(r), func(ctx context.Context, q database.Querier, c *account.Customer) error {
+	_, err = s.accounts.Authenticate(r.Context(), email, password, addr, func(ctx context.Context, q database.Querier, c *account.Customer) error {
 		next, err := s.rotateForCustomer(ctx, q, sess, c)
 		rotated = next
 		return err

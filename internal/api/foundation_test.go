@@ -2,16 +2,21 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vitrin/vitrin/internal/config"
+	"github.com/vitrin/vitrin/internal/testdb"
 )
 
 // TestBadInput: every kind of bad request gets its 4xx in the contract's
@@ -310,4 +315,81 @@ func TestReadyzReportsTheDatabase(t *testing.T) {
 	ts.db.Close()
 	ts.raw("GET", "/readyz", "").must(t, 503).bodyIs(t, `{"detail":"Database unreachable."}`)
 	ts.raw("GET", "/healthz", "").must(t, 200)
+}
+
+// TestClientAddress: X-Forwarded-For is believed only from the configured
+// trusted proxies, read from the right.
+func TestClientAddress(t *testing.T) {
+	s := newTestServer(t, testdb.Open(t), func(c *config.Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")}
+	})
+	tests := []struct {
+		name       string
+		peer       string
+		forwarded  []string // X-Forwarded-For headers
+		addr       string
+		identified bool
+	}{
+		{"direct caller", "198.51.100.1:5000", nil, "198.51.100.1", true},
+		{"untrusted peer's header ignored", "198.51.100.1:5000", []string{"203.0.113.5"}, "198.51.100.1", true},
+		{"balancer names the client", "10.1.2.3:5000", []string{"203.0.113.5"}, "203.0.113.5", true},
+		{"through two trusted proxies", "10.1.2.3:5000", []string{"203.0.113.5, 10.9.9.9"}, "203.0.113.5", true},
+		{"a spoofed entry on the left is not read", "10.1.2.3:5000", []string{"1.1.1.1, 203.0.113.5"}, "203.0.113.5", true},
+		{"several headers", "192.0.2.7:5000", []string{"203.0.113.5", "10.0.0.1"}, "203.0.113.5", true},
+		{"IPv4-mapped peer", "[::ffff:10.1.2.3]:5000", []string{"203.0.113.5"}, "203.0.113.5", true},
+		{"storefront server names nobody", "10.1.2.3:5000", nil, "10.1.2.3", false},
+		{"only trusted hops", "10.1.2.3:5000", []string{"10.9.9.9"}, "10.9.9.9", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/users/login/", nil)
+			r.RemoteAddr = tt.peer
+			for _, v := range tt.forwarded {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			if addr, identified := s.client(r); addr != tt.addr || identified != tt.identified {
+				t.Fatalf("client = %q, %v; want %q, %v", addr, identified, tt.addr, tt.identified)
+			}
+		})
+	}
+}
+
+// TestLoginThrottleBehindProxies: behind a trusted proxy a failed login
+// counts against the client it names; the storefront's server-side login,
+// which names none, counts against the e-mail only, so one shopper's typos
+// cannot lock every shopper out.
+func TestLoginThrottleBehindProxies(t *testing.T) {
+	ts := newTestStore(t, func(c *config.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+	tests := []struct {
+		name    string
+		headers []string
+		key     string // the address record the failure counts against, "" for none
+	}{
+		{"server-side login naming no client", nil, ""},
+		{"balancer naming the client", []string{"X-Forwarded-For", "203.0.113.7"}, "addr:203.0.113.7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts.raw("POST", "/users/login/", `{"email":"nobody@example.com","password":"not-the-password"}`,
+				append([]string{"Content-Type", "application/json"}, tt.headers...)...).must(t, 400)
+			var keys []string
+			rows, err := ts.db.QueryContext(context.Background(), "SELECT key FROM login_failures WHERE key LIKE 'addr:%'")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var k string
+				rows.Scan(&k)
+				keys = append(keys, k)
+			}
+			var want []string
+			if tt.key != "" {
+				want = []string{tt.key}
+			}
+			if !slices.Equal(keys, want) {
+				t.Fatalf("address records %v, want %v", keys, want)
+			}
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -226,10 +227,48 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, st *requestState) {
 }
 
 // clientAddr is the caller's IP address, for throttling.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+func (s *Server) clientAddr(r *http.Request) string {
+	addr, _ := s.client(r)
+	return addr
+}
+
+// client is the caller's IP address: the peer's, or, when the peer is a
+// configured trusted proxy, the one its X-Forwarded-For names (read from
+// the right, through any further trusted proxies). identified is false
+// when a trusted proxy named no client, as the storefront's server-side
+// login does not: its address then stands for many shoppers.
+func (s *Server) client(r *http.Request) (addr string, identified bool) {
+	addr, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		addr = r.RemoteAddr
 	}
-	return host
+	var forwarded []string
+	for _, header := range r.Header.Values("X-Forwarded-For") {
+		for _, hop := range strings.Split(header, ",") {
+			if hop = strings.TrimSpace(hop); hop != "" {
+				forwarded = append(forwarded, hop)
+			}
+		}
+	}
+	for s.trustedProxy(addr) {
+		if len(forwarded) == 0 {
+			return addr, false
+		}
+		addr, forwarded = forwarded[len(forwarded)-1], forwarded[:len(forwarded)-1]
+	}
+	return addr, true
+}
+
+func (s *Server) trustedProxy(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, proxy := range s.cfg.TrustedProxies {
+		if proxy.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

@@ -59,6 +59,7 @@ func TestParse(t *testing.T) {
 		{"--no-such-flag"},
 		{"--log-level", "verbose"},
 		{"--log-format", "xml"},
+		{"--trusted-proxies", "10.0.0.0/8,balancer.internal"},
 	} {
 		if _, err := Parse("test", args, func(string) string { return "" }); err == nil {
 			t.Errorf("%v accepted", args)
@@ -73,7 +74,8 @@ func TestEveryOptionHasItsEnvironmentVariable(t *testing.T) {
 		"addr": "127.0.0.1:9000", "database": "sqlite:/tmp/other.db", "session-cookie-name": "sid",
 		"session-lifetime": "1h", "cookie-secure": "true", "cookie-domain": ".shop.example",
 		"cors-origins": "https://shop.example", "trusted-origins": "https://admin.shop.example",
-		"log-level": "debug", "log-format": "json", "body-limit": "2048", "pprof": "true",
+		"trusted-proxies": "10.0.0.0/8, 192.0.2.7", "log-level": "debug", "log-format": "json",
+		"body-limit": "2048", "pprof": "true",
 		"shutdown-timeout": "5s", "demo": "true", "smtp-url": "smtp://127.0.0.1:1025",
 		"mail-from": "Shop <shop@example.com>", "storefront-url": "https://shop.example",
 		"support-email": "help@example.com",
