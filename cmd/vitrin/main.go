@@ -161,9 +161,7 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 
 func setupLogging(cfg *config.Config) {
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		level = slog.LevelInfo
-	}
+	level.UnmarshalText([]byte(cfg.LogLevel)) // config.Parse accepts only valid levels
 	opts := &slog.HandlerOptions{Level: level}
 	format := cfg.LogFormat
 	if format == "auto" {

@@ -2,10 +2,12 @@ package account
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/database"
 )
 
 var errBadCredentials = apperror.Fields{"non_field_errors": {"Unable to log in with provided credentials."}}
@@ -20,8 +22,10 @@ func failureDelay(failures int) time.Duration {
 }
 
 // Authenticate checks an e-mail and password, throttled per e-mail and per
-// client address. A hash of an older scheme is upgraded to argon2id.
-func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr string) (*Customer, error) {
+// client address. A hash of an older scheme is upgraded to argon2id. The
+// writes of a good login, and then's when it is not nil (the new session),
+// are one transaction.
+func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr string, then func(ctx context.Context, q database.Querier, c *Customer) error) (*Customer, error) {
 	if err := s.throttle.Check(ctx, email, clientAddr); err != nil {
 		return nil, err
 	}
@@ -51,16 +55,27 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 		}
 		return nil, errBadCredentials
 	}
-	if err := s.throttle.Succeed(ctx, email); err != nil {
-		return nil, err
-	}
 	now := s.now().UTC()
 	c.LastLogin = &now
 	if upgrade {
 		c.PasswordHash = HashPassword(password)
 	}
-	_, err = s.db.ExecContext(ctx, "UPDATE customers SET last_login = $1, password_hash = $2 WHERE id = $3", now, c.PasswordHash, c.ID)
-	return c, err
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.throttle.forget(ctx, tx, email); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE customers SET last_login = $1, password_hash = $2 WHERE id = $3", now, c.PasswordHash, c.ID); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		return then(ctx, tx, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 var dummyHash = HashPassword("vitrin-timing-equaliser")

@@ -41,8 +41,14 @@ var ErrThrottled = &apperror.Problem{
 	RedirectURL: captchaURL,
 }
 
+// throttleKeys are the records a login attempt counts against: the
+// e-mail's, and the client address's when it is known ("" when not).
 func throttleKeys(email, address string) []string {
-	return []string{"email:" + strings.ToLower(strings.TrimSpace(email)), "addr:" + address}
+	keys := []string{"email:" + strings.ToLower(strings.TrimSpace(email))}
+	if address != "" {
+		keys = append(keys, "addr:"+address)
+	}
+	return keys
 }
 
 // Check returns ErrThrottled while either key is locked.
@@ -106,7 +112,11 @@ func (t *Throttle) Fail(ctx context.Context, email, address string) (int, error)
 
 // Succeed forgets the e-mail's failures after a good login.
 func (t *Throttle) Succeed(ctx context.Context, email string) error {
-	_, err := t.db.ExecContext(ctx, "DELETE FROM login_failures WHERE key = $1", throttleKeys(email, "")[0])
+	return t.forget(ctx, t.db, email)
+}
+
+func (t *Throttle) forget(ctx context.Context, q database.Querier, email string) error {
+	_, err := q.ExecContext(ctx, "DELETE FROM login_failures WHERE key = $1", throttleKeys(email, "")[0])
 	return err
 }
 

@@ -86,17 +86,38 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errs)
 		return
 	}
-	c, err := s.accounts.Authenticate(r.Context(), email, password, clientAddr(r))
+	sess, err := s.session(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.startCustomerSession(w, r, c)
+	// A trusted proxy that names no client is many shoppers: throttling
+	// its address would lock them all out, so only the e-mail counts.
+	addr, identified := s.client(r)
+	if !identified {
+		addr = ""
+	}
+	var rotated session.Session
+	_, err = s.accounts.Authenticate(r.Context(), email, password, addr, func(ctx context.Context, q database.Querier, c *account.Customer) error {
+		next, err := s.rotateForCustomer(ctx, q, sess, c)
+		rotated = next
+		return err
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	*sess = rotated
+	s.finishLogin(w, r, sess)
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	in, err := s.input(r)
 	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := in.nestedErrors(append([]string{"email", "password"}, profileFields...)...); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -106,33 +127,49 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 			reg.Language = &lang
 		}
 	}
-	c, err := s.accounts.Register(r.Context(), reg, func(ctx context.Context, q database.Querier, c *account.Customer) error {
-		for _, hook := range s.onRegister {
-			if err := hook(ctx, q, c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	s.startCustomerSession(w, r, c)
-}
-
-// startCustomerSession logs c in: a new session id carrying the guest's
-// data, a new CSRF secret, and the login hooks (basket merge).
-func (s *Server) startCustomerSession(w http.ResponseWriter, r *http.Request, c *account.Customer) {
 	sess, err := s.session(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	if err := s.sessions.Rotate(r.Context(), s.db, sess, c.ID); err != nil {
+	var rotated session.Session
+	_, err = s.accounts.Register(r.Context(), reg, func(ctx context.Context, q database.Querier, c *account.Customer) error {
+		for _, hook := range s.onRegister {
+			if err := hook(ctx, q, c); err != nil {
+				return err
+			}
+		}
+		next, err := s.rotateForCustomer(ctx, q, sess, c)
+		rotated = next
+		return err
+	})
+	if err != nil {
 		writeError(w, r, err)
 		return
 	}
+	*sess = rotated
+	s.finishLogin(w, r, sess)
+}
+
+// rotateForCustomer is the session step of a login, run in the login's
+// transaction: a copy of sess under a new id, bound to c. It is a copy so
+// that sess stays as it was should the transaction roll back.
+func (s *Server) rotateForCustomer(ctx context.Context, q database.Querier, sess *session.Session, c *account.Customer) (session.Session, error) {
+	next := *sess
+	if next.IsCustomer() && next.CustomerID != c.ID {
+		// Only a guest's data carries over (Django's rule too): another
+		// customer's checkout and preferences must not reach this one.
+		if err := s.sessions.End(ctx, q, &next); err != nil {
+			return next, err
+		}
+	}
+	err := s.sessions.Rotate(ctx, q, &next, c.ID)
+	return next, err
+}
+
+// finishLogin runs the login hooks (basket merge) on the rotated session
+// and answers with its key and a new CSRF secret.
+func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request, sess *session.Session) {
 	for _, hook := range s.onLogin {
 		if err := hook(r.Context(), sess); err != nil {
 			writeError(w, r, err)
@@ -145,7 +182,8 @@ func (s *Server) startCustomerSession(w http.ResponseWriter, r *http.Request, c 
 
 // logout is both steps of the real client's api/logout.ts. Without a CSRF
 // proof (step 1) it only prints a token in a form; with it (step 2) it ends
-// a customer's session and hands out a fresh, empty guest session.
+// the session, a customer's or a guest's, and hands out a fresh, empty
+// guest session.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	proof, err := s.csrfProof(r)
 	if err != nil {
@@ -166,11 +204,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if sess.IsCustomer() {
-		if err := s.sessions.End(r.Context(), s.db, sess); err != nil {
-			writeError(w, r, err)
-			return
-		}
+	if err := s.sessions.End(r.Context(), s.db, sess); err != nil {
+		writeError(w, r, err)
+		return
 	}
 	s.setCSRFCookie(w, csrf.New())
 	writeDetail(w, http.StatusOK, "Successfully logged out.")
@@ -225,6 +261,10 @@ func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) { s.currentUser(w, r) }
 
+// profileFields are the fields a customer may change about themselves.
+var profileFields = []string{"first_name", "last_name", "phone", "date_of_birth", "gender",
+	"email_allowed", "sms_allowed", "call_allowed", "language"}
+
 func profileInput(in *input) account.Profile {
 	return account.Profile{
 		FirstName:    in.optStr("first_name"),
@@ -247,6 +287,10 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := s.input(r)
 	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := in.nestedErrors(profileFields...); err != nil {
 		writeError(w, r, err)
 		return
 	}

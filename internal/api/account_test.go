@@ -417,12 +417,29 @@ func TestProfileUpdates(t *testing.T) {
 		}
 	}
 	before := profile()
-	res := sh.do("PATCH", "/users/profile/", map[string]any{"first_name": "Zed", "phone": "call me"}).must(t, 400)
-	if !strings.Contains(string(res.body), "phone") {
-		t.Fatalf("bad phone: %s", res.body)
+	refused := []struct {
+		name  string
+		body  map[string]any
+		field string
+	}{
+		{"bad phone", map[string]any{"first_name": "Zed", "phone": "call me"}, "phone"},
+		{"an object for a name", map[string]any{"first_name": map[string]any{"text": "Zed"}}, "first_name"},
+		{"a list for a switch", map[string]any{"first_name": "Zed", "email_allowed": []any{true}}, "email_allowed"},
 	}
-	if after := profile(); after["first_name"] != before["first_name"] {
-		t.Fatalf("a refused update changed first_name to %v", after["first_name"])
+	for _, tt := range refused {
+		res := sh.do("PATCH", "/users/profile/", tt.body).must(t, 400)
+		var errs map[string][]string
+		res.decode(t, &errs)
+		if len(errs[tt.field]) == 0 {
+			t.Errorf("%s: no error for %s in %s", tt.name, tt.field, res.body)
+		}
+		if after := profile(); after["first_name"] != before["first_name"] || after["email_allowed"] != before["email_allowed"] {
+			t.Fatalf("%s: a refused update changed the profile to %v", tt.name, after)
+		}
+	}
+	res := sh.do("POST", "/users/registration/", map[string]any{"email": []string{"zed@example.com"}, "password": adaPassword}).must(t, 400)
+	if !strings.Contains(string(res.body), `"email":["Not a valid value."]`) {
+		t.Fatalf("a list for the e-mail: %s", res.body)
 	}
 }
 
@@ -605,6 +622,182 @@ func TestDjangoHashesUpgrade(t *testing.T) {
 				t.Fatalf("hash not upgraded: %s", hash)
 			}
 			ts.shopper().login(tt.email, tt.password) // the new hash verifies
+		})
+	}
+}
+
+// keepInSession stores a value in the session a shopper's cookie names, as
+// a domain route would (a checkout key, a language).
+func (sh *shopper) keepInSession(key, value string) {
+	sh.t.Helper()
+	ctx := context.Background()
+	sess, err := sh.store.api.sessions.Load(ctx, sh.cookie("osessionid"))
+	if err != nil {
+		sh.t.Fatal(err)
+	}
+	sess.Set(key, value)
+	if err := sh.store.api.sessions.Save(ctx, sh.store.db, sess); err != nil {
+		sh.t.Fatal(err)
+	}
+}
+
+// TestLoginCarriesOnlyGuestData: login always rotates the session id, and
+// what the session holds carries over from a guest or from the same
+// customer, never from another customer logged in on the same browser.
+func TestLoginCarriesOnlyGuestData(t *testing.T) {
+	ts := newTestStore(t)
+	const bob, bobPassword = "bob@example.com", "babbage-difference-1"
+	ts.shopper().register(adaEmail, adaPassword)
+	ts.shopper().register(bob, bobPassword)
+	tests := []struct {
+		name     string
+		before   func(sh *shopper) // who holds the session when the note is kept
+		then     func(sh *shopper) // the login or registration
+		wantKept bool
+	}{
+		{"guest logs in", func(sh *shopper) { sh.do("GET", "/csrf_token/", nil).must(t, 200) },
+			func(sh *shopper) { sh.login(adaEmail, adaPassword) }, true},
+		{"customer logs in again", func(sh *shopper) { sh.login(adaEmail, adaPassword) },
+			func(sh *shopper) { sh.login(adaEmail, adaPassword) }, true},
+		{"another customer logs in", func(sh *shopper) { sh.login(adaEmail, adaPassword) },
+			func(sh *shopper) { sh.login(bob, bobPassword) }, false},
+		{"another customer registers", func(sh *shopper) { sh.login(adaEmail, adaPassword) },
+			func(sh *shopper) { sh.register("carol@example.com", adaPassword) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh := ts.shopper()
+			tt.before(sh)
+			sh.keepInSession("note", "checkout of the first holder")
+			oldID := sh.cookie("osessionid")
+			tt.then(sh)
+			newID := sh.cookie("osessionid")
+			if newID == oldID {
+				t.Fatal("login kept the session id")
+			}
+			sess, err := ts.api.sessions.Load(context.Background(), newID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kept := sess.Get("note") != ""; kept != tt.wantKept {
+				t.Fatalf("note carried over: %v, want %v", kept, tt.wantKept)
+			}
+			if n := ts.count("SELECT COUNT(*) FROM sessions WHERE id = $1", oldID); n != 0 {
+				t.Fatal("the old session row outlived the login")
+			}
+			ts.raw("GET", "/current_user/", "", "Cookie", "osessionid="+oldID).must(t, 401)
+		})
+	}
+}
+
+// TestLogoutEmptiesGuestSession: logout ends whatever session it gets, a
+// guest's too: the data is gone and the id replaced.
+func TestLogoutEmptiesGuestSession(t *testing.T) {
+	ts := newTestStore(t)
+	sh := ts.shopper()
+	sh.do("GET", "/csrf_token/", nil).must(t, 200)
+	sh.keepInSession("note", "a guest's basket")
+	guestID := sh.cookie("osessionid")
+	res := sh.do("POST", "/users/logout", url.Values{"csrfmiddlewaretoken": {sh.cookie("csrftoken")}}).must(t, 200)
+	if id := res.setCookie("osessionid"); id == "" || id == guestID {
+		t.Fatalf("logout session cookie %q (was %q)", id, guestID)
+	}
+	for _, id := range []string{guestID, sh.cookie("osessionid")} {
+		sess, err := ts.api.sessions.Load(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sess.Get("note") != "" {
+			t.Fatalf("session %s still holds the guest's data", id)
+		}
+	}
+	if n := ts.count("SELECT COUNT(*) FROM sessions"); n != 0 {
+		t.Fatalf("%d session rows after a guest's logout", n)
+	}
+}
+
+// TestLoginAnswers: what the real client's api/auth.ts reads from a login:
+// key on success; field errors; non_field_errors, the same for an unknown
+// e-mail as for a wrong password (no account enumeration). It posts its
+// whole credentials object, extra fields included, and no x-csrftoken.
+func TestLoginAnswers(t *testing.T) {
+	ts := newTestStore(t)
+	ts.shopper().register(adaEmail, adaPassword)
+	badCredentials := `{"non_field_errors":["Unable to log in with provided credentials."]}`
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		want   string // the exact body, or "" when it carries a fresh key
+	}{
+		{"nothing sent", `{}`, 400, `{"email":["This field is required."],"password":["This field is required."]}`},
+		{"no password", `{"email":"` + adaEmail + `"}`, 400, `{"password":["This field is required."]}`},
+		{"blank e-mail", `{"email":"  ","password":"x"}`, 400, `{"email":["This field is required."]}`},
+		{"wrong password", `{"email":"` + adaEmail + `","password":"not-the-password"}`, 400, badCredentials},
+		{"unknown e-mail", `{"email":"nobody@example.com","password":"not-the-password"}`, 400, badCredentials},
+		{"what auth.ts posts", `{"email":"` + adaEmail + `","password":"` + adaPassword +
+			`","formType":"login","locale":"en","captchaValidated":"false","csrfToken":"x","callbackUrl":"/","json":"true"}`, 200, ""},
+		{"e-mail in another case", `{"email":"ADA@Example.COM","password":"` + adaPassword + `"}`, 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			guest := ts.raw("GET", "/csrf_token/", "")
+			cookie := "osessionid=" + guest.setCookie("osessionid") + "; csrftoken=" + guest.setCookie("csrftoken")
+			res := ts.raw("POST", "/users/login/", tt.body, "Content-Type", "application/json", "Cookie", cookie).must(t, tt.status)
+			if tt.want != "" {
+				res.bodyIs(t, tt.want)
+				return
+			}
+			// auth.ts reads headers.get("set-cookie"), which fetch joins
+			// with ", ", and takes the first osessionid=\w+ in it.
+			joined := strings.Join(res.Header.Values("Set-Cookie"), ", ")
+			key := res.json()["key"]
+			if key == nil || "osessionid="+key.(string) != regexp.MustCompile(`osessionid=\w+`).FindString(joined) {
+				t.Fatalf("key %v, Set-Cookie %q", key, res.Header.Values("Set-Cookie"))
+			}
+		})
+	}
+}
+
+// TestSessionSlides: a session used after a day of its lifetime has passed
+// gets its expiry moved and its cookie sent again; one used sooner costs no
+// write and no cookie.
+func TestSessionSlides(t *testing.T) {
+	ts := newTestStore(t)
+	sh := ts.shopper()
+	sh.register(adaEmail, adaPassword)
+	id := sh.cookie("osessionid")
+	lifetime := ts.api.sessions.Lifetime()
+	tests := []struct {
+		name   string
+		age    time.Duration // how long ago the expiry was last set
+		slides bool
+	}{
+		{"used an hour after login", time.Hour, false},
+		{"used two days after login", 48 * time.Hour, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			expires := time.Now().Add(lifetime - tt.age).UTC()
+			if _, err := ts.db.ExecContext(context.Background(), "UPDATE sessions SET expires_at = $1 WHERE id = $2", expires, id); err != nil {
+				t.Fatal(err)
+			}
+			res := ts.raw("GET", "/current_user/", "", "Cookie", "osessionid="+id).must(t, 200)
+			var now time.Time
+			if err := ts.db.QueryRowContext(context.Background(), "SELECT expires_at FROM sessions WHERE id = $1", id).Scan(&now); err != nil {
+				t.Fatal(err)
+			}
+			moved := now.Sub(expires) > time.Hour
+			if moved != tt.slides || (res.setCookie("osessionid") == id) != tt.slides {
+				t.Fatalf("expiry moved %v (%s → %s), cookie %q; want sliding %v", moved, expires, now, res.Header.Values("Set-Cookie"), tt.slides)
+			}
+			if tt.slides {
+				for _, c := range res.Cookies() {
+					if c.Name == "osessionid" && c.MaxAge != int(lifetime.Seconds()) {
+						t.Fatalf("refreshed cookie Max-Age %d", c.MaxAge)
+					}
+				}
+			}
 		})
 	}
 }

@@ -107,7 +107,7 @@ func (x *extras) requestPasswordReset(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := x.credentials.RequestPasswordReset(r.Context(), in.str("email"), clientAddr(r), x.storeLanguage(r))
+	err := x.credentials.RequestPasswordReset(r.Context(), in.str("email"), x.clientAddr(r), x.storeLanguage(r))
 	reply(w, r, err, http.StatusOK, detail{Detail: "Password reset e-mail has been sent."})
 }
 
@@ -181,7 +181,7 @@ func (x *extras) contactUs(w http.ResponseWriter, r *http.Request) {
 	m := support.Message{
 		CustomerID: sess.CustomerID, FullName: in.str("full_name"), Email: in.str("email"), Phone: in.str("phone"),
 		Subject: in.str("subject"), Order: in.str("order"), Text: in.str("message"),
-		CountryCode: in.str("country_code"), ClientAddr: clientAddr(r),
+		CountryCode: in.str("country_code"), ClientAddr: x.clientAddr(r),
 	}
 	err = x.support.Submit(r.Context(), m)
 	reply(w, r, err, http.StatusOK, detail{Detail: "Your message has been sent."})
@@ -324,7 +324,7 @@ func (x *extras) addAlert(w http.ResponseWriter, r *http.Request) {
 	}
 	it, err := x.wishlist.AddAlert(r.Context(), wishlist.AlertRequest{
 		CustomerID: sess.CustomerID, Email: in.str("email"), ProductID: productID,
-		Language: x.storeLanguage(r), ClientAddr: clientAddr(r),
+		Language: x.storeLanguage(r), ClientAddr: x.clientAddr(r),
 	})
 	reply(w, r, err, http.StatusCreated, createdItem{PK: it.ID, Product: it.ProductID})
 }
@@ -338,7 +338,7 @@ func (x *extras) subscribe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := x.subscriptions.Subscribe(r.Context(), in.str("email"), in.boolean("subscribe_contract"), x.storeLanguage(r), clientAddr(r))
+	err := x.subscriptions.Subscribe(r.Context(), in.str("email"), in.boolean("subscribe_contract"), x.storeLanguage(r), x.clientAddr(r))
 	reply(w, r, err, http.StatusOK, detail{Detail: "Please confirm your subscription from the e-mail we sent."})
 }
 

@@ -1,13 +1,22 @@
 package api
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"net/url"
+	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vitrin/vitrin/internal/config"
+	"github.com/vitrin/vitrin/internal/testdb"
 )
 
 // TestBadInput: every kind of bad request gets its 4xx in the contract's
@@ -32,6 +41,7 @@ func TestBadInput(t *testing.T) {
 		{"malformed form", "POST", "/users/login/", form, "email=%zz&password=x", 400, "Form parse error."},
 		{"multipart without boundary", "POST", "/users/login/", "multipart/form-data", "x", 400, "Multipart form parse error."},
 		{"body over the limit", "POST", "/users/login/", form, "email=" + strings.Repeat("a", 1<<20), 413, "too large"},
+		{"body over the limit, unread by the route", "GET", "/healthz", form, strings.Repeat("a", 1<<20+1), 413, "too large"},
 		{"unsupported content type", "POST", "/users/login/", "application/xml", "<login/>", 415, "Unsupported media type"},
 		{"panic", "GET", "/test/panic", "", "", 500, "Internal server error."},
 	}
@@ -59,6 +69,11 @@ func TestBadInput(t *testing.T) {
 	}
 	if n := ts.count("SELECT COUNT(*) FROM customers") + ts.count("SELECT COUNT(*) FROM login_failures"); n != 0 {
 		t.Fatalf("bad input wrote %d rows", n)
+	}
+	// The panic counts as the 500 it was answered with.
+	metrics := string(ts.raw("GET", "/metrics", "").must(t, 200).body)
+	if want := `vitrin_http_requests_total{method="GET",route="/test/panic",status="500"} 1`; !strings.Contains(metrics, want) {
+		t.Errorf("/metrics lacks %s", want)
 	}
 }
 
@@ -190,10 +205,191 @@ func TestCORS(t *testing.T) {
 		!strings.Contains(res.Header.Get("Access-Control-Allow-Methods"), "POST") {
 		t.Fatalf("preflight: %v", res.Header)
 	}
-	for _, origin := range []string{"https://evil.example", "null"} {
+	for _, origin := range []string{"https://evil.example", "null", ""} {
 		res = ts.raw("GET", "/csrf_token/", "", "Origin", origin).must(t, 200)
 		if res.Header.Get("Access-Control-Allow-Origin") != "" || res.Header.Get("Access-Control-Allow-Credentials") != "" {
 			t.Fatalf("origin %s got CORS headers: %v", origin, res.Header)
 		}
+		// A shared cache keeps this answer apart from the storefront's.
+		if res.Header.Get("Vary") != "Origin" {
+			t.Fatalf("origin %q: Vary %q", origin, res.Header.Get("Vary"))
+		}
+	}
+	// A preflight from another origin gets no CORS headers either.
+	res = ts.raw("OPTIONS", "/users/login/", "", "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
+	if res.StatusCode == 204 || res.Header.Get("Access-Control-Allow-Origin") != "" || res.Header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Fatalf("foreign preflight: %d %v", res.StatusCode, res.Header)
+	}
+}
+
+// TestMultipartLeavesNoFiles: a multipart body whose file part is too big
+// for memory spills to a temporary file, which is gone after the request.
+func TestMultipartLeavesNoFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ts := newTestStore(t, func(c *config.Config) { c.BodyLimit = 4 << 20 })
+	ts.shopper().register(adaEmail, adaPassword)
+	body := "--XyZ\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n" + adaEmail +
+		"\r\n--XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n" + adaPassword +
+		"\r\n--XyZ\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"a.bin\"\r\n\r\n" + strings.Repeat("x", 2<<20) +
+		"\r\n--XyZ--\r\n"
+	ts.raw("POST", "/users/login/", body, "Content-Type", "multipart/form-data; boundary=XyZ").must(t, 200)
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "multipart-") {
+			t.Fatalf("temporary file %s left behind", e.Name())
+		}
+	}
+}
+
+// TestRequestLog: one structured line per request carrying its request id
+// (the balancer's or a new one); a panic is logged with its stack under
+// the same id.
+func TestRequestLog(t *testing.T) {
+	var buf bytes.Buffer
+	saved := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))
+	t.Cleanup(func() { slog.SetDefault(saved) })
+	ts := newTestStore(t)
+	ts.api.handle("GET /test/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
+
+	buf.Reset()
+	ts.raw("GET", "/current_user/", "", "X-Request-ID", "lb-7f3a-0002").must(t, 401)
+	generated := ts.raw("GET", "/test/panic/", "").must(t, 500).Header.Get("X-Request-ID")
+
+	type line struct {
+		Msg, RequestID, Method, Path, Stack string
+		Status                              int
+		MS                                  *float64
+	}
+	var requests, panics []line
+	for _, raw := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		var l line
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("log line is not JSON: %s", raw)
+		}
+		l.Msg, _ = m["msg"].(string)
+		l.RequestID, _ = m["request_id"].(string)
+		l.Method, _ = m["method"].(string)
+		l.Path, _ = m["path"].(string)
+		l.Stack, _ = m["stack"].(string)
+		if s, ok := m["status"].(float64); ok {
+			l.Status = int(s)
+		}
+		if ms, ok := m["ms"].(float64); ok {
+			l.MS = &ms
+		}
+		switch l.Msg {
+		case "request":
+			requests = append(requests, l)
+		case "panic":
+			panics = append(panics, l)
+		}
+	}
+	if len(requests) != 2 {
+		t.Fatalf("%d request lines for 2 requests:\n%s", len(requests), buf.String())
+	}
+	want := []line{
+		{RequestID: "lb-7f3a-0002", Method: "GET", Path: "/current_user/", Status: 401},
+		{RequestID: generated, Method: "GET", Path: "/test/panic/", Status: 500},
+	}
+	for i, w := range want {
+		got := requests[i]
+		if got.RequestID != w.RequestID || got.Method != w.Method || got.Path != w.Path || got.Status != w.Status || got.MS == nil {
+			t.Errorf("request line %d: %+v, want %+v", i, got, w)
+		}
+	}
+	if len(panics) != 1 || panics[0].RequestID != generated || !strings.Contains(panics[0].Stack, "TestRequestLog") {
+		t.Fatalf("panic lines %+v", panics)
+	}
+}
+
+// TestReadyzReportsTheDatabase: /readyz is 503 while the database cannot
+// be reached; /healthz, the process's own, stays 200.
+func TestReadyzReportsTheDatabase(t *testing.T) {
+	ts := newTestStore(t)
+	ts.db.Close()
+	ts.raw("GET", "/readyz", "").must(t, 503).bodyIs(t, `{"detail":"Database unreachable."}`)
+	ts.raw("GET", "/healthz", "").must(t, 200)
+}
+
+// TestClientAddress: X-Forwarded-For is believed only from the configured
+// trusted proxies, read from the right.
+func TestClientAddress(t *testing.T) {
+	s := newTestServer(t, testdb.Open(t), func(c *config.Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")}
+	})
+	tests := []struct {
+		name       string
+		peer       string
+		forwarded  []string // X-Forwarded-For headers
+		addr       string
+		identified bool
+	}{
+		{"direct caller", "198.51.100.1:5000", nil, "198.51.100.1", true},
+		{"untrusted peer's header ignored", "198.51.100.1:5000", []string{"203.0.113.5"}, "198.51.100.1", true},
+		{"balancer names the client", "10.1.2.3:5000", []string{"203.0.113.5"}, "203.0.113.5", true},
+		{"through two trusted proxies", "10.1.2.3:5000", []string{"203.0.113.5, 10.9.9.9"}, "203.0.113.5", true},
+		{"a spoofed entry on the left is not read", "10.1.2.3:5000", []string{"1.1.1.1, 203.0.113.5"}, "203.0.113.5", true},
+		{"several headers", "192.0.2.7:5000", []string{"203.0.113.5", "10.0.0.1"}, "203.0.113.5", true},
+		{"IPv4-mapped peer", "[::ffff:10.1.2.3]:5000", []string{"203.0.113.5"}, "203.0.113.5", true},
+		{"storefront server names nobody", "10.1.2.3:5000", nil, "10.1.2.3", false},
+		{"only trusted hops", "10.1.2.3:5000", []string{"10.9.9.9"}, "10.9.9.9", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/users/login/", nil)
+			r.RemoteAddr = tt.peer
+			for _, v := range tt.forwarded {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			if addr, identified := s.client(r); addr != tt.addr || identified != tt.identified {
+				t.Fatalf("client = %q, %v; want %q, %v", addr, identified, tt.addr, tt.identified)
+			}
+		})
+	}
+}
+
+// TestLoginThrottleBehindProxies: behind a trusted proxy a failed login
+// counts against the client it names; the storefront's server-side login,
+// which names none, counts against the e-mail only, so one shopper's typos
+// cannot lock every shopper out.
+func TestLoginThrottleBehindProxies(t *testing.T) {
+	ts := newTestStore(t, func(c *config.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+	tests := []struct {
+		name    string
+		headers []string
+		key     string // the address record the failure counts against, "" for none
+	}{
+		{"server-side login naming no client", nil, ""},
+		{"balancer naming the client", []string{"X-Forwarded-For", "203.0.113.7"}, "addr:203.0.113.7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts.raw("POST", "/users/login/", `{"email":"nobody@example.com","password":"not-the-password"}`,
+				append([]string{"Content-Type", "application/json"}, tt.headers...)...).must(t, 400)
+			var keys []string
+			rows, err := ts.db.QueryContext(context.Background(), "SELECT key FROM login_failures WHERE key LIKE 'addr:%'")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var k string
+				rows.Scan(&k)
+				keys = append(keys, k)
+			}
+			var want []string
+			if tt.key != "" {
+				want = []string{tt.key}
+			}
+			if !slices.Equal(keys, want) {
+				t.Fatalf("address records %v, want %v", keys, want)
+			}
+		})
 	}
 }

@@ -48,7 +48,12 @@ func parseInput(r *http.Request) (*input, error) {
 			}
 			return nil, malformed("Multipart form")
 		}
-		return &input{form: r.MultipartForm.Value}, nil
+		// Only the values are kept: files a form carried (on disk when
+		// large) are removed now, since the server cleans up only after
+		// its own copy of the request.
+		values := r.MultipartForm.Value
+		r.MultipartForm.RemoveAll()
+		return &input{form: values}, nil
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -111,6 +116,23 @@ func (in *input) str(key string) string {
 		return ""
 	}
 	return in.form.Get(key)
+}
+
+// nestedErrors reports the fields of a JSON body that hold an object or an
+// array where a single value belongs: str would read them as "", and a
+// profile update would clear the field instead of refusing the input.
+func (in *input) nestedErrors(keys ...string) error {
+	errs := apperror.Fields{}
+	for _, key := range keys {
+		switch in.json[key].(type) {
+		case map[string]any, []any:
+			errs.Add(key, "Not a valid value.")
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
 }
 
 // optStr is str for PATCH: nil when the field was not sent.

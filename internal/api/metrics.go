@@ -51,13 +51,20 @@ func (m *metrics) instrument(pattern string, h http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		returned := false
+		defer func() {
+			status := http.StatusOK
+			if rw, ok := w.(*responseWriter); ok && rw.status != 0 {
+				status = rw.status
+			} else if !returned {
+				// A panic on its way to withRecover, which answers 500.
+				status = http.StatusInternalServerError
+			}
+			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+			m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+		}()
 		h.ServeHTTP(w, r)
-		status := http.StatusOK
-		if rw, ok := w.(*responseWriter); ok && rw.status != 0 {
-			status = rw.status
-		}
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
-		m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+		returned = true
 	})
 }
 

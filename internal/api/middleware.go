@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -148,13 +149,19 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 // any other origin gets no CORS headers at all.
 func (s *Server) withCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(s.cfg.CORSOrigins) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Every answer depends on the Origin, those without CORS headers
+		// too: a cache must not hand one origin's answer to another.
+		h := w.Header()
+		h.Add("Vary", "Origin")
 		origin := r.Header.Get("Origin")
 		if origin == "" || !slices.Contains(s.cfg.CORSOrigins, origin) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		h := w.Header()
-		h.Add("Vary", "Origin")
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Allow-Credentials", "true")
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
@@ -175,6 +182,12 @@ func (s *Server) withRequestState(next http.Handler) http.Handler {
 		st := state(r)
 		if c, err := r.Cookie(s.cfg.SessionCookieName); err == nil {
 			st.cookieID = c.Value
+		}
+		if r.ContentLength > s.cfg.BodyLimit {
+			// Refused before reading, so a route that ignores its body
+			// refuses an oversized one too.
+			writeError(w, r, errTooLarge)
+			return
 		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.BodyLimit)
@@ -214,10 +227,48 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, st *requestState) {
 }
 
 // clientAddr is the caller's IP address, for throttling.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+func (s *Server) clientAddr(r *http.Request) string {
+	addr, _ := s.client(r)
+	return addr
+}
+
+// client is the caller's IP address: the peer's, or, when the peer is a
+// configured trusted proxy, the one its X-Forwarded-For names (read from
+// the right, through any further trusted proxies). identified is false
+// when a trusted proxy named no client, as the storefront's server-side
+// login does not: its address then stands for many shoppers.
+func (s *Server) client(r *http.Request) (addr string, identified bool) {
+	addr, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		addr = r.RemoteAddr
 	}
-	return host
+	var forwarded []string
+	for _, header := range r.Header.Values("X-Forwarded-For") {
+		for _, hop := range strings.Split(header, ",") {
+			if hop = strings.TrimSpace(hop); hop != "" {
+				forwarded = append(forwarded, hop)
+			}
+		}
+	}
+	for s.trustedProxy(addr) {
+		if len(forwarded) == 0 {
+			return addr, false
+		}
+		addr, forwarded = forwarded[len(forwarded)-1], forwarded[:len(forwarded)-1]
+	}
+	return addr, true
+}
+
+func (s *Server) trustedProxy(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, proxy := range s.cfg.TrustedProxies {
+		if proxy.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ type Config struct {
 	CookieDomain      string
 	CORSOrigins       []string
 	TrustedOrigins    []string
+	TrustedProxies    []netip.Prefix
 	LogLevel          string
 	LogFormat         string
 	BodyLimit         int64
@@ -53,6 +55,7 @@ var Options = []Option{
 	{"cookie-domain", "VITRIN_COOKIE_DOMAIN", "", "cookie Domain attribute (empty: host only)"},
 	{"cors-origins", "VITRIN_CORS_ORIGINS", "", "comma-separated storefront origins allowed to call with credentials"},
 	{"trusted-origins", "VITRIN_CSRF_TRUSTED_ORIGINS", "", "comma-separated extra origins trusted for CSRF Origin/Referer checks"},
+	{"trusted-proxies", "VITRIN_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of proxies (balancer, storefront server) whose X-Forwarded-For names the client; one that names none is not throttled per address"},
 	{"log-level", "VITRIN_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "VITRIN_LOG_FORMAT", "auto", "text, json, or auto (text on a terminal, JSON otherwise)"},
 	{"body-limit", "VITRIN_BODY_LIMIT", "1048576", "largest accepted request body in bytes"},
@@ -112,8 +115,30 @@ func Parse(name string, args []string, getenv func(string) string) (*Config, err
 			return nil, bad(b.flag, err)
 		}
 	}
+	for _, proxy := range splitList(get("trusted-proxies")) {
+		prefix, err := netip.ParsePrefix(proxy)
+		if err != nil {
+			addr, addrErr := netip.ParseAddr(proxy)
+			if addrErr != nil {
+				return nil, bad("trusted-proxies", fmt.Errorf("%q is neither an address nor a CIDR", proxy))
+			}
+			prefix = netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
+	}
 	if c.BodyLimit, err = strconv.ParseInt(get("body-limit"), 10, 64); err != nil || c.BodyLimit <= 0 {
 		return nil, bad("body-limit", fmt.Errorf("want a positive number of bytes"))
+	}
+	// A typo here would otherwise go unnoticed: the log is where it shows.
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, bad("log-level", fmt.Errorf("want debug, info, warn or error, not %q", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json", "auto":
+	default:
+		return nil, bad("log-format", fmt.Errorf("want text, json or auto, not %q", c.LogFormat))
 	}
 	if c.SessionCookieName == "" {
 		return nil, bad("session-cookie-name", fmt.Errorf("must not be empty"))

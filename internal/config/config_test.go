@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -56,9 +57,58 @@ func TestParse(t *testing.T) {
 		{"--cookie-secure=maybe"},
 		{"--session-cookie-name", " "},
 		{"--no-such-flag"},
+		{"--log-level", "verbose"},
+		{"--log-format", "xml"},
+		{"--trusted-proxies", "10.0.0.0/8,balancer.internal"},
 	} {
 		if _, err := Parse("test", args, func(string) string { return "" }); err == nil {
 			t.Errorf("%v accepted", args)
 		}
+	}
+}
+
+// TestEveryOptionHasItsEnvironmentVariable: each option's variable sets
+// the same thing as its flag, and the flag wins over the variable.
+func TestEveryOptionHasItsEnvironmentVariable(t *testing.T) {
+	nonDefault := map[string]string{
+		"addr": "127.0.0.1:9000", "database": "sqlite:/tmp/other.db", "session-cookie-name": "sid",
+		"session-lifetime": "1h", "cookie-secure": "true", "cookie-domain": ".shop.example",
+		"cors-origins": "https://shop.example", "trusted-origins": "https://admin.shop.example",
+		"trusted-proxies": "10.0.0.0/8, 192.0.2.7", "log-level": "debug", "log-format": "json",
+		"body-limit": "2048", "pprof": "true",
+		"shutdown-timeout": "5s", "demo": "true", "smtp-url": "smtp://127.0.0.1:1025",
+		"mail-from": "Shop <shop@example.com>", "storefront-url": "https://shop.example",
+		"support-email": "help@example.com",
+	}
+	noEnv := func(string) string { return "" }
+	defaults, err := Parse("test", nil, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range Options {
+		t.Run(o.Flag, func(t *testing.T) {
+			v, ok := nonDefault[o.Flag]
+			if !ok {
+				t.Fatalf("give --%s a non-default value in this test", o.Flag)
+			}
+			byEnv, err := Parse("test", nil, func(k string) string { return map[string]string{o.Env: v}[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			byFlag, err := Parse("test", []string{"--" + o.Flag + "=" + v}, noEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reflect.DeepEqual(byEnv, defaults) || !reflect.DeepEqual(byEnv, byFlag) {
+				t.Fatalf("$%s=%s gives %+v; --%s gives %+v", o.Env, v, byEnv, o.Flag, byFlag)
+			}
+			overridden, err := Parse("test", []string{"--" + o.Flag + "=" + o.Default}, func(k string) string { return map[string]string{o.Env: v}[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Default != "" && !reflect.DeepEqual(overridden, defaults) {
+				t.Fatalf("--%s=%s did not win over $%s", o.Flag, o.Default, o.Env)
+			}
+		})
 	}
 }

@@ -434,7 +434,7 @@ func TestMigratedCustomersLogIn(t *testing.T) {
 		{"ayse@example.com", "eski-sifre-1"}, // pbkdf2_sha256, e-mail matched ignoring case
 		{"CAN@example.com", "bcrypt-sifre-2"},
 	} {
-		c, err := accounts.Authenticate(context.Background(), tc.email, tc.password, "127.0.0.1")
+		c, err := accounts.Authenticate(context.Background(), tc.email, tc.password, "127.0.0.1", nil)
 		if err != nil {
 			t.Errorf("%s: %v", tc.email, err)
 			continue
@@ -443,7 +443,7 @@ func TestMigratedCustomersLogIn(t *testing.T) {
 			t.Errorf("%s: hash not upgraded: %s", tc.email, c.PasswordHash)
 		}
 	}
-	if _, err := accounts.Authenticate(context.Background(), "ayse@example.com", "wrong-password", "127.0.0.1"); err == nil {
+	if _, err := accounts.Authenticate(context.Background(), "ayse@example.com", "wrong-password", "127.0.0.1", nil); err == nil {
 		t.Error("wrong password accepted")
 	}
 }
@@ -477,7 +477,7 @@ func TestDemoStoreImports(t *testing.T) {
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 		t.Error("the generator is not deterministic")
 	}
-	c, err := account.NewService(db).Authenticate(context.Background(), "demo@vitrin.dev", demo.Password, "127.0.0.1")
+	c, err := account.NewService(db).Authenticate(context.Background(), "demo@vitrin.dev", demo.Password, "127.0.0.1", nil)
 	if err != nil || c.Email != "demo@vitrin.dev" {
 		t.Errorf("demo login: %v", err)
 	}
