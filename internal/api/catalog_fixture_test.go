@@ -97,8 +97,11 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 		"store": map[string]any{"name": "Test Mağaza", "default_currency": "TRY", "currencies": []string{"TRY", "USD"},
 			"default_language": "tr-tr", "languages": []string{"tr-tr", "en-us"}, "country": "tr"},
 		"attributes": []any{
+			// The fixture's values read the same in both languages but
+			// Red, so the tests can tell a translated label from a value.
 			map[string]any{"key": "color", "name": "Renk", "type": "text", "facet": true, "variant": true, "sort_order": 1,
-				"translations": map[string]any{"en-us": map[string]any{"name": "Color"}}},
+				"translations": map[string]any{"en-us": map[string]any{"name": "Color"}},
+				"values":       []any{map[string]any{"value": "Red", "translations": map[string]any{"en-us": map[string]any{"name": "Scarlet"}}}}},
 			map[string]any{"key": "size", "name": "Beden", "type": "text", "facet": true, "variant": true, "sort_order": 2},
 			map[string]any{"key": "brand", "name": "Marka", "type": "text", "facet": true, "sort_order": 3},
 		},

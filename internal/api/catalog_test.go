@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,7 +125,21 @@ func TestListingFacetCounts(t *testing.T) {
 		category []string // codes, OR
 		attrs    map[string][]string
 		search   string
-		minPrice int64 // TRY minor units, 0 = none
+		minPrice int64    // TRY minor units, 0 = none
+		prices   []string // price facet ranges, OR
+	}
+	// inRange tells whether a TRY price lies in a price facet range
+	// ("100-200": 100 inclusive, 200 exclusive; "250-": 250 and up).
+	inRange := func(price int64, r string) bool {
+		lo, hi, _ := strings.Cut(r, "-")
+		minor := func(s string) int64 {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				t.Fatalf("range %q: %v", r, err)
+			}
+			return int64(math.Round(f * 100))
+		}
+		return price >= minor(lo) && (hi == "" || price < minor(hi))
 	}
 	attrOf := func(p fixtureProduct, key string) string {
 		return map[string]string{"color": p.color, "size": p.size, "brand": p.brand}[key]
@@ -140,6 +156,9 @@ func TestListingFacetCounts(t *testing.T) {
 			if key != skip && !slices.Contains(values, attrOf(p, key)) {
 				return false
 			}
+		}
+		if skip != "price" && len(f.prices) > 0 && !slices.ContainsFunc(f.prices, func(r string) bool { return inRange(p.try, r) }) {
+			return false
 		}
 		if f.search != "" && !strings.Contains(strings.ToLower(p.name+" "+categoryNames[p.category]), strings.ToLower(f.search)) {
 			return false
@@ -159,6 +178,9 @@ func TestListingFacetCounts(t *testing.T) {
 		{"search and color", filters{search: "Elbise", attrs: map[string][]string{"color": {"Blue"}}}},
 		{"search by category name", filters{search: "tişört", attrs: map[string][]string{"size": {"L"}}}},
 		{"price floor and three facets", filters{minPrice: 20000, attrs: map[string][]string{"color": {"Red", "Black"}, "size": {"M", "L"}, "brand": {"Nova", "Luna"}}}},
+		{"two price ranges OR", filters{prices: []string{"100-200", "250-"}}},
+		{"price range, category and color", filters{prices: []string{"200-250", "250-"}, category: []string{"women"}, attrs: map[string][]string{"color": {"Red", "Black"}}}},
+		{"custom price range and size", filters{prices: []string{"150.50-300"}, attrs: map[string][]string{"size": {"M"}}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,6 +198,9 @@ func TestListingFacetCounts(t *testing.T) {
 			}
 			if tc.f.minPrice > 0 {
 				q.Set("price__gte", decimalString(tc.f.minPrice))
+			}
+			for _, r := range tc.f.prices {
+				q.Add("price", r)
 			}
 			got := sh.listing(t, "/list/?"+q.Encode())
 
@@ -205,6 +230,10 @@ func TestListingFacetCounts(t *testing.T) {
 									count++
 								}
 							}
+						} else if facet.Key == "price" {
+							if inRange(p.try, ch.Value.(string)) {
+								count++
+							}
 						} else if attrOf(p, facet.Key) == ch.Value {
 							count++
 						}
@@ -213,6 +242,8 @@ func TestListingFacetCounts(t *testing.T) {
 						for _, code := range tc.f.category {
 							selected = selected || float64(cats[code]) == ch.Value
 						}
+					} else if facet.Key == "price" {
+						selected = slices.Contains(tc.f.prices, ch.Value.(string))
 					} else {
 						selected = slices.Contains(tc.f.attrs[facet.Key], ch.Value.(string))
 					}
@@ -220,11 +251,11 @@ func TestListingFacetCounts(t *testing.T) {
 						t.Errorf("facet %s choice %v: quantity %d selected %v, want %d %v", facet.Key, ch.Value, ch.Quantity, ch.IsSelected, count, selected)
 					}
 				}
-				if want := "attributes_" + facet.Key; facet.Key != "category_ids" && facet.SearchKey != want {
+				if want := "attributes_" + facet.Key; facet.Key != "category_ids" && facet.Key != "price" && facet.SearchKey != want {
 					t.Errorf("facet %s search_key %q, want %q", facet.Key, facet.SearchKey, want)
 				}
 			}
-			for _, key := range []string{"category_ids", "color", "size", "brand"} {
+			for _, key := range []string{"category_ids", "color", "size", "brand", "price"} {
 				if !seenFacets[key] {
 					t.Errorf("facet %s missing", key)
 				}
@@ -674,6 +705,10 @@ func TestCatalogBadInput(t *testing.T) {
 		{"/list/?" + strings.Repeat("category_ids=1&attributes_color=Red&", 2000), 200},
 		{"/list/?price__gte=abc", 400},
 		{"/list/?price__lte=-1", 400},
+		{"/list/?price=abc", 400},
+		{"/list/?price=-5", 400},
+		{"/list/?price=300-100", 400},
+		{"/list/?price=99999999-", 200},
 		{"/category/abc/", 404},
 		{"/category/-1/", 404},
 		{"/category/99999999999999999999999/", 404},
@@ -779,5 +814,101 @@ func TestCatalogReadsDuringImports(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestCatalogTranslatedLabels: what shoppers read on a listing and a
+// product page (facet names, choice labels, sorters, variant options)
+// follows Accept-Language, while the values that filter stay the same.
+func TestCatalogTranslatedLabels(t *testing.T) {
+	ts, products := newCatalogStore(t)
+	sh := ts.shopper()
+	type labels struct {
+		facetName map[string]string // facet key → name
+		red       string            // label of the color choice "Red"
+		women     string            // label of the category choice of women
+		sorter    string            // label of the price sorter
+		option    string            // label of the variant option "Red"
+		attribute string            // attribute_name of the color variant
+	}
+	for _, tc := range []struct {
+		language string
+		want     labels
+	}{
+		{"", labels{map[string]string{"category_ids": "Kategori", "color": "Renk", "size": "Beden", "price": "Fiyat"}, "Red", "Kadın", "Artan fiyat", "Red", "Renk"}},
+		{"tr-TR,tr;q=0.9", labels{map[string]string{"category_ids": "Kategori", "color": "Renk", "price": "Fiyat"}, "Red", "Kadın", "Artan fiyat", "Red", "Renk"}},
+		{"en-US,en;q=0.9", labels{map[string]string{"category_ids": "Category", "color": "Color", "size": "Beden", "price": "Price"}, "Scarlet", "Women", "Price: low to high", "Scarlet", "Color"}},
+		{"en", labels{map[string]string{"color": "Color"}, "Scarlet", "Women", "Price: low to high", "Scarlet", "Color"}},
+	} {
+		t.Run(tc.language, func(t *testing.T) {
+			var headers []string
+			if tc.language != "" {
+				headers = []string{"Accept-Language", tc.language}
+			}
+			var body struct {
+				Facets []struct {
+					Key  string `json:"key"`
+					Name string `json:"name"`
+					Data struct {
+						Name    string `json:"name"`
+						Choices []struct {
+							Label      string `json:"label"`
+							Value      any    `json:"value"`
+							IsSelected bool   `json:"is_selected"`
+						} `json:"choices"`
+					} `json:"data"`
+				} `json:"facets"`
+				Sorters []struct{ Label, Value string } `json:"sorters"`
+			}
+			sh.do("GET", "/list/?attributes_color=Red", nil, headers...).must(t, http.StatusOK).decode(t, &body)
+			got := labels{facetName: map[string]string{}}
+			for _, f := range body.Facets {
+				if f.Name != f.Data.Name {
+					t.Errorf("facet %s: name %q, data.name %q", f.Key, f.Name, f.Data.Name)
+				}
+				got.facetName[f.Key] = f.Name
+				for _, c := range f.Data.Choices {
+					switch {
+					case f.Key == "color" && c.Value == "Red":
+						got.red = c.Label
+						if !c.IsSelected {
+							t.Errorf("the filtered color is not selected")
+						}
+					case f.Key == "category_ids" && c.Label != "" && got.women == "":
+						got.women = c.Label
+					}
+				}
+			}
+			for _, s := range body.Sorters {
+				if s.Value == "price" {
+					got.sorter = s.Label
+				}
+			}
+			var page struct {
+				Variants []struct {
+					AttributeKey  string `json:"attribute_key"`
+					AttributeName string `json:"attribute_name"`
+					Options       []struct{ Label, Value string }
+				} `json:"variants"`
+			}
+			pk := sh.listing(t, "/list/?search_text="+products[0].sku).Products[0].PK
+			sh.do("GET", fmt.Sprintf("/product/%d/", pk), nil, headers...).must(t, http.StatusOK).decode(t, &page)
+			for _, v := range page.Variants {
+				for _, o := range v.Options {
+					if v.AttributeKey == "color" && o.Value == "Red" {
+						got.option, got.attribute = o.Label, v.AttributeName
+					}
+				}
+			}
+			for key, name := range tc.want.facetName {
+				if got.facetName[key] != name {
+					t.Errorf("facet %s named %q, want %q", key, got.facetName[key], name)
+				}
+			}
+			got.facetName = tc.want.facetName
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("labels %+v\nwant   %+v", got, tc.want)
+			}
+		})
 	}
 }

@@ -181,7 +181,7 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 		if len(values) == 0 {
 			continue
 		}
-		f := &facetFilter{key: a.Key, selected: map[string]bool{}, products: newBitset(len(m.Products))}
+		f := &facetFilter{key: AttributeSearchKey(a.Key), selected: map[string]bool{}, products: newBitset(len(m.Products))}
 		for _, v := range firstValues(values) {
 			f.selected[strings.TrimSpace(v)] = true
 		}
@@ -192,6 +192,14 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 		}
 		attrFilters[a.Key] = f
 		filters = append(filters, f)
+	}
+	priceFilter := &facetFilter{key: PriceFacetKey}
+	var err error
+	if priceFilter.products, priceFilter.selected, err = m.priceRangeFilter(p[PriceFacetKey], req.Currency); err != nil {
+		return nil, err
+	}
+	if priceFilter.products != nil {
+		filters = append(filters, priceFilter)
 	}
 	// base(except) is the scope with every facet filter but one applied.
 	base := func(except string) bitset {
@@ -234,7 +242,7 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 	}
 	for i, a := range m.facets {
 		f := attrFilters[a.Key]
-		b := base(a.Key)
+		b := base(AttributeSearchKey(a.Key))
 		facet := newFacet(a.Key, a.Label(req.Language), "multiselect", i+1)
 		facet.SearchKey = AttributeSearchKey(a.Key)
 		facet.Data.SearchKey = facet.SearchKey
@@ -244,7 +252,22 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 			if n == 0 && !selected {
 				continue
 			}
-			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: av.value, Value: av.value, Quantity: n, IsSelected: selected})
+			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: a.ValueLabel(av.value, req.Language), Value: av.value, Quantity: n, IsSelected: selected})
+		}
+		if len(facet.Data.Choices) > 0 {
+			out.Facets = append(out.Facets, facet)
+		}
+	}
+	if buckets := m.priceBuckets[req.Currency]; buckets != nil {
+		b := base(PriceFacetKey)
+		facet := newFacet(PriceFacetKey, priceFacetName(req.Language), "multiselect", len(m.facets)+1)
+		for _, bucket := range buckets {
+			n := b.andCount(bucket.products)
+			selected := priceFilter.selected[bucket.value]
+			if n == 0 && !selected {
+				continue
+			}
+			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: priceRangeLabel(bucket, req.Currency), Value: bucket.value, Quantity: n, IsSelected: selected})
 		}
 		if len(facet.Data.Choices) > 0 {
 			out.Facets = append(out.Facets, facet)
