@@ -73,8 +73,13 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 		if c.parent != "" {
 			parent = c.parent
 		}
-		cats = append(cats, map[string]any{"code": c.code, "parent": parent, "slug": c.slug, "name": c.name, "sort_order": i,
-			"translations": map[string]any{"en-us": map[string]any{"name": c.nameEn}}})
+		cat := map[string]any{"code": c.code, "parent": parent, "slug": c.slug, "name": c.name, "sort_order": i,
+			"translations": map[string]any{"en-us": map[string]any{"name": c.nameEn}}}
+		if c.code == "women-dresses" { // SEO texts written by the merchant
+			cat["attributes"] = map[string]any{"seo_title": "Elbise Modelleri", "seo_description": "Her güne bir elbise."}
+			cat["translations"] = map[string]any{"en-us": map[string]any{"name": c.nameEn, "seo_title": "Dresses for every day"}}
+		}
+		cats = append(cats, cat)
 	}
 	var prods []any
 	for i, p := range products {
@@ -123,7 +128,8 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 				"stock":       map[string]any{products[0].sku: 3, products[1].sku: 0}},
 		},
 		"pages": []any{
-			map[string]any{"url": "/hakkimizda/", "kind": "flat", "title": "Hakkımızda", "content": "<p>Biz</p>", "is_active": true},
+			map[string]any{"url": "/hakkimizda/", "kind": "flat", "title": "Hakkımızda", "content": "<p>Biz</p>", "is_active": true,
+				"translations": map[string]any{"en-us": map[string]any{"title": "About us", "content": "<p>Us</p>", "seo_keywords": "about, us"}}},
 			map[string]any{"url": "/kampanya/", "kind": "landing", "title": "Kampanya", "template": "landing.html", "is_active": true},
 			map[string]any{"url": "/firsatlar/", "kind": "special", "title": "Fırsatlar", "is_active": true,
 				"products": []string{products[9].sku, products[0].sku}},
