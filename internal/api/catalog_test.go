@@ -743,27 +743,80 @@ func TestCatalogBadInput(t *testing.T) {
 	}
 }
 
-// TestCatalogCacheInvalidation: an import's new price shows on the very
-// next request, on every node.
+// TestCatalogCacheInvalidation: an import's new prices and stock show on
+// the very next request to every answer that shows them, however often
+// those answers were served (and cached) before.
 func TestCatalogCacheInvalidation(t *testing.T) {
 	ts, products := newCatalogStore(t)
 	sh := ts.shopper()
-	path := "/list/?search_text=" + products[0].sku
-	before := sh.listing(t, path)
-	if before.Products[0].Price != decimalString(products[0].try) {
-		t.Fatalf("price %s", before.Products[0].Price)
+	if products[0].stock != 0 || products[0].usd == 0 {
+		t.Fatal("fixture: the first product must start out of stock, with a USD price")
 	}
-	products[0].try = 4242
+	pk := sh.listing(t, "/list/?search_text="+products[0].sku).Products[0].PK
+	type shown struct {
+		price   string
+		inStock bool
+	}
+	reads := []struct {
+		name string
+		read func() shown
+	}{
+		{"listing", func() shown {
+			p := sh.listing(t, "/list/?search_text="+products[0].sku).Products[0]
+			return shown{p.Price, p.InStock}
+		}},
+		{"listing in USD", func() shown {
+			p := sh.listing(t, "/list/?search_text="+products[0].sku, "X-Currency", "usd").Products[0]
+			return shown{p.Price, p.InStock}
+		}},
+		{"category page", func() shown {
+			for _, p := range sh.listing(t, "/kadin/elbise/?page_size=100").Products {
+				if p.SKU == products[0].sku {
+					return shown{p.Price, p.InStock}
+				}
+			}
+			t.Fatalf("%s not on its category page", products[0].sku)
+			return shown{}
+		}},
+		{"product page", func() shown {
+			var page productBody
+			sh.do("GET", fmt.Sprintf("/product/%d/", pk), nil).must(t, http.StatusOK).decode(t, &page)
+			return shown{page.Product.Price, page.Product.InStock}
+		}},
+		{"widget", func() shown {
+			var w struct {
+				Products []struct {
+					Price   string `json:"price"`
+					InStock bool   `json:"in_stock"`
+				} `json:"products"`
+			}
+			sh.do("GET", "/widgets/home-hero/", nil).must(t, http.StatusOK).decode(t, &w)
+			return shown{w.Products[0].Price, w.Products[0].InStock} // the widget's first product is products[0]
+		}},
+	}
+	want := func(usd bool) shown {
+		if usd {
+			return shown{decimalString(products[0].usd), products[0].stock > 0}
+		}
+		return shown{decimalString(products[0].try), products[0].stock > 0}
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, r := range reads {
+			for range 2 { // the second read comes from the cache
+				if got, w := r.read(), want(r.name == "listing in USD"); got != w {
+					t.Errorf("%s, %s: %+v, want %+v", when, r.name, got, w)
+				}
+			}
+		}
+	}
+	check("before any change")
+	products[0].try, products[0].usd, products[0].stock = 4242, 1717, 9
 	ts.importStore(fixtureStore(products))
-	after := sh.listing(t, path)
-	if after.Products[0].Price != "42.42" {
-		t.Fatalf("after import: price %s, want 42.42", after.Products[0].Price)
-	}
-	var page productBody
-	sh.do("GET", fmt.Sprintf("/product/%d/", after.Products[0].PK), nil).must(t, http.StatusOK).decode(t, &page)
-	if page.Product.Price != "42.42" {
-		t.Fatalf("product page after import: %s", page.Product.Price)
-	}
+	check("after an import of new prices and stock")
+	products[0].stock = 0
+	ts.importStore(fixtureStore(products))
+	check("after an import that sells it out")
 }
 
 // TestCatalogReadsDuringImports: shoppers reading while imports commit
