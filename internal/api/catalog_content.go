@@ -175,15 +175,29 @@ func (s *Server) retailStores(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, paginate(r, stores, 50))
 }
 
-// storeFilter reads the city and township filters of the store lists.
+// storeFilter reads the place filters of the store lists. The storefront's
+// find-in-store form names the city city_id.
 func storeFilter(r *http.Request) (catalog.StoreFilter, error) {
 	var f catalog.StoreFilter
-	var err error
-	if f.City, err = queryPK(r, "city"); err != nil {
-		return f, err
+	for _, filter := range []struct {
+		names []string
+		to    *int64
+	}{
+		{[]string{"city", "city_id"}, &f.City},
+		{[]string{"township", "township_id"}, &f.Township},
+		{[]string{"district", "district_id"}, &f.District},
+	} {
+		for _, name := range filter.names {
+			pk, err := queryPK(r, name)
+			if err != nil {
+				return f, err
+			}
+			if pk != 0 {
+				*filter.to = pk
+			}
+		}
 	}
-	f.Township, err = queryPK(r, "township")
-	return f, err
+	return f, nil
 }
 
 // storeStockJSON is one entry of StockResultType.
@@ -195,15 +209,20 @@ type storeStockJSON struct {
 	Stock      string `json:"stock"`
 	StoreHours any    `json:"store_hours"`
 	PK         int64  `json:"pk"`
+	Phone      string `json:"phone"`
 }
 
+// retailStoreStock answers the find-in-store form: the stores of the
+// chosen place with their stock of the product, or of the variant that
+// the other fields select (size=M), as the product page would.
 func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) {
 	m, ok := s.model(w, r)
 	if !ok {
 		return
 	}
 	pk, valid := catalog.ParsePK(r.PathValue("product"))
-	if _, found := m.Product(pk); !valid || !found {
+	p, found := m.Product(pk)
+	if !valid || !found {
 		writeError(w, r, apperror.ErrNotFound)
 		return
 	}
@@ -212,7 +231,7 @@ func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	f.Product = pk
+	f.Product = m.Variant(p, r.URL.Query()).ID
 	stores, stock, err := s.catalog.RetailStores(r.Context(), f)
 	if err != nil {
 		writeError(w, r, err)
@@ -221,7 +240,7 @@ func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) {
 	out := []storeStockJSON{}
 	for i, st := range stores {
 		out = append(out, storeStockJSON{Name: st.Name, Address: st.Address, Latitude: st.Latitude, Longitude: st.Longitude,
-			Stock: strconv.FormatInt(stock[i], 10), StoreHours: st.StoreHours, PK: st.PK})
+			Stock: strconv.FormatInt(stock[i], 10), StoreHours: st.StoreHours, PK: st.PK, Phone: st.Phone})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -124,7 +124,7 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 		"retail_stores": []any{
 			map[string]any{"code": "moda", "name": "Moda Mağazası", "address": "Moda Cad. 1", "country": "tr", "city": "İstanbul",
 				"township": "Kadıköy", "district": "Moda", "latitude": "40.98", "longitude": "29.02", "phone": "+902160000000",
-				"store_hours": []any{map[string]any{"day": "mon", "open": "10:00", "close": "22:00"}},
+				"store_hours": []any{[]string{"10:00:00", "22:00:00"}},
 				"stock":       map[string]any{products[0].sku: 3, products[1].sku: 0}},
 		},
 		"pages": []any{

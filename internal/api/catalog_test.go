@@ -632,19 +632,6 @@ func TestContentStoresAndGeography(t *testing.T) {
 		t.Errorf("store township: %v", township)
 	}
 
-	list := sh.listing(t, "/list/?search_text="+products[0].sku)
-	stock := sh.do("GET", fmt.Sprintf("/retail_store_stock/%d/", list.Products[0].PK), nil).must(t, http.StatusOK)
-	var entries []map[string]any
-	stock.decode(t, &entries)
-	if len(entries) != 1 || entries[0]["stock"] != "3" || entries[0]["latitude"] != "40.98" {
-		t.Errorf("retail store stock: %v", entries)
-	}
-	list = sh.listing(t, "/list/?search_text="+products[1].sku)
-	sh.do("GET", fmt.Sprintf("/retail_store_stock/%d/", list.Products[0].PK), nil).must(t, http.StatusOK).decode(t, &entries)
-	if len(entries) != 0 {
-		t.Errorf("store without stock listed: %v", entries)
-	}
-
 	type place struct {
 		PK   int64  `json:"pk"`
 		Name string `json:"name"`
@@ -672,6 +659,53 @@ func TestContentStoresAndGeography(t *testing.T) {
 	if len(townships.Results) != 1 || townships.Results[0].Name != "Kadıköy" {
 		t.Fatalf("townships with stores: %+v", townships)
 	}
+	// Find in store: the stores of the chosen city with their stock of
+	// the product, or of the variant that the form's size selects.
+	istanbul, ankara := cities.Results[0].PK, int64(0)
+	sh.do("GET", fmt.Sprintf("/address/city/?country=%d", countries.Results[0].PK), nil).must(t, http.StatusOK).decode(t, &cities)
+	for _, c := range cities.Results {
+		if c.Name == "Ankara" {
+			ankara = c.PK
+		}
+	}
+	redS := sh.listing(t, "/list/?search_text="+products[0].sku).Products[0].PK
+	redM := sh.listing(t, "/list/?search_text="+products[1].sku).Products[0].PK
+	if products[0].sku != "D1-RED-S" || products[1].sku != "D1-RED-M" {
+		t.Fatal("fixture: the store's stock is of D1-RED-S (3) and D1-RED-M (0)")
+	}
+	for _, tc := range []struct {
+		path  string
+		stock []string // per store, "" when the answer is no stores
+	}{
+		{fmt.Sprintf("/retail_store_stock/%d/", redS), []string{"3"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?city_id=%d", redS, istanbul), []string{"3"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?city_id=%d&size=S", redS, istanbul), []string{"3"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?city_id=%d&size=M", redS, istanbul), []string{"0"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?city_id=%d&size=", redM, istanbul), []string{"0"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?city_id=%d&size=S", redM, istanbul), []string{"3"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?size=XXL", redS), []string{"3"}}, // not offered: the product itself
+		{fmt.Sprintf("/retail_store_stock/%d/?city=%d", redS, ankara), nil},
+		{fmt.Sprintf("/retail_store_stock/%d/?township=%d", redS, townships.Results[0].PK), []string{"3"}},
+	} {
+		var entries []struct {
+			Name, Address, Latitude, Longitude, Stock string
+			StoreHours                                [][]string `json:"store_hours"`
+		}
+		sh.do("GET", tc.path, nil).must(t, http.StatusOK).decode(t, &entries)
+		var stock []string
+		for _, e := range entries {
+			stock = append(stock, e.Stock)
+			if e.Name != "Moda Mağazası" || e.Latitude != "40.98" || e.Address == "" || e.StoreHours[0][0] != "10:00:00" {
+				t.Errorf("%s: store %+v", tc.path, e)
+			}
+		}
+		if !slices.Equal(stock, tc.stock) {
+			t.Errorf("%s: stock %v, want %v", tc.path, stock, tc.stock)
+		}
+	}
+	sh.do("GET", fmt.Sprintf("/retail_store_stock/%d/?city_id=abc", redS), nil).must(t, http.StatusBadRequest)
+	sh.do("GET", "/retail_store_stock/99999999/", nil).must(t, http.StatusNotFound)
+
 	var districts struct{ Results []place }
 	sh.do("GET", fmt.Sprintf("/address/district/?township=%d", townships.Results[0].PK), nil).must(t, http.StatusOK).decode(t, &districts)
 	if len(districts.Results) != 1 || districts.Results[0].Name != "Moda" {

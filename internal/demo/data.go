@@ -211,8 +211,11 @@ var geography = []place{
 	}},
 }
 
-var storeHours = []map[string]string{
-	{"day": "Pazartesi-Cumartesi", "hours": "10:00-22:00"}, {"day": "Pazar", "hours": "11:00-20:00"},
+// storeHours are a store's opening and closing times per weekday, Monday
+// first: the shape the storefront's find-in-store list reads.
+var storeHours = [][]string{
+	{"10:00:00", "22:00:00"}, {"10:00:00", "22:00:00"}, {"10:00:00", "22:00:00"}, {"10:00:00", "22:00:00"},
+	{"10:00:00", "22:00:00"}, {"10:00:00", "22:00:00"}, {"11:00:00", "20:00:00"},
 }
 
 var retailStores = []map[string]any{
