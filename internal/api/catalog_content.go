@@ -345,6 +345,11 @@ func (s *Server) prettyPage(w http.ResponseWriter, r *http.Request) {
 	}
 	path := r.URL.Path
 	if target, ok := m.Redirect(path); ok {
+		// The storefront asks with the shopper's query (campaign tags,
+		// filters) and sends the shopper to Location: keep the query.
+		if r.URL.RawQuery != "" && !strings.Contains(target, "?") {
+			target += "?" + r.URL.RawQuery
+		}
 		http.Redirect(w, r, target, http.StatusMovedPermanently)
 		return
 	}
