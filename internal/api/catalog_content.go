@@ -39,8 +39,11 @@ func paginate[T any](r *http.Request, items []T, defaultSize int) listJSON[T] {
 	size = min(size, catalog.MaxPageSize)
 	page := positiveParam(q.Get("page"), 1)
 	out := listJSON[T]{Count: len(items), Results: []T{}}
-	start := (page - 1) * size
-	if start < len(items) {
+	numPages := (len(items) + size - 1) / size
+	// Only a page that exists is multiplied out: a huge page number
+	// would overflow.
+	if page <= numPages {
+		start := (page - 1) * size
 		out.Results = items[start:min(start+size, len(items))]
 	}
 	link := func(p int) *string {
@@ -51,10 +54,10 @@ func paginate[T any](r *http.Request, items []T, defaultSize int) listJSON[T] {
 		s := u.RequestURI()
 		return &s
 	}
-	if start+size < len(items) {
+	if page < numPages {
 		out.Next = link(page + 1)
 	}
-	if page > 1 && start-size < len(items) {
+	if page > 1 && page-1 <= numPages {
 		out.Previous = link(page - 1)
 	}
 	return out

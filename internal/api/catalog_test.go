@@ -764,6 +764,18 @@ func TestCatalogBadInput(t *testing.T) {
 		{"/autocomplete/", 200},
 		{"/address/city/?country=abc", 400},
 		{"/stores/?page=abc&limit=-1", 200},
+		{"/stores/?page=9000000000000000000&limit=100", 200},
+		{"/stores/?city=abc", 400},
+		{"/address/country/?page=9000000000000000000", 200},
+		{"/address/township/?city=x", 400},
+		{"/address/district/?township=-1", 400},
+		{"/list/?page=9000000000000000000&page_size=100", 200},
+		{"/list/?page=99999999999999999999999", 200},
+		{"/list/?sorter=price&page=9000000000000000000", 200},
+		{"/widgets/" + strings.Repeat("x", 3000) + "/", 404},
+		{"/pretty_urls/?new_path__exact=" + url.QueryEscape(huge), 200},
+		{"/misc/pretty-url/%00%ff/", 404},
+		{"/product/1/?size=" + url.QueryEscape(huge), 200},
 		{"/cms/seo/?url=/nope/", 404},
 	} {
 		r := sh.do("GET", tc.path, nil)
@@ -771,9 +783,15 @@ func TestCatalogBadInput(t *testing.T) {
 			t.Errorf("%s: %d, want %d; %.200s", tc.path[:min(len(tc.path), 80)], r.StatusCode, tc.status, r.body)
 		}
 	}
-	page := sh.listing(t, "/list/?page=9999")
-	if len(page.Products) != 0 || page.Pagination.CurrentPage != 9999 {
-		t.Errorf("past the end: %+v", page.Pagination)
+	for _, path := range []string{"/list/?page=9999", "/list/?page=9000000000000000000&page_size=100", "/list/?sorter=-price&page=9000000000000000000"} {
+		if page := sh.listing(t, path); len(page.Products) != 0 {
+			t.Errorf("%s: past the end, %d products", path, len(page.Products))
+		}
+	}
+	var stores struct{ Results []any }
+	sh.do("GET", "/stores/?page=9000000000000000000&limit=100", nil).must(t, http.StatusOK).decode(t, &stores)
+	if len(stores.Results) != 0 {
+		t.Errorf("stores past the end: %v", stores.Results)
 	}
 	capped := sh.listing(t, "/list/?page_size=100000")
 	if capped.Pagination.PageSize != 100 {
@@ -1032,4 +1050,47 @@ func TestSEO(t *testing.T) {
 		}
 	}
 	sh.do("GET", "/cms/seo/?url=/yok/", nil).must(t, http.StatusNotFound)
+}
+
+// TestDRFListPaging: the content lists page like Django REST framework,
+// with links to the neighbouring pages that exist.
+func TestDRFListPaging(t *testing.T) {
+	ts, _ := newCatalogStore(t)
+	sh := ts.shopper()
+	var countries struct{ Results []struct{ PK int64 } }
+	sh.do("GET", "/address/country/", nil).must(t, http.StatusOK).decode(t, &countries)
+	base := fmt.Sprintf("/address/city/?country=%d&limit=1", countries.Results[0].PK) // two cities
+	for _, tc := range []struct {
+		page           string
+		results        int
+		next, previous string // the page the link names, "" for none
+	}{
+		{"1", 1, "2", ""},
+		{"2", 1, "", "1"},
+		{"3", 0, "", "2"},
+		{"4", 0, "", ""},
+		{"9000000000000000000", 0, "", ""},
+		{"abc", 1, "2", ""},
+	} {
+		var body struct {
+			Count          int
+			Next, Previous *string
+			Results        []any
+		}
+		sh.do("GET", base+"&page="+tc.page, nil).must(t, http.StatusOK).decode(t, &body)
+		linkPage := func(link *string) string {
+			if link == nil {
+				return ""
+			}
+			u, err := url.Parse(*link)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u.Query().Get("page")
+		}
+		if body.Count != 2 || len(body.Results) != tc.results || linkPage(body.Next) != tc.next || linkPage(body.Previous) != tc.previous {
+			t.Errorf("page %s: count %d, %d results, next %q, previous %q; want %d results, next %q, previous %q",
+				tc.page, body.Count, len(body.Results), linkPage(body.Next), linkPage(body.Previous), tc.results, tc.next, tc.previous)
+		}
+	}
 }

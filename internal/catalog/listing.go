@@ -290,10 +290,12 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 		out.Sorters = append(out.Sorters, Sorter{Label: label, Value: s.value, IsSelected: s.value == sorter})
 	}
 
-	skip := (out.Page - 1) * out.PageSize
-	if skip >= out.Total {
+	// Only a page that exists is multiplied out: a huge page number
+	// would overflow.
+	if out.Page > out.NumPages || out.Total == 0 {
 		return out, nil
 	}
+	skip := (out.Page - 1) * out.PageSize
 	take := func(pos int32) bool {
 		if !result.has(pos) {
 			return true
