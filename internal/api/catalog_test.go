@@ -87,11 +87,12 @@ func categoryIDs(t *testing.T, sh *shopper) map[string]int64 {
 }
 
 type menuItemBody struct {
-	Label    string  `json:"label"`
-	URL      string  `json:"url"`
-	PK       string  `json:"pk"`
-	Level    int     `json:"level"`
-	ParentPK *string `json:"parent_pk"`
+	Label    string        `json:"label"`
+	URL      string        `json:"url"`
+	PK       string        `json:"pk"`
+	Level    int           `json:"level"`
+	ParentPK *string       `json:"parent_pk"`
+	Parent   *menuItemBody `json:"parent"`
 	Extra    struct {
 		Attributes struct {
 			CategoryID int64 `json:"category_id"`
@@ -441,6 +442,9 @@ func TestCategoryPagesAndPrettyURLs(t *testing.T) {
 	sh.do("GET", "/menus/generate_breadcrumb/?item="+page.Category.MenuItemModel+"&generator_name=menu_item", nil).must(t, http.StatusOK).decode(t, &menu)
 	if len(menu.Menu) != 2 || menu.Menu[0].URL != "/kadin/" || menu.Menu[1].URL != "/kadin/elbise/" {
 		t.Fatalf("breadcrumb: %+v", menu.Menu)
+	}
+	if menu.Menu[0].Parent != nil || menu.Menu[1].Parent == nil || menu.Menu[1].Parent.PK != menu.Menu[0].PK || *menu.Menu[1].ParentPK != menu.Menu[0].PK {
+		t.Errorf("breadcrumb parents: %+v", menu.Menu)
 	}
 
 	// A product's category nodes, deepest first.
