@@ -267,7 +267,7 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 			if n == 0 && !selected {
 				continue
 			}
-			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: priceRangeLabel(bucket, req.Currency), Value: bucket.value, Quantity: n, IsSelected: selected})
+			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: bucket.label, Value: bucket.value, Quantity: n, IsSelected: selected})
 		}
 		if len(facet.Data.Choices) > 0 {
 			out.Facets = append(out.Facets, facet)

@@ -589,7 +589,7 @@ func (m *Model) index() {
 			return a < b
 		})
 		m.prices[cur], m.byPrice[cur] = prices, order
-		m.priceBuckets[cur] = buildPriceBuckets(order, prices, m.listable)
+		m.priceBuckets[cur] = buildPriceBuckets(order, prices, m.listable, cur)
 	}
 	m.search = buildSearchIndex(m)
 }

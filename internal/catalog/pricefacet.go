@@ -20,6 +20,7 @@ const maxPriceBuckets = 6
 type priceBucket struct {
 	low, high int64  // minor units; high 0: no upper bound
 	value     string // "500-1000"
+	label     string // "500 - 1000 TRY"
 	products  bitset // listable products priced in the range
 }
 
@@ -28,8 +29,8 @@ type priceBucket struct {
 // same on every listing, so a range picked on one page means the same on
 // the next; ranges without products on a listing are not shown there.
 // ascending holds every product's position in ascending price order
-// (unpriced last), prices each position's price (-1: unpriced).
-func buildPriceBuckets(ascending []int32, prices []int64, listable bitset) []priceBucket {
+// (unpriced last), prices each position's price (-1: unpriced) in cur.
+func buildPriceBuckets(ascending []int32, prices []int64, listable bitset, cur string) []priceBucket {
 	var sorted []int64
 	for _, pos := range ascending {
 		if prices[pos] >= 0 && listable.has(pos) {
@@ -53,7 +54,7 @@ func buildPriceBuckets(ascending []int32, prices []int64, listable bitset) []pri
 		if i < len(bounds) {
 			high = bounds[i]
 		}
-		buckets[i] = priceBucket{low: low, high: high, value: priceRangeValue(low, high), products: newBitset(len(prices))}
+		buckets[i] = priceBucket{low: low, high: high, value: priceRangeValue(low, high), label: priceRangeLabel(low, high, cur), products: newBitset(len(prices))}
 		low = high
 	}
 	listable.each(func(pos int32) bool {
@@ -106,11 +107,11 @@ func priceRangeValue(low, high int64) string {
 }
 
 // priceRangeLabel reads "500 - 1000 TRY", or "5000+ TRY" for the top range.
-func priceRangeLabel(b priceBucket, cur string) string {
-	if b.high == 0 {
-		return strconv.FormatInt(b.low/100, 10) + "+ " + cur
+func priceRangeLabel(low, high int64, cur string) string {
+	if high == 0 {
+		return strconv.FormatInt(low/100, 10) + "+ " + cur
 	}
-	return strconv.FormatInt(b.low/100, 10) + " - " + strconv.FormatInt(b.high/100, 10) + " " + cur
+	return strconv.FormatInt(low/100, 10) + " - " + strconv.FormatInt(high/100, 10) + " " + cur
 }
 
 func priceFacetName(lang string) string {
