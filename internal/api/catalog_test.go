@@ -779,6 +779,10 @@ func TestCatalogBadInput(t *testing.T) {
 		{"/widgets/" + strings.Repeat("x", 3000) + "/", 404},
 		{"/pretty_urls/?new_path__exact=" + url.QueryEscape(huge), 200},
 		{"/misc/pretty-url/%00%ff/", 404},
+		{"/pretty_urls/?new_path__exact=/%00/", 200},
+		{"/%ff%00/", 404},
+		{"/cms/seo/?url=/%ff/", 404},
+		{"/widgets/%00%ff/", 404},
 		{"/product/1/?size=" + url.QueryEscape(huge), 200},
 		{"/cms/seo/?url=/nope/", 404},
 	} {

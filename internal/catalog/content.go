@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vitrin/vitrin/internal/apperror"
 )
@@ -102,8 +103,17 @@ func (p *Page) Wire() map[string]any {
 	}
 }
 
+// storable tells whether s can name a stored record: PostgreSQL refuses
+// text that is not UTF-8 or holds NUL, and no imported key is such text.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 // PageByURL finds an active page by its url ("/about/").
 func (s *Service) PageByURL(ctx context.Context, path string) (*Page, error) {
+	if !storable(path) {
+		return nil, apperror.ErrNotFound
+	}
 	p := &Page{}
 	err := s.db.QueryRowContext(ctx, `SELECT id, url, kind, title, content, template, is_active FROM pages WHERE url = $1 AND is_active`, normalizePath(path)).
 		Scan(&p.ID, &p.URL, &p.Kind, &p.Title, &p.Content, &p.Template, &p.IsActive)
@@ -124,6 +134,9 @@ type Widget struct {
 
 // Widget returns the widget with slug.
 func (s *Service) Widget(ctx context.Context, slug string, lang string) (*Widget, error) {
+	if !storable(slug) {
+		return nil, apperror.ErrNotFound
+	}
 	w := &Widget{Slug: slug}
 	var id int64
 	var attrs, tr string
