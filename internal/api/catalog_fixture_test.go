@@ -103,10 +103,14 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 			"default_language": "tr-tr", "languages": []string{"tr-tr", "en-us"}, "country": "tr"},
 		"attributes": []any{
 			// The fixture's values read the same in both languages but
-			// Red, so the tests can tell a translated label from a value.
+			// Red and White, so the tests can tell a translated label
+			// from a value (and labels sort apart from values).
 			map[string]any{"key": "color", "name": "Renk", "type": "text", "facet": true, "variant": true, "sort_order": 1,
 				"translations": map[string]any{"en-us": map[string]any{"name": "Color"}},
-				"values":       []any{map[string]any{"value": "Red", "translations": map[string]any{"en-us": map[string]any{"name": "Scarlet"}}}}},
+				"values": []any{
+					map[string]any{"value": "Red", "translations": map[string]any{"en-us": map[string]any{"name": "Scarlet"}}},
+					map[string]any{"value": "White", "translations": map[string]any{"en-us": map[string]any{"name": "Ivory"}}},
+				}},
 			map[string]any{"key": "size", "name": "Beden", "type": "text", "facet": true, "variant": true, "sort_order": 2},
 			map[string]any{"key": "brand", "name": "Marka", "type": "text", "facet": true, "sort_order": 3},
 		},

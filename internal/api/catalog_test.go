@@ -945,15 +945,22 @@ func TestCatalogTranslatedLabels(t *testing.T) {
 		sorter    string            // label of the price sorter
 		option    string            // label of the variant option "Red"
 		attribute string            // attribute_name of the color variant
+		colors    []string          // the color choices' labels, in order
+		sizes     []string          // the size choices' labels, in order
 	}
+	sizes := []string{"S", "M", "L"} // of the red products: the listing filters by Red
 	for _, tc := range []struct {
 		language string
 		want     labels
 	}{
-		{"", labels{map[string]string{"category_ids": "Kategori", "color": "Renk", "size": "Beden", "price": "Fiyat"}, "Red", "Kadın", "Artan fiyat", "Red", "Renk"}},
-		{"tr-TR,tr;q=0.9", labels{map[string]string{"category_ids": "Kategori", "color": "Renk", "price": "Fiyat"}, "Red", "Kadın", "Artan fiyat", "Red", "Renk"}},
-		{"en-US,en;q=0.9", labels{map[string]string{"category_ids": "Category", "color": "Color", "size": "Beden", "price": "Price"}, "Scarlet", "Women", "Price: low to high", "Scarlet", "Color"}},
-		{"en", labels{map[string]string{"color": "Color"}, "Scarlet", "Women", "Price: low to high", "Scarlet", "Color"}},
+		{"", labels{map[string]string{"category_ids": "Kategori", "color": "Renk", "size": "Beden", "price": "Fiyat"}, "Red", "Kadın", "Artan fiyat", "Red", "Renk",
+			[]string{"Black", "Blue", "Red", "White"}, sizes}},
+		{"tr-TR,tr;q=0.9", labels{map[string]string{"category_ids": "Kategori", "color": "Renk", "price": "Fiyat"}, "Red", "Kadın", "Artan fiyat", "Red", "Renk",
+			[]string{"Black", "Blue", "Red", "White"}, sizes}},
+		{"en-US,en;q=0.9", labels{map[string]string{"category_ids": "Category", "color": "Color", "size": "Beden", "price": "Price"}, "Scarlet", "Women", "Price: low to high", "Scarlet", "Color",
+			[]string{"Black", "Blue", "Ivory", "Scarlet"}, sizes}},
+		{"en", labels{map[string]string{"color": "Color"}, "Scarlet", "Women", "Price: low to high", "Scarlet", "Color",
+			[]string{"Black", "Blue", "Ivory", "Scarlet"}, sizes}},
 	} {
 		t.Run(tc.language, func(t *testing.T) {
 			var headers []string
@@ -983,6 +990,12 @@ func TestCatalogTranslatedLabels(t *testing.T) {
 				}
 				got.facetName[f.Key] = f.Name
 				for _, c := range f.Data.Choices {
+					switch f.Key {
+					case "color":
+						got.colors = append(got.colors, c.Label)
+					case "size":
+						got.sizes = append(got.sizes, c.Label)
+					}
 					switch {
 					case f.Key == "color" && c.Value == "Red":
 						got.red = c.Label

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -246,13 +247,21 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 		facet := newFacet(a.Key, a.Label(req.Language), "multiselect", i+1)
 		facet.SearchKey = AttributeSearchKey(a.Key)
 		facet.Data.SearchKey = facet.SearchKey
+		translated := false
 		for _, av := range a.values {
 			n := b.andCount(av.products)
 			selected := f != nil && f.selected[av.value]
 			if n == 0 && !selected {
 				continue
 			}
-			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: a.ValueLabel(av.value, req.Language), Value: av.value, Quantity: n, IsSelected: selected})
+			label := a.ValueLabel(av.value, req.Language)
+			translated = translated || label != av.value
+			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: label, Value: av.value, Quantity: n, IsSelected: selected})
+		}
+		if translated { // values are in order; labels in another language need their own
+			sort.SliceStable(facet.Data.Choices, func(i, j int) bool {
+				return variantLess(facet.Data.Choices[i].Label, facet.Data.Choices[j].Label)
+			})
 		}
 		if len(facet.Data.Choices) > 0 {
 			out.Facets = append(out.Facets, facet)

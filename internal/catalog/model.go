@@ -557,7 +557,7 @@ func (m *Model) index() {
 		for _, av := range byValue {
 			a.values = append(a.values, av)
 		}
-		sort.Slice(a.values, func(i, j int) bool { return naturalLess(a.values[i].value, a.values[j].value) })
+		sort.Slice(a.values, func(i, j int) bool { return variantLess(a.values[i].value, a.values[j].value) })
 	}
 
 	m.newest = make([]int32, n)
