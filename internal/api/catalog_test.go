@@ -723,6 +723,29 @@ func TestContentStoresAndGeography(t *testing.T) {
 	if len(districts.Results) != 1 || districts.Results[0].Name != "Moda" {
 		t.Fatalf("districts: %+v", districts)
 	}
+
+	// Places with a store, and stores by place.
+	var allTownships struct{ Results []place }
+	sh.do("GET", fmt.Sprintf("/address/township/?city=%d", istanbul), nil).must(t, http.StatusOK).decode(t, &allTownships)
+	for _, tw := range allTownships.Results {
+		var withStore, stores struct{ Results []place }
+		sh.do("GET", fmt.Sprintf("/address/district/?township=%d&retailstore__isnull=false", tw.PK), nil).must(t, http.StatusOK).decode(t, &withStore)
+		sh.do("GET", fmt.Sprintf("/stores/?township=%d", tw.PK), nil).must(t, http.StatusOK).decode(t, &stores)
+		wantDistricts, wantStores := 0, 0
+		if tw.Name == "Kadıköy" {
+			wantDistricts, wantStores = 1, 1
+		}
+		if len(withStore.Results) != wantDistricts || len(stores.Results) != wantStores {
+			t.Errorf("%s: districts with a store %+v, stores %+v", tw.Name, withStore.Results, stores.Results)
+		}
+	}
+	for city, want := range map[int64]int{istanbul: 1, ankara: 0} {
+		var stores struct{ Results []place }
+		sh.do("GET", fmt.Sprintf("/stores/?city=%d", city), nil).must(t, http.StatusOK).decode(t, &stores)
+		if len(stores.Results) != want {
+			t.Errorf("stores of city %d: %+v, want %d", city, stores.Results, want)
+		}
+	}
 }
 
 // TestCatalogBadInput: nothing a client sends gets a 500.
