@@ -76,9 +76,9 @@ func bucketOf(bounds []int64, price int64) int {
 }
 
 // roundDown rounds an amount in minor units down to a bound shoppers read
-// at a glance: one significant digit, or 1.5 or 2.5, times a power of ten
-// (150, 2500, 7000), in whole major units. Amounts under one major unit
-// give 0.
+// at a glance: one significant digit, or 1.2, 1.5 or 2.5, times a power
+// of ten (150, 1200, 2500, 7000), in whole major units. Amounts under one
+// major unit give 0.
 func roundDown(amount int64) int64 {
 	major := amount / 100
 	if major < 1 {
@@ -89,8 +89,8 @@ func roundDown(amount int64) int64 {
 		pow *= 10
 	}
 	best := pow
-	for _, tenths := range []int64{15, 20, 25, 30, 40, 50, 60, 70, 80, 90} {
-		// Below 10, 1.5 and 2.5 are not whole major units.
+	for _, tenths := range []int64{12, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90} {
+		// Below 10, 1.2, 1.5 and 2.5 are not whole major units.
 		if c := pow * tenths / 10; pow*tenths%10 == 0 && c <= major {
 			best = c
 		}
