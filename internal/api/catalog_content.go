@@ -234,7 +234,7 @@ func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	f.Product = m.Variant(p, r.URL.Query()).ID
+	f.Product = m.SelectVariant(p, r.URL.Query()).ID
 	stores, stock, err := s.catalog.RetailStores(r.Context(), f)
 	if err != nil {
 		writeError(w, r, err)

@@ -166,9 +166,9 @@ func (m *Model) ProductPage(p *Product, params url.Values, stock map[int64]int64
 	return page
 }
 
-// Variant is the product of p's group that params select (?size=M), as on
+// SelectVariant is the product of p's group that params select (?size=M), as on
 // p's product page; p itself when no product has every selected value.
-func (m *Model) Variant(p *Product, params url.Values) *Product {
+func (m *Model) SelectVariant(p *Product, params url.Values) *Product {
 	if q := m.ProductPage(p, params, nil, "").Selected; q != nil {
 		return q
 	}
