@@ -301,6 +301,40 @@ func TestListingPagingSortingAndLocale(t *testing.T) {
 			t.Errorf("sorter %s is_selected %v", s.Value, s.IsSelected)
 		}
 	}
+	// Either way, products without a price in the shopper's currency come
+	// last (products[3] has no USD price), whatever the page size.
+	for _, tc := range []struct{ sorter, currency string }{
+		{"price", "try"}, {"-price", "try"}, {"price", "usd"}, {"-price", "usd"},
+	} {
+		for _, size := range []int{100, 4} {
+			var got []string // "price sku"
+			for page := 1; ; page++ {
+				l := sh.listing(t, fmt.Sprintf("/list/?sorter=%s&page_size=%d&page=%d", tc.sorter, size, page), "X-Currency", tc.currency)
+				for _, p := range l.Products {
+					got = append(got, p.Price+" "+p.SKU)
+				}
+				if page >= l.Pagination.NumPages {
+					break
+				}
+			}
+			if len(got) != listable {
+				t.Fatalf("%+v, pages of %d: %d products, want %d", tc, size, len(got), listable)
+			}
+			unpriced := tc.currency == "usd"
+			for i := 1; i < len(got); i++ {
+				a, _ := strconv.ParseFloat(strings.Fields(got[i-1])[0], 64)
+				b, _ := strconv.ParseFloat(strings.Fields(got[i])[0], 64)
+				last := unpriced && i == len(got)-1
+				if !last && ((tc.sorter == "price" && a > b) || (tc.sorter == "-price" && a < b)) {
+					t.Errorf("%+v, pages of %d: out of order at %d: %v", tc, size, i, got)
+					break
+				}
+			}
+			if unpriced && !strings.HasSuffix(got[len(got)-1], products[3].sku) {
+				t.Errorf("%+v, pages of %d: the product without a USD price is not last: %v", tc, size, got)
+			}
+		}
+	}
 
 	first := products[0]
 	for _, tc := range []struct {

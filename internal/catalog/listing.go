@@ -320,7 +320,12 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 	case sorter == "newcomers":
 		walk(m.newest, false, take)
 	case sorter == "price" || sorter == "-price":
-		walk(m.byPrice[req.Currency], sorter == "-price", take)
+		// Products without a price in the currency come last either way.
+		order, prices := m.byPrice[req.Currency], m.prices[req.Currency]
+		priced := sort.Search(len(order), func(i int) bool { return prices[order[i]] < 0 })
+		if walk(order[:priced], sorter == "-price", take) {
+			walk(order[priced:], false, take)
+		}
 	case curatedOrder != nil:
 		walk(curatedOrder, false, take)
 	default:
@@ -335,20 +340,23 @@ const maxFilterValues = 100
 
 func firstValues(values []string) []string { return values[:min(len(values), maxFilterValues)] }
 
-func walk(order []int32, reverse bool, fn func(int32) bool) {
+// walk calls fn for each position of order (last first when reverse)
+// until fn returns false, and tells whether it went through them all.
+func walk(order []int32, reverse bool, fn func(int32) bool) bool {
 	if !reverse {
 		for _, pos := range order {
 			if !fn(pos) {
-				return
+				return false
 			}
 		}
-		return
+		return true
 	}
 	for i := len(order) - 1; i >= 0; i-- {
 		if !fn(order[i]) {
-			return
+			return false
 		}
 	}
+	return true
 }
 
 func newFacet(key, name, widget string, order int) Facet {
