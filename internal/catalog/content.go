@@ -237,6 +237,9 @@ func (s *Service) writtenSEO(ctx context.Context, m *Model, table string, id int
 	var attrs, tr string
 	// table and attributes are constants of this package, never input.
 	err := s.db.QueryRowContext(ctx, `SELECT `+attributes+`, translations FROM `+table+` WHERE id = $1`, id).Scan(&attrs, &tr)
+	if errors.Is(err, sql.ErrNoRows) { // removed by an import since m was built
+		return SEO{}, apperror.ErrNotFound
+	}
 	if err != nil {
 		return SEO{}, err
 	}
