@@ -595,12 +595,17 @@ func (m *Model) index() {
 }
 
 // naturalLess orders numbers by value ("2" before "10") and other text
-// by its bytes.
+// alphabetically, whatever its case, with accented letters next to their
+// plain forms: Turkish "Çizgili" and "İpek" among the c's and i's, not
+// after z as their bytes would put them.
 func naturalLess(a, b string) bool {
 	x, errA := strconv.ParseFloat(a, 64)
 	y, errB := strconv.ParseFloat(b, 64)
 	if errA == nil && errB == nil && x != y {
 		return x < y
+	}
+	if fa, fb := searchtext.Fold(a), searchtext.Fold(b); fa != fb {
+		return fa < fb
 	}
 	return a < b
 }
