@@ -39,8 +39,11 @@ func paginate[T any](r *http.Request, items []T, defaultSize int) listJSON[T] {
 	size = min(size, catalog.MaxPageSize)
 	page := positiveParam(q.Get("page"), 1)
 	out := listJSON[T]{Count: len(items), Results: []T{}}
-	start := (page - 1) * size
-	if start < len(items) {
+	numPages := (len(items) + size - 1) / size
+	// Only a page that exists is multiplied out: a huge page number
+	// would overflow.
+	if page <= numPages {
+		start := (page - 1) * size
 		out.Results = items[start:min(start+size, len(items))]
 	}
 	link := func(p int) *string {
@@ -51,10 +54,10 @@ func paginate[T any](r *http.Request, items []T, defaultSize int) listJSON[T] {
 		s := u.RequestURI()
 		return &s
 	}
-	if start+size < len(items) {
+	if page < numPages {
 		out.Next = link(page + 1)
 	}
-	if page > 1 && start-size < len(items) {
+	if page > 1 && page-1 <= numPages {
 		out.Previous = link(page - 1)
 	}
 	return out
@@ -175,15 +178,29 @@ func (s *Server) retailStores(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, paginate(r, stores, 50))
 }
 
-// storeFilter reads the city and township filters of the store lists.
+// storeFilter reads the place filters of the store lists. The storefront's
+// find-in-store form names the city city_id.
 func storeFilter(r *http.Request) (catalog.StoreFilter, error) {
 	var f catalog.StoreFilter
-	var err error
-	if f.City, err = queryPK(r, "city"); err != nil {
-		return f, err
+	for _, filter := range []struct {
+		names []string
+		to    *int64
+	}{
+		{[]string{"city", "city_id"}, &f.City},
+		{[]string{"township", "township_id"}, &f.Township},
+		{[]string{"district", "district_id"}, &f.District},
+	} {
+		for _, name := range filter.names {
+			pk, err := queryPK(r, name)
+			if err != nil {
+				return f, err
+			}
+			if pk != 0 {
+				*filter.to = pk
+			}
+		}
 	}
-	f.Township, err = queryPK(r, "township")
-	return f, err
+	return f, nil
 }
 
 // storeStockJSON is one entry of StockResultType.
@@ -195,15 +212,20 @@ type storeStockJSON struct {
 	Stock      string `json:"stock"`
 	StoreHours any    `json:"store_hours"`
 	PK         int64  `json:"pk"`
+	Phone      string `json:"phone"`
 }
 
+// retailStoreStock answers the find-in-store form: the stores of the
+// chosen place with their stock of the product, or of the variant that
+// the other fields select (size=M), as the product page would.
 func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) {
 	m, ok := s.model(w, r)
 	if !ok {
 		return
 	}
 	pk, valid := catalog.ParsePK(r.PathValue("product"))
-	if _, found := m.Product(pk); !valid || !found {
+	p, found := m.Product(pk)
+	if !valid || !found {
 		writeError(w, r, apperror.ErrNotFound)
 		return
 	}
@@ -212,7 +234,7 @@ func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	f.Product = pk
+	f.Product = m.SelectVariant(p, r.URL.Query()).ID
 	stores, stock, err := s.catalog.RetailStores(r.Context(), f)
 	if err != nil {
 		writeError(w, r, err)
@@ -221,7 +243,7 @@ func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) {
 	out := []storeStockJSON{}
 	for i, st := range stores {
 		out = append(out, storeStockJSON{Name: st.Name, Address: st.Address, Latitude: st.Latitude, Longitude: st.Longitude,
-			Stock: strconv.FormatInt(stock[i], 10), StoreHours: st.StoreHours, PK: st.PK})
+			Stock: strconv.FormatInt(stock[i], 10), StoreHours: st.StoreHours, PK: st.PK, Phone: st.Phone})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -326,6 +348,11 @@ func (s *Server) prettyPage(w http.ResponseWriter, r *http.Request) {
 	}
 	path := r.URL.Path
 	if target, ok := m.Redirect(path); ok {
+		// The storefront asks with the shopper's query (campaign tags,
+		// filters) and sends the shopper to Location: keep the query.
+		if r.URL.RawQuery != "" && !strings.Contains(target, "?") {
+			target += "?" + r.URL.RawQuery
+		}
 		http.Redirect(w, r, target, http.StatusMovedPermanently)
 		return
 	}

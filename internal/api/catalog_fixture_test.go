@@ -73,8 +73,13 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 		if c.parent != "" {
 			parent = c.parent
 		}
-		cats = append(cats, map[string]any{"code": c.code, "parent": parent, "slug": c.slug, "name": c.name, "sort_order": i,
-			"translations": map[string]any{"en-us": map[string]any{"name": c.nameEn}}})
+		cat := map[string]any{"code": c.code, "parent": parent, "slug": c.slug, "name": c.name, "sort_order": i,
+			"translations": map[string]any{"en-us": map[string]any{"name": c.nameEn}}}
+		if c.code == "women-dresses" { // SEO texts written by the merchant
+			cat["attributes"] = map[string]any{"seo_title": "Elbise Modelleri", "seo_description": "Her güne bir elbise."}
+			cat["translations"] = map[string]any{"en-us": map[string]any{"name": c.nameEn, "seo_title": "Dresses for every day"}}
+		}
+		cats = append(cats, cat)
 	}
 	var prods []any
 	for i, p := range products {
@@ -97,8 +102,15 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 		"store": map[string]any{"name": "Test Mağaza", "default_currency": "TRY", "currencies": []string{"TRY", "USD"},
 			"default_language": "tr-tr", "languages": []string{"tr-tr", "en-us"}, "country": "tr"},
 		"attributes": []any{
+			// The fixture's values read the same in both languages but
+			// Red and White, so the tests can tell a translated label
+			// from a value (and labels sort apart from values).
 			map[string]any{"key": "color", "name": "Renk", "type": "text", "facet": true, "variant": true, "sort_order": 1,
-				"translations": map[string]any{"en-us": map[string]any{"name": "Color"}}},
+				"translations": map[string]any{"en-us": map[string]any{"name": "Color"}},
+				"values": []any{
+					map[string]any{"value": "Red", "translations": map[string]any{"en-us": map[string]any{"name": "Scarlet"}}},
+					map[string]any{"value": "White", "translations": map[string]any{"en-us": map[string]any{"name": "Ivory"}}},
+				}},
 			map[string]any{"key": "size", "name": "Beden", "type": "text", "facet": true, "variant": true, "sort_order": 2},
 			map[string]any{"key": "brand", "name": "Marka", "type": "text", "facet": true, "sort_order": 3},
 		},
@@ -116,11 +128,12 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 		"retail_stores": []any{
 			map[string]any{"code": "moda", "name": "Moda Mağazası", "address": "Moda Cad. 1", "country": "tr", "city": "İstanbul",
 				"township": "Kadıköy", "district": "Moda", "latitude": "40.98", "longitude": "29.02", "phone": "+902160000000",
-				"store_hours": []any{map[string]any{"day": "mon", "open": "10:00", "close": "22:00"}},
+				"store_hours": []any{[]string{"10:00:00", "22:00:00"}},
 				"stock":       map[string]any{products[0].sku: 3, products[1].sku: 0}},
 		},
 		"pages": []any{
-			map[string]any{"url": "/hakkimizda/", "kind": "flat", "title": "Hakkımızda", "content": "<p>Biz</p>", "is_active": true},
+			map[string]any{"url": "/hakkimizda/", "kind": "flat", "title": "Hakkımızda", "content": "<p>Biz</p>", "is_active": true,
+				"translations": map[string]any{"en-us": map[string]any{"title": "About us", "content": "<p>Us</p>", "seo_keywords": "about, us"}}},
 			map[string]any{"url": "/kampanya/", "kind": "landing", "title": "Kampanya", "template": "landing.html", "is_active": true},
 			map[string]any{"url": "/firsatlar/", "kind": "special", "title": "Fırsatlar", "is_active": true,
 				"products": []string{products[9].sku, products[0].sku}},

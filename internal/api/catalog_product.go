@@ -49,7 +49,7 @@ func renderProductPage(page *catalog.ProductPage, loc locale, withGroup bool) pr
 		vj := variantJSON{AttributeKey: v.Attribute.Key, AttributeName: v.Attribute.Label(loc.language), Options: []variantOptionJSON{}}
 		for _, o := range v.Options {
 			vj.Options = append(vj.Options, variantOptionJSON{
-				Label: o.Value, Value: o.Value, Order: o.Order, InStock: o.InStock, IsSelectable: o.IsSelectable,
+				Label: v.Attribute.ValueLabel(o.Value, loc.language), Value: o.Value, Order: o.Order, InStock: o.InStock, IsSelectable: o.IsSelectable,
 				IsSelectableWithoutStock: o.IsSelectableWithoutStock, IsSelected: o.IsSelected, Product: wire(o.Product),
 			})
 		}

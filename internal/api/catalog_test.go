@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,11 +87,12 @@ func categoryIDs(t *testing.T, sh *shopper) map[string]int64 {
 }
 
 type menuItemBody struct {
-	Label    string  `json:"label"`
-	URL      string  `json:"url"`
-	PK       string  `json:"pk"`
-	Level    int     `json:"level"`
-	ParentPK *string `json:"parent_pk"`
+	Label    string        `json:"label"`
+	URL      string        `json:"url"`
+	PK       string        `json:"pk"`
+	Level    int           `json:"level"`
+	ParentPK *string       `json:"parent_pk"`
+	Parent   *menuItemBody `json:"parent"`
 	Extra    struct {
 		Attributes struct {
 			CategoryID int64 `json:"category_id"`
@@ -123,7 +126,21 @@ func TestListingFacetCounts(t *testing.T) {
 		category []string // codes, OR
 		attrs    map[string][]string
 		search   string
-		minPrice int64 // TRY minor units, 0 = none
+		minPrice int64    // TRY minor units, 0 = none
+		prices   []string // price facet ranges, OR
+	}
+	// inRange tells whether a TRY price lies in a price facet range
+	// ("100-200": 100 inclusive, 200 exclusive; "250-": 250 and up).
+	inRange := func(price int64, r string) bool {
+		lo, hi, _ := strings.Cut(r, "-")
+		minor := func(s string) int64 {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				t.Fatalf("range %q: %v", r, err)
+			}
+			return int64(math.Round(f * 100))
+		}
+		return price >= minor(lo) && (hi == "" || price < minor(hi))
 	}
 	attrOf := func(p fixtureProduct, key string) string {
 		return map[string]string{"color": p.color, "size": p.size, "brand": p.brand}[key]
@@ -140,6 +157,9 @@ func TestListingFacetCounts(t *testing.T) {
 			if key != skip && !slices.Contains(values, attrOf(p, key)) {
 				return false
 			}
+		}
+		if skip != "price" && len(f.prices) > 0 && !slices.ContainsFunc(f.prices, func(r string) bool { return inRange(p.try, r) }) {
+			return false
 		}
 		if f.search != "" && !strings.Contains(strings.ToLower(p.name+" "+categoryNames[p.category]), strings.ToLower(f.search)) {
 			return false
@@ -159,6 +179,9 @@ func TestListingFacetCounts(t *testing.T) {
 		{"search and color", filters{search: "Elbise", attrs: map[string][]string{"color": {"Blue"}}}},
 		{"search by category name", filters{search: "tişört", attrs: map[string][]string{"size": {"L"}}}},
 		{"price floor and three facets", filters{minPrice: 20000, attrs: map[string][]string{"color": {"Red", "Black"}, "size": {"M", "L"}, "brand": {"Nova", "Luna"}}}},
+		{"two price ranges OR", filters{prices: []string{"100-200", "250-"}}},
+		{"price range, category and color", filters{prices: []string{"200-250", "250-"}, category: []string{"women"}, attrs: map[string][]string{"color": {"Red", "Black"}}}},
+		{"custom price range and size", filters{prices: []string{"150.50-300"}, attrs: map[string][]string{"size": {"M"}}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,6 +199,9 @@ func TestListingFacetCounts(t *testing.T) {
 			}
 			if tc.f.minPrice > 0 {
 				q.Set("price__gte", decimalString(tc.f.minPrice))
+			}
+			for _, r := range tc.f.prices {
+				q.Add("price", r)
 			}
 			got := sh.listing(t, "/list/?"+q.Encode())
 
@@ -205,6 +231,10 @@ func TestListingFacetCounts(t *testing.T) {
 									count++
 								}
 							}
+						} else if facet.Key == "price" {
+							if inRange(p.try, ch.Value.(string)) {
+								count++
+							}
 						} else if attrOf(p, facet.Key) == ch.Value {
 							count++
 						}
@@ -213,6 +243,8 @@ func TestListingFacetCounts(t *testing.T) {
 						for _, code := range tc.f.category {
 							selected = selected || float64(cats[code]) == ch.Value
 						}
+					} else if facet.Key == "price" {
+						selected = slices.Contains(tc.f.prices, ch.Value.(string))
 					} else {
 						selected = slices.Contains(tc.f.attrs[facet.Key], ch.Value.(string))
 					}
@@ -220,11 +252,11 @@ func TestListingFacetCounts(t *testing.T) {
 						t.Errorf("facet %s choice %v: quantity %d selected %v, want %d %v", facet.Key, ch.Value, ch.Quantity, ch.IsSelected, count, selected)
 					}
 				}
-				if want := "attributes_" + facet.Key; facet.Key != "category_ids" && facet.SearchKey != want {
+				if want := "attributes_" + facet.Key; facet.Key != "category_ids" && facet.Key != "price" && facet.SearchKey != want {
 					t.Errorf("facet %s search_key %q, want %q", facet.Key, facet.SearchKey, want)
 				}
 			}
-			for _, key := range []string{"category_ids", "color", "size", "brand"} {
+			for _, key := range []string{"category_ids", "color", "size", "brand", "price"} {
 				if !seenFacets[key] {
 					t.Errorf("facet %s missing", key)
 				}
@@ -267,6 +299,40 @@ func TestListingPagingSortingAndLocale(t *testing.T) {
 	for _, s := range cheap.Sorters {
 		if s.IsSelected != (s.Value == "price") {
 			t.Errorf("sorter %s is_selected %v", s.Value, s.IsSelected)
+		}
+	}
+	// Either way, products without a price in the shopper's currency come
+	// last (products[3] has no USD price), whatever the page size.
+	for _, tc := range []struct{ sorter, currency string }{
+		{"price", "try"}, {"-price", "try"}, {"price", "usd"}, {"-price", "usd"},
+	} {
+		for _, size := range []int{100, 4} {
+			var got []string // "price sku"
+			for page := 1; ; page++ {
+				l := sh.listing(t, fmt.Sprintf("/list/?sorter=%s&page_size=%d&page=%d", tc.sorter, size, page), "X-Currency", tc.currency)
+				for _, p := range l.Products {
+					got = append(got, p.Price+" "+p.SKU)
+				}
+				if page >= l.Pagination.NumPages {
+					break
+				}
+			}
+			if len(got) != listable {
+				t.Fatalf("%+v, pages of %d: %d products, want %d", tc, size, len(got), listable)
+			}
+			unpriced := tc.currency == "usd"
+			for i := 1; i < len(got); i++ {
+				a, _ := strconv.ParseFloat(strings.Fields(got[i-1])[0], 64)
+				b, _ := strconv.ParseFloat(strings.Fields(got[i])[0], 64)
+				last := unpriced && i == len(got)-1
+				if !last && ((tc.sorter == "price" && a > b) || (tc.sorter == "-price" && a < b)) {
+					t.Errorf("%+v, pages of %d: out of order at %d: %v", tc, size, i, got)
+					break
+				}
+			}
+			if unpriced && !strings.HasSuffix(got[len(got)-1], products[3].sku) {
+				t.Errorf("%+v, pages of %d: the product without a USD price is not last: %v", tc, size, got)
+			}
 		}
 	}
 
@@ -350,9 +416,17 @@ func TestCategoryPagesAndPrettyURLs(t *testing.T) {
 	if product.Product.SKU != products[0].sku {
 		t.Errorf("GET /<product slug>/: %s", product.Product.SKU)
 	}
-	redirect := sh.do("GET", "/eski-elbise/", nil)
-	if redirect.StatusCode != http.StatusMovedPermanently || redirect.Header.Get("Location") != "/"+products[0].slug+"/" {
-		t.Errorf("redirect: %d to %q", redirect.StatusCode, redirect.Header.Get("Location"))
+	// The storefront's url-redirection middleware asks for the shopper's
+	// path and query, and follows Location.
+	for path, location := range map[string]string{
+		"/eski-elbise/":                  "/" + products[0].slug + "/",
+		"/eski-elbise":                   "/" + products[0].slug + "/",
+		"/eski-elbise/?utm_source=x&a=1": "/" + products[0].slug + "/?utm_source=x&a=1",
+	} {
+		redirect := sh.do("GET", path, nil)
+		if redirect.StatusCode != http.StatusMovedPermanently || redirect.Header.Get("Location") != location {
+			t.Errorf("redirect %s: %d to %q, want %q", path, redirect.StatusCode, redirect.Header.Get("Location"), location)
+		}
 	}
 
 	for path, want := range map[string]string{
@@ -402,6 +476,9 @@ func TestCategoryPagesAndPrettyURLs(t *testing.T) {
 	sh.do("GET", "/menus/generate_breadcrumb/?item="+page.Category.MenuItemModel+"&generator_name=menu_item", nil).must(t, http.StatusOK).decode(t, &menu)
 	if len(menu.Menu) != 2 || menu.Menu[0].URL != "/kadin/" || menu.Menu[1].URL != "/kadin/elbise/" {
 		t.Fatalf("breadcrumb: %+v", menu.Menu)
+	}
+	if menu.Menu[0].Parent != nil || menu.Menu[1].Parent == nil || menu.Menu[1].Parent.PK != menu.Menu[0].PK || *menu.Menu[1].ParentPK != menu.Menu[0].PK {
+		t.Errorf("breadcrumb parents: %+v", menu.Menu)
 	}
 
 	// A product's category nodes, deepest first.
@@ -591,12 +668,6 @@ func TestContentStoresAndGeography(t *testing.T) {
 	}
 	sh.do("GET", "/shop-flat-page/999999/", nil).must(t, http.StatusNotFound)
 
-	seo := sh.do("GET", "/cms/seo/?url=/kadin/elbise/", nil).must(t, http.StatusOK).json()
-	if seo["title"] != "Elbise" {
-		t.Errorf("seo: %v", seo)
-	}
-	sh.do("GET", "/cms/seo/?url=/", nil).must(t, http.StatusOK)
-
 	stores := sh.do("GET", "/stores/", nil).must(t, http.StatusOK).json()
 	results := stores["results"].([]any)
 	if stores["count"] != 1.0 || results[0].(map[string]any)["name"] != "Moda Mağazası" {
@@ -605,19 +676,6 @@ func TestContentStoresAndGeography(t *testing.T) {
 	township := results[0].(map[string]any)["township"].(map[string]any)
 	if township["name"] != "Kadıköy" || township["city"].(map[string]any)["name"] != "İstanbul" {
 		t.Errorf("store township: %v", township)
-	}
-
-	list := sh.listing(t, "/list/?search_text="+products[0].sku)
-	stock := sh.do("GET", fmt.Sprintf("/retail_store_stock/%d/", list.Products[0].PK), nil).must(t, http.StatusOK)
-	var entries []map[string]any
-	stock.decode(t, &entries)
-	if len(entries) != 1 || entries[0]["stock"] != "3" || entries[0]["latitude"] != "40.98" {
-		t.Errorf("retail store stock: %v", entries)
-	}
-	list = sh.listing(t, "/list/?search_text="+products[1].sku)
-	sh.do("GET", fmt.Sprintf("/retail_store_stock/%d/", list.Products[0].PK), nil).must(t, http.StatusOK).decode(t, &entries)
-	if len(entries) != 0 {
-		t.Errorf("store without stock listed: %v", entries)
 	}
 
 	type place struct {
@@ -647,10 +705,80 @@ func TestContentStoresAndGeography(t *testing.T) {
 	if len(townships.Results) != 1 || townships.Results[0].Name != "Kadıköy" {
 		t.Fatalf("townships with stores: %+v", townships)
 	}
+	// Find in store: the stores of the chosen city with their stock of
+	// the product, or of the variant that the form's size selects.
+	istanbul, ankara := cities.Results[0].PK, int64(0)
+	sh.do("GET", fmt.Sprintf("/address/city/?country=%d", countries.Results[0].PK), nil).must(t, http.StatusOK).decode(t, &cities)
+	for _, c := range cities.Results {
+		if c.Name == "Ankara" {
+			ankara = c.PK
+		}
+	}
+	redS := sh.listing(t, "/list/?search_text="+products[0].sku).Products[0].PK
+	redM := sh.listing(t, "/list/?search_text="+products[1].sku).Products[0].PK
+	if products[0].sku != "D1-RED-S" || products[1].sku != "D1-RED-M" {
+		t.Fatal("fixture: the store's stock is of D1-RED-S (3) and D1-RED-M (0)")
+	}
+	for _, tc := range []struct {
+		path  string
+		stock []string // per store, "" when the answer is no stores
+	}{
+		{fmt.Sprintf("/retail_store_stock/%d/", redS), []string{"3"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?city_id=%d", redS, istanbul), []string{"3"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?city_id=%d&size=S", redS, istanbul), []string{"3"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?city_id=%d&size=M", redS, istanbul), []string{"0"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?city_id=%d&size=", redM, istanbul), []string{"0"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?city_id=%d&size=S", redM, istanbul), []string{"3"}},
+		{fmt.Sprintf("/retail_store_stock/%d/?size=XXL", redS), []string{"3"}}, // not offered: the product itself
+		{fmt.Sprintf("/retail_store_stock/%d/?city=%d", redS, ankara), nil},
+		{fmt.Sprintf("/retail_store_stock/%d/?township=%d", redS, townships.Results[0].PK), []string{"3"}},
+	} {
+		var entries []struct {
+			Name, Address, Latitude, Longitude, Stock string
+			StoreHours                                [][]string `json:"store_hours"`
+		}
+		sh.do("GET", tc.path, nil).must(t, http.StatusOK).decode(t, &entries)
+		var stock []string
+		for _, e := range entries {
+			stock = append(stock, e.Stock)
+			if e.Name != "Moda Mağazası" || e.Latitude != "40.98" || e.Address == "" || e.StoreHours[0][0] != "10:00:00" {
+				t.Errorf("%s: store %+v", tc.path, e)
+			}
+		}
+		if !slices.Equal(stock, tc.stock) {
+			t.Errorf("%s: stock %v, want %v", tc.path, stock, tc.stock)
+		}
+	}
+	sh.do("GET", fmt.Sprintf("/retail_store_stock/%d/?city_id=abc", redS), nil).must(t, http.StatusBadRequest)
+	sh.do("GET", "/retail_store_stock/99999999/", nil).must(t, http.StatusNotFound)
+
 	var districts struct{ Results []place }
 	sh.do("GET", fmt.Sprintf("/address/district/?township=%d", townships.Results[0].PK), nil).must(t, http.StatusOK).decode(t, &districts)
 	if len(districts.Results) != 1 || districts.Results[0].Name != "Moda" {
 		t.Fatalf("districts: %+v", districts)
+	}
+
+	// Places with a store, and stores by place.
+	var allTownships struct{ Results []place }
+	sh.do("GET", fmt.Sprintf("/address/township/?city=%d", istanbul), nil).must(t, http.StatusOK).decode(t, &allTownships)
+	for _, tw := range allTownships.Results {
+		var withStore, stores struct{ Results []place }
+		sh.do("GET", fmt.Sprintf("/address/district/?township=%d&retailstore__isnull=false", tw.PK), nil).must(t, http.StatusOK).decode(t, &withStore)
+		sh.do("GET", fmt.Sprintf("/stores/?township=%d", tw.PK), nil).must(t, http.StatusOK).decode(t, &stores)
+		wantDistricts, wantStores := 0, 0
+		if tw.Name == "Kadıköy" {
+			wantDistricts, wantStores = 1, 1
+		}
+		if len(withStore.Results) != wantDistricts || len(stores.Results) != wantStores {
+			t.Errorf("%s: districts with a store %+v, stores %+v", tw.Name, withStore.Results, stores.Results)
+		}
+	}
+	for city, want := range map[int64]int{istanbul: 1, ankara: 0} {
+		var stores struct{ Results []place }
+		sh.do("GET", fmt.Sprintf("/stores/?city=%d", city), nil).must(t, http.StatusOK).decode(t, &stores)
+		if len(stores.Results) != want {
+			t.Errorf("stores of city %d: %+v, want %d", city, stores.Results, want)
+		}
 	}
 }
 
@@ -674,6 +802,10 @@ func TestCatalogBadInput(t *testing.T) {
 		{"/list/?" + strings.Repeat("category_ids=1&attributes_color=Red&", 2000), 200},
 		{"/list/?price__gte=abc", 400},
 		{"/list/?price__lte=-1", 400},
+		{"/list/?price=abc", 400},
+		{"/list/?price=-5", 400},
+		{"/list/?price=300-100", 400},
+		{"/list/?price=99999999-", 200},
 		{"/category/abc/", 404},
 		{"/category/-1/", 404},
 		{"/category/99999999999999999999999/", 404},
@@ -693,6 +825,22 @@ func TestCatalogBadInput(t *testing.T) {
 		{"/autocomplete/", 200},
 		{"/address/city/?country=abc", 400},
 		{"/stores/?page=abc&limit=-1", 200},
+		{"/stores/?page=9000000000000000000&limit=100", 200},
+		{"/stores/?city=abc", 400},
+		{"/address/country/?page=9000000000000000000", 200},
+		{"/address/township/?city=x", 400},
+		{"/address/district/?township=-1", 400},
+		{"/list/?page=9000000000000000000&page_size=100", 200},
+		{"/list/?page=99999999999999999999999", 200},
+		{"/list/?sorter=price&page=9000000000000000000", 200},
+		{"/widgets/" + strings.Repeat("x", 3000) + "/", 404},
+		{"/pretty_urls/?new_path__exact=" + url.QueryEscape(huge), 200},
+		{"/misc/pretty-url/%00%ff/", 404},
+		{"/pretty_urls/?new_path__exact=/%00/", 200},
+		{"/%ff%00/", 404},
+		{"/cms/seo/?url=/%ff/", 404},
+		{"/widgets/%00%ff/", 404},
+		{"/product/1/?size=" + url.QueryEscape(huge), 200},
 		{"/cms/seo/?url=/nope/", 404},
 	} {
 		r := sh.do("GET", tc.path, nil)
@@ -700,9 +848,15 @@ func TestCatalogBadInput(t *testing.T) {
 			t.Errorf("%s: %d, want %d; %.200s", tc.path[:min(len(tc.path), 80)], r.StatusCode, tc.status, r.body)
 		}
 	}
-	page := sh.listing(t, "/list/?page=9999")
-	if len(page.Products) != 0 || page.Pagination.CurrentPage != 9999 {
-		t.Errorf("past the end: %+v", page.Pagination)
+	for _, path := range []string{"/list/?page=9999", "/list/?page=9000000000000000000&page_size=100", "/list/?sorter=-price&page=9000000000000000000"} {
+		if page := sh.listing(t, path); len(page.Products) != 0 {
+			t.Errorf("%s: past the end, %d products", path, len(page.Products))
+		}
+	}
+	var stores struct{ Results []any }
+	sh.do("GET", "/stores/?page=9000000000000000000&limit=100", nil).must(t, http.StatusOK).decode(t, &stores)
+	if len(stores.Results) != 0 {
+		t.Errorf("stores past the end: %v", stores.Results)
 	}
 	capped := sh.listing(t, "/list/?page_size=100000")
 	if capped.Pagination.PageSize != 100 {
@@ -714,27 +868,80 @@ func TestCatalogBadInput(t *testing.T) {
 	}
 }
 
-// TestCatalogCacheInvalidation: an import's new price shows on the very
-// next request, on every node.
+// TestCatalogCacheInvalidation: an import's new prices and stock show on
+// the very next request to every answer that shows them, however often
+// those answers were served (and cached) before.
 func TestCatalogCacheInvalidation(t *testing.T) {
 	ts, products := newCatalogStore(t)
 	sh := ts.shopper()
-	path := "/list/?search_text=" + products[0].sku
-	before := sh.listing(t, path)
-	if before.Products[0].Price != decimalString(products[0].try) {
-		t.Fatalf("price %s", before.Products[0].Price)
+	if products[0].stock != 0 || products[0].usd == 0 {
+		t.Fatal("fixture: the first product must start out of stock, with a USD price")
 	}
-	products[0].try = 4242
+	pk := sh.listing(t, "/list/?search_text="+products[0].sku).Products[0].PK
+	type shown struct {
+		price   string
+		inStock bool
+	}
+	reads := []struct {
+		name string
+		read func() shown
+	}{
+		{"listing", func() shown {
+			p := sh.listing(t, "/list/?search_text="+products[0].sku).Products[0]
+			return shown{p.Price, p.InStock}
+		}},
+		{"listing in USD", func() shown {
+			p := sh.listing(t, "/list/?search_text="+products[0].sku, "X-Currency", "usd").Products[0]
+			return shown{p.Price, p.InStock}
+		}},
+		{"category page", func() shown {
+			for _, p := range sh.listing(t, "/kadin/elbise/?page_size=100").Products {
+				if p.SKU == products[0].sku {
+					return shown{p.Price, p.InStock}
+				}
+			}
+			t.Fatalf("%s not on its category page", products[0].sku)
+			return shown{}
+		}},
+		{"product page", func() shown {
+			var page productBody
+			sh.do("GET", fmt.Sprintf("/product/%d/", pk), nil).must(t, http.StatusOK).decode(t, &page)
+			return shown{page.Product.Price, page.Product.InStock}
+		}},
+		{"widget", func() shown {
+			var w struct {
+				Products []struct {
+					Price   string `json:"price"`
+					InStock bool   `json:"in_stock"`
+				} `json:"products"`
+			}
+			sh.do("GET", "/widgets/home-hero/", nil).must(t, http.StatusOK).decode(t, &w)
+			return shown{w.Products[0].Price, w.Products[0].InStock} // the widget's first product is products[0]
+		}},
+	}
+	want := func(usd bool) shown {
+		if usd {
+			return shown{decimalString(products[0].usd), products[0].stock > 0}
+		}
+		return shown{decimalString(products[0].try), products[0].stock > 0}
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, r := range reads {
+			for range 2 { // the second read comes from the cache
+				if got, w := r.read(), want(r.name == "listing in USD"); got != w {
+					t.Errorf("%s, %s: %+v, want %+v", when, r.name, got, w)
+				}
+			}
+		}
+	}
+	check("before any change")
+	products[0].try, products[0].usd, products[0].stock = 4242, 1717, 9
 	ts.importStore(fixtureStore(products))
-	after := sh.listing(t, path)
-	if after.Products[0].Price != "42.42" {
-		t.Fatalf("after import: price %s, want 42.42", after.Products[0].Price)
-	}
-	var page productBody
-	sh.do("GET", fmt.Sprintf("/product/%d/", after.Products[0].PK), nil).must(t, http.StatusOK).decode(t, &page)
-	if page.Product.Price != "42.42" {
-		t.Fatalf("product page after import: %s", page.Product.Price)
-	}
+	check("after an import of new prices and stock")
+	products[0].stock = 0
+	ts.importStore(fixtureStore(products))
+	check("after an import that sells it out")
 }
 
 // TestCatalogReadsDuringImports: shoppers reading while imports commit
@@ -778,6 +985,190 @@ func TestCatalogReadsDuringImports(t *testing.T) {
 	for range 4 {
 		if err := <-done; err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestCatalogTranslatedLabels: what shoppers read on a listing and a
+// product page (facet names, choice labels, sorters, variant options)
+// follows Accept-Language, while the values that filter stay the same.
+func TestCatalogTranslatedLabels(t *testing.T) {
+	ts, products := newCatalogStore(t)
+	sh := ts.shopper()
+	type labels struct {
+		facetName map[string]string // facet key → name
+		red       string            // label of the color choice "Red"
+		women     string            // label of the category choice of women
+		sorter    string            // label of the price sorter
+		option    string            // label of the variant option "Red"
+		attribute string            // attribute_name of the color variant
+		colors    []string          // the color choices' labels, in order
+		sizes     []string          // the size choices' labels, in order
+	}
+	sizes := []string{"S", "M", "L"} // of the red products: the listing filters by Red
+	for _, tc := range []struct {
+		language string
+		want     labels
+	}{
+		{"", labels{map[string]string{"category_ids": "Kategori", "color": "Renk", "size": "Beden", "price": "Fiyat"}, "Red", "Kadın", "Artan fiyat", "Red", "Renk",
+			[]string{"Black", "Blue", "Red", "White"}, sizes}},
+		{"tr-TR,tr;q=0.9", labels{map[string]string{"category_ids": "Kategori", "color": "Renk", "price": "Fiyat"}, "Red", "Kadın", "Artan fiyat", "Red", "Renk",
+			[]string{"Black", "Blue", "Red", "White"}, sizes}},
+		{"en-US,en;q=0.9", labels{map[string]string{"category_ids": "Category", "color": "Color", "size": "Beden", "price": "Price"}, "Scarlet", "Women", "Price: low to high", "Scarlet", "Color",
+			[]string{"Black", "Blue", "Ivory", "Scarlet"}, sizes}},
+		{"en", labels{map[string]string{"color": "Color"}, "Scarlet", "Women", "Price: low to high", "Scarlet", "Color",
+			[]string{"Black", "Blue", "Ivory", "Scarlet"}, sizes}},
+	} {
+		t.Run(tc.language, func(t *testing.T) {
+			var headers []string
+			if tc.language != "" {
+				headers = []string{"Accept-Language", tc.language}
+			}
+			var body struct {
+				Facets []struct {
+					Key  string `json:"key"`
+					Name string `json:"name"`
+					Data struct {
+						Name    string `json:"name"`
+						Choices []struct {
+							Label      string `json:"label"`
+							Value      any    `json:"value"`
+							IsSelected bool   `json:"is_selected"`
+						} `json:"choices"`
+					} `json:"data"`
+				} `json:"facets"`
+				Sorters []struct{ Label, Value string } `json:"sorters"`
+			}
+			sh.do("GET", "/list/?attributes_color=Red", nil, headers...).must(t, http.StatusOK).decode(t, &body)
+			got := labels{facetName: map[string]string{}}
+			for _, f := range body.Facets {
+				if f.Name != f.Data.Name {
+					t.Errorf("facet %s: name %q, data.name %q", f.Key, f.Name, f.Data.Name)
+				}
+				got.facetName[f.Key] = f.Name
+				for _, c := range f.Data.Choices {
+					switch f.Key {
+					case "color":
+						got.colors = append(got.colors, c.Label)
+					case "size":
+						got.sizes = append(got.sizes, c.Label)
+					}
+					switch {
+					case f.Key == "color" && c.Value == "Red":
+						got.red = c.Label
+						if !c.IsSelected {
+							t.Errorf("the filtered color is not selected")
+						}
+					case f.Key == "category_ids" && c.Label != "" && got.women == "":
+						got.women = c.Label
+					}
+				}
+			}
+			for _, s := range body.Sorters {
+				if s.Value == "price" {
+					got.sorter = s.Label
+				}
+			}
+			var page struct {
+				Variants []struct {
+					AttributeKey  string `json:"attribute_key"`
+					AttributeName string `json:"attribute_name"`
+					Options       []struct{ Label, Value string }
+				} `json:"variants"`
+			}
+			pk := sh.listing(t, "/list/?search_text="+products[0].sku).Products[0].PK
+			sh.do("GET", fmt.Sprintf("/product/%d/", pk), nil, headers...).must(t, http.StatusOK).decode(t, &page)
+			for _, v := range page.Variants {
+				for _, o := range v.Options {
+					if v.AttributeKey == "color" && o.Value == "Red" {
+						got.option, got.attribute = o.Label, v.AttributeName
+					}
+				}
+			}
+			for key, name := range tc.want.facetName {
+				if got.facetName[key] != name {
+					t.Errorf("facet %s named %q, want %q", key, got.facetName[key], name)
+				}
+			}
+			got.facetName = tc.want.facetName
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("labels %+v\nwant   %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSEO: /cms/seo/ gives what the merchant wrote for a path (a
+// translation's seo_* fields, or in the store's language the record's
+// attributes), and makes the rest from the record's name and text.
+func TestSEO(t *testing.T) {
+	ts, products := newCatalogStore(t)
+	sh := ts.shopper()
+	en := []string{"Accept-Language", "en-us"}
+	type seo struct{ Title, Description, Keywords string }
+	for _, tc := range []struct {
+		url     string
+		headers []string
+		want    seo
+	}{
+		{"/kadin/elbise/", nil, seo{"Elbise Modelleri", "Her güne bir elbise.", "Kadın, Elbise"}},
+		{"kadin/elbise", nil, seo{"Elbise Modelleri", "Her güne bir elbise.", "Kadın, Elbise"}},
+		{"/kadin/elbise/", en, seo{"Dresses for every day", "Dresses", "Women, Dresses"}},
+		{"/kadin/", nil, seo{"Kadın", "Kadın", "Kadın"}},
+		{"/" + products[0].slug + "/", en, seo{products[0].nameEn, products[0].nameEn + " description", products[0].nameEn}},
+		{"/eski-elbise/", nil, seo{products[0].name, products[0].name + " açıklaması", products[0].name}}, // a redirect's target
+		{"/hakkimizda/", nil, seo{"Hakkımızda", "Biz", "Hakkımızda"}},
+		{"/hakkimizda/", en, seo{"About us", "Us", "about, us"}},
+		{"/", nil, seo{"Test Mağaza", "Test Mağaza", ""}},
+	} {
+		var got seo
+		sh.do("GET", "/cms/seo/?url="+url.QueryEscape(tc.url), nil, tc.headers...).must(t, http.StatusOK).decode(t, &got)
+		if got != tc.want {
+			t.Errorf("%s %v: %+v, want %+v", tc.url, tc.headers, got, tc.want)
+		}
+	}
+	sh.do("GET", "/cms/seo/?url=/yok/", nil).must(t, http.StatusNotFound)
+}
+
+// TestDRFListPaging: the content lists page like Django REST framework,
+// with links to the neighbouring pages that exist.
+func TestDRFListPaging(t *testing.T) {
+	ts, _ := newCatalogStore(t)
+	sh := ts.shopper()
+	var countries struct{ Results []struct{ PK int64 } }
+	sh.do("GET", "/address/country/", nil).must(t, http.StatusOK).decode(t, &countries)
+	base := fmt.Sprintf("/address/city/?country=%d&limit=1", countries.Results[0].PK) // two cities
+	for _, tc := range []struct {
+		page           string
+		results        int
+		next, previous string // the page the link names, "" for none
+	}{
+		{"1", 1, "2", ""},
+		{"2", 1, "", "1"},
+		{"3", 0, "", "2"},
+		{"4", 0, "", ""},
+		{"9000000000000000000", 0, "", ""},
+		{"abc", 1, "2", ""},
+	} {
+		var body struct {
+			Count          int
+			Next, Previous *string
+			Results        []any
+		}
+		sh.do("GET", base+"&page="+tc.page, nil).must(t, http.StatusOK).decode(t, &body)
+		linkPage := func(link *string) string {
+			if link == nil {
+				return ""
+			}
+			u, err := url.Parse(*link)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u.Query().Get("page")
+		}
+		if body.Count != 2 || len(body.Results) != tc.results || linkPage(body.Next) != tc.next || linkPage(body.Previous) != tc.previous {
+			t.Errorf("page %s: count %d, %d results, next %q, previous %q; want %d results, next %q, previous %q",
+				tc.page, body.Count, len(body.Results), linkPage(body.Next), linkPage(body.Previous), tc.results, tc.next, tc.previous)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vitrin/vitrin/internal/apperror"
 )
@@ -102,8 +103,17 @@ func (p *Page) Wire() map[string]any {
 	}
 }
 
+// storable tells whether s can name a stored record: PostgreSQL refuses
+// text that is not UTF-8 or holds NUL, and no imported key is such text.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 // PageByURL finds an active page by its url ("/about/").
 func (s *Service) PageByURL(ctx context.Context, path string) (*Page, error) {
+	if !storable(path) {
+		return nil, apperror.ErrNotFound
+	}
 	p := &Page{}
 	err := s.db.QueryRowContext(ctx, `SELECT id, url, kind, title, content, template, is_active FROM pages WHERE url = $1 AND is_active`, normalizePath(path)).
 		Scan(&p.ID, &p.URL, &p.Kind, &p.Title, &p.Content, &p.Template, &p.IsActive)
@@ -124,6 +134,9 @@ type Widget struct {
 
 // Widget returns the widget with slug.
 func (s *Service) Widget(ctx context.Context, slug string, lang string) (*Widget, error) {
+	if !storable(slug) {
+		return nil, apperror.ErrNotFound
+	}
 	w := &Widget{Slug: slug}
 	var id int64
 	var attrs, tr string
@@ -164,25 +177,115 @@ type SEO struct {
 	Keywords    string `json:"keywords"`
 }
 
-// SEOFor describes path: a category, a product, a page or the home page.
+// SEOFor describes path: a category, a product, a page or the home page,
+// following a redirect from an old path. What the merchant wrote wins:
+// "seo_title", "seo_description" and "seo_keywords" in a translation for
+// lang, else (in the store's own language) in the record's attributes.
+// Missing fields are made from the record's name and text in lang.
 func (s *Service) SEOFor(ctx context.Context, m *Model, path, lang string) (SEO, error) {
 	path = normalizePath(path)
-	if path == "/" {
-		return SEO{Title: m.Store.Name, Description: m.Store.Name}, nil
+	if to, ok := m.Redirect(path); ok {
+		path = normalizePath(to)
 	}
 	slug := strings.Trim(path, "/")
 	if c, ok := m.categoryBySlug[slug]; ok {
-		return SEO{Title: c.Label(lang), Description: c.Label(lang), Keywords: c.Label(lang)}, nil
+		var trail []string
+		for _, a := range c.Ancestors() {
+			trail = append(trail, a.Label(lang))
+		}
+		made := SEO{Title: c.Label(lang), Description: c.Label(lang), Keywords: strings.Join(trail, ", ")}
+		return s.writtenSEO(ctx, m, "categories", c.ID, lang, made)
 	}
 	if pos, ok := m.bySlug[slug]; ok {
 		p := m.Products[pos]
-		return SEO{Title: p.Label(lang), Description: firstSentence(p.Text(lang)), Keywords: p.Label(lang)}, nil
+		made := SEO{Title: p.Label(lang), Description: firstSentence(plainText(p.Text(lang))), Keywords: p.Label(lang)}
+		return s.writtenSEO(ctx, m, "products", p.ID, lang, made)
 	}
 	page, err := s.PageByURL(ctx, path)
+	if errors.Is(err, apperror.ErrNotFound) && path == "/" {
+		return SEO{Title: m.Store.Name, Description: m.Store.Name}, nil
+	}
 	if err != nil {
 		return SEO{}, err
 	}
-	return SEO{Title: page.Title, Description: page.Title}, nil
+	if page, err = s.page(ctx, page.ID, page.Kind, lang); err != nil {
+		return SEO{}, err
+	}
+	made := SEO{Title: page.Title, Description: firstSentence(plainText(page.Content)), Keywords: page.Title}
+	if made.Description == "" {
+		made.Description = page.Title
+	}
+	return s.writtenSEO(ctx, m, "pages", page.ID, lang, made)
+}
+
+// seoFields are the SEO texts a merchant may give in a record's
+// attributes or translations.
+type seoFields struct {
+	Title       string `json:"seo_title"`
+	Description string `json:"seo_description"`
+	Keywords    string `json:"seo_keywords"`
+}
+
+// writtenSEO lays the SEO texts stored with a record over made. They are
+// read here rather than kept in the read model: they are wanted once per
+// page view at most, and 100,000 products need not carry them in memory.
+func (s *Service) writtenSEO(ctx context.Context, m *Model, table string, id int64, lang string, made SEO) (SEO, error) {
+	attributes := "'{}'"
+	if table != "pages" {
+		attributes = "attributes"
+	}
+	var attrs, tr string
+	// table and attributes are constants of this package, never input.
+	err := s.db.QueryRowContext(ctx, `SELECT `+attributes+`, translations FROM `+table+` WHERE id = $1`, id).Scan(&attrs, &tr)
+	if errors.Is(err, sql.ErrNoRows) { // removed by an import since m was built
+		return SEO{}, apperror.ErrNotFound
+	}
+	if err != nil {
+		return SEO{}, err
+	}
+	var layers []seoFields
+	var byLang map[string]seoFields
+	if json.Unmarshal([]byte(tr), &byLang) == nil {
+		layers = append(layers, byLang[lang])
+	}
+	if lang == m.Store.DefaultLanguage {
+		var own seoFields
+		if json.Unmarshal([]byte(attrs), &own) == nil {
+			layers = append(layers, own)
+		}
+	}
+	out := made
+	for i := len(layers) - 1; i >= 0; i-- {
+		for _, f := range []struct {
+			to   *string
+			from string
+		}{
+			{&out.Title, layers[i].Title}, {&out.Description, layers[i].Description}, {&out.Keywords, layers[i].Keywords},
+		} {
+			if strings.TrimSpace(f.from) != "" {
+				*f.to = f.from
+			}
+		}
+	}
+	return out, nil
+}
+
+// plainText drops the HTML tags of page content, for a description.
+func plainText(html string) string {
+	var b strings.Builder
+	inTag := false
+	for _, r := range html {
+		switch {
+		case r == '<':
+			inTag = true
+		case r == '>' && inTag:
+			inTag = false
+			b.WriteByte(' ')
+		case !inTag:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 func firstSentence(s string) string {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -181,7 +182,7 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 		if len(values) == 0 {
 			continue
 		}
-		f := &facetFilter{key: a.Key, selected: map[string]bool{}, products: newBitset(len(m.Products))}
+		f := &facetFilter{key: AttributeSearchKey(a.Key), selected: map[string]bool{}, products: newBitset(len(m.Products))}
 		for _, v := range firstValues(values) {
 			f.selected[strings.TrimSpace(v)] = true
 		}
@@ -192,6 +193,14 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 		}
 		attrFilters[a.Key] = f
 		filters = append(filters, f)
+	}
+	priceFilter := &facetFilter{key: PriceFacetKey}
+	var err error
+	if priceFilter.products, priceFilter.selected, err = m.priceRangeFilter(p[PriceFacetKey], req.Currency); err != nil {
+		return nil, err
+	}
+	if priceFilter.products != nil {
+		filters = append(filters, priceFilter)
 	}
 	// base(except) is the scope with every facet filter but one applied.
 	base := func(except string) bitset {
@@ -234,17 +243,40 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 	}
 	for i, a := range m.facets {
 		f := attrFilters[a.Key]
-		b := base(a.Key)
+		b := base(AttributeSearchKey(a.Key))
 		facet := newFacet(a.Key, a.Label(req.Language), "multiselect", i+1)
 		facet.SearchKey = AttributeSearchKey(a.Key)
 		facet.Data.SearchKey = facet.SearchKey
+		translated := false
 		for _, av := range a.values {
 			n := b.andCount(av.products)
 			selected := f != nil && f.selected[av.value]
 			if n == 0 && !selected {
 				continue
 			}
-			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: av.value, Value: av.value, Quantity: n, IsSelected: selected})
+			label := a.ValueLabel(av.value, req.Language)
+			translated = translated || label != av.value
+			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: label, Value: av.value, Quantity: n, IsSelected: selected})
+		}
+		if translated { // values are in order; labels in another language need their own
+			sort.SliceStable(facet.Data.Choices, func(i, j int) bool {
+				return variantLess(facet.Data.Choices[i].Label, facet.Data.Choices[j].Label)
+			})
+		}
+		if len(facet.Data.Choices) > 0 {
+			out.Facets = append(out.Facets, facet)
+		}
+	}
+	if buckets := m.priceBuckets[req.Currency]; buckets != nil {
+		b := base(PriceFacetKey)
+		facet := newFacet(PriceFacetKey, priceFacetName(req.Language), "multiselect", len(m.facets)+1)
+		for _, bucket := range buckets {
+			n := b.andCount(bucket.products)
+			selected := priceFilter.selected[bucket.value]
+			if n == 0 && !selected {
+				continue
+			}
+			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: bucket.label, Value: bucket.value, Quantity: n, IsSelected: selected})
 		}
 		if len(facet.Data.Choices) > 0 {
 			out.Facets = append(out.Facets, facet)
@@ -267,10 +299,12 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 		out.Sorters = append(out.Sorters, Sorter{Label: label, Value: s.value, IsSelected: s.value == sorter})
 	}
 
-	skip := (out.Page - 1) * out.PageSize
-	if skip >= out.Total {
+	// Only a page that exists is multiplied out: a huge page number
+	// would overflow.
+	if out.Page > out.NumPages || out.Total == 0 {
 		return out, nil
 	}
+	skip := (out.Page - 1) * out.PageSize
 	take := func(pos int32) bool {
 		if !result.has(pos) {
 			return true
@@ -286,7 +320,12 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 	case sorter == "newcomers":
 		walk(m.newest, false, take)
 	case sorter == "price" || sorter == "-price":
-		walk(m.byPrice[req.Currency], sorter == "-price", take)
+		// Products without a price in the currency come last either way.
+		order, prices := m.byPrice[req.Currency], m.prices[req.Currency]
+		priced := sort.Search(len(order), func(i int) bool { return prices[order[i]] < 0 })
+		if walk(order[:priced], sorter == "-price", take) {
+			walk(order[priced:], false, take)
+		}
 	case curatedOrder != nil:
 		walk(curatedOrder, false, take)
 	default:
@@ -301,20 +340,23 @@ const maxFilterValues = 100
 
 func firstValues(values []string) []string { return values[:min(len(values), maxFilterValues)] }
 
-func walk(order []int32, reverse bool, fn func(int32) bool) {
+// walk calls fn for each position of order (last first when reverse)
+// until fn returns false, and tells whether it went through them all.
+func walk(order []int32, reverse bool, fn func(int32) bool) bool {
 	if !reverse {
 		for _, pos := range order {
 			if !fn(pos) {
-				return
+				return false
 			}
 		}
-		return
+		return true
 	}
 	for i := len(order) - 1; i >= 0; i-- {
 		if !fn(order[i]) {
-			return
+			return false
 		}
 	}
+	return true
 }
 
 func newFacet(key, name, widget string, order int) Facet {

@@ -109,10 +109,16 @@ func (m *Model) Breadcrumb(item, lang string) []MenuItem {
 		return []MenuItem{}
 	}
 	out := []MenuItem{}
+	var parent *MenuItem
 	for _, n := range c.Ancestors() {
 		mi := m.menuItem(n, lang)
 		mi.Children = []MenuItem{}
+		// The list is flat: each item names its parent item, as
+		// BreadcrumbResultType has it (and the client's menuGenerator
+		// rebuilds a tree from).
+		mi.Parent = parent
 		out = append(out, mi)
+		parent = &mi
 	}
 	return out
 }

@@ -43,6 +43,8 @@ type Model struct {
 	byPrice map[string][]int32 // currency → ascending, unpriced last
 	prices  map[string][]int64 // currency → price per position, -1 unpriced
 
+	priceBuckets map[string][]priceBucket // currency → the price facet's ranges
+
 	search *searchIndex
 
 	redirects map[string]string // old path → new path
@@ -114,7 +116,9 @@ type Attribute struct {
 	Variant      bool
 	SortOrder    int
 	Translations Translations
-	values       []*attributeValue // sorted by value
+	// valueLabels are the values' labels in other languages, by value.
+	valueLabels map[string]Translations
+	values      []*attributeValue // sorted by value
 }
 
 type attributeValue struct {
@@ -128,6 +132,15 @@ func (a *Attribute) Label(lang string) string {
 		return t.Name
 	}
 	return a.Name
+}
+
+// ValueLabel returns how value reads in lang: its translation, or the
+// value itself.
+func (a *Attribute) ValueLabel(value, lang string) string {
+	if t, ok := a.valueLabels[value].Get(lang); ok && t.Name != "" {
+		return t.Name
+	}
+	return value
 }
 
 // Label returns the category's name in lang.
@@ -251,6 +264,7 @@ func load(ctx context.Context, db *database.DB, version int64) (*Model, error) {
 		attributeByKey: map[string]*Attribute{},
 		byPrice:        map[string][]int32{},
 		prices:         map[string][]int64{},
+		priceBuckets:   map[string][]priceBucket{},
 		redirects:      map[string]string{},
 		cache:          newResponseCache(),
 	}
@@ -285,6 +299,22 @@ func decodeTranslations(raw string) Translations {
 	return out
 }
 
+// decodeValueTranslations reads {"value": {"en-us": {"name": ...}}}.
+func decodeValueTranslations(raw string) map[string]Translations {
+	if raw == "" || raw == "{}" {
+		return nil
+	}
+	var byValue map[string]json.RawMessage
+	if json.Unmarshal([]byte(raw), &byValue) != nil {
+		return nil
+	}
+	out := make(map[string]Translations, len(byValue))
+	for value, tr := range byValue {
+		out[value] = decodeTranslations(string(tr))
+	}
+	return out
+}
+
 // interned holds the few strings that every product repeats (languages,
 // currencies, attribute keys), so 100,000 products share one copy each.
 var interned sync.Map
@@ -298,18 +328,19 @@ func intern(s string) string {
 }
 
 func (m *Model) loadAttributes(ctx context.Context, db *database.DB) error {
-	rows, err := db.QueryContext(ctx, `SELECT key, name, facet, variant, sort_order, translations FROM attributes ORDER BY sort_order, key`)
+	rows, err := db.QueryContext(ctx, `SELECT key, name, facet, variant, sort_order, translations, value_translations FROM attributes ORDER BY sort_order, key`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		a := &Attribute{}
-		var tr string
-		if err := rows.Scan(&a.Key, &a.Name, &a.Facet, &a.Variant, &a.SortOrder, &tr); err != nil {
+		var tr, valueTr string
+		if err := rows.Scan(&a.Key, &a.Name, &a.Facet, &a.Variant, &a.SortOrder, &tr, &valueTr); err != nil {
 			return err
 		}
 		a.Translations = decodeTranslations(tr)
+		a.valueLabels = decodeValueTranslations(valueTr)
 		m.Attributes = append(m.Attributes, a)
 		m.attributeByKey[a.Key] = a
 		if a.Facet {
@@ -526,7 +557,7 @@ func (m *Model) index() {
 		for _, av := range byValue {
 			a.values = append(a.values, av)
 		}
-		sort.Slice(a.values, func(i, j int) bool { return naturalLess(a.values[i].value, a.values[j].value) })
+		sort.Slice(a.values, func(i, j int) bool { return variantLess(a.values[i].value, a.values[j].value) })
 	}
 
 	m.newest = make([]int32, n)
@@ -558,17 +589,23 @@ func (m *Model) index() {
 			return a < b
 		})
 		m.prices[cur], m.byPrice[cur] = prices, order
+		m.priceBuckets[cur] = buildPriceBuckets(order, prices, m.listable, cur)
 	}
 	m.search = buildSearchIndex(m)
 }
 
 // naturalLess orders numbers by value ("2" before "10") and other text
-// by its bytes.
+// alphabetically, whatever its case, with accented letters next to their
+// plain forms: Turkish "Çizgili" and "İpek" among the c's and i's, not
+// after z as their bytes would put them.
 func naturalLess(a, b string) bool {
 	x, errA := strconv.ParseFloat(a, 64)
 	y, errB := strconv.ParseFloat(b, 64)
 	if errA == nil && errB == nil && x != y {
 		return x < y
+	}
+	if fa, fb := searchtext.Fold(a), searchtext.Fold(b); fa != fb {
+		return fa < fb
 	}
 	return a < b
 }

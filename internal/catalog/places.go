@@ -159,8 +159,9 @@ type storeCity struct {
 
 // StoreFilter narrows the retail store list.
 type StoreFilter struct {
-	City, Township int64
-	// Product, when set, keeps stores that have it in stock.
+	City, Township, District int64
+	// Product, when set, adds each store's stock of it (0 when it has
+	// none): the storefront shows such a store as out of stock.
 	Product int64
 }
 
@@ -175,10 +176,9 @@ func (s *Service) RetailStores(ctx context.Context, f StoreFilter) ([]RetailStor
 		LEFT JOIN cities ci ON ci.id = rs.city_id
 		LEFT JOIN districts d ON d.id = rs.district_id
 		LEFT JOIN retail_store_stock st ON st.retail_store_id = rs.id AND st.product_id = $3
-		WHERE rs.is_active AND ($1 = 0 OR rs.city_id = $1) AND ($2 = 0 OR rs.township_id = $2)
-		  AND ($3 = 0 OR st.stock > 0)
+		WHERE rs.is_active AND ($1 = 0 OR rs.city_id = $1) AND ($2 = 0 OR rs.township_id = $2) AND ($4 = 0 OR rs.district_id = $4)
 		ORDER BY rs.sort_order, rs.name, rs.id`
-	rows, err := s.db.QueryContext(ctx, query, f.City, f.Township, f.Product)
+	rows, err := s.db.QueryContext(ctx, query, f.City, f.Township, f.Product, f.District)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -166,6 +166,15 @@ func (m *Model) ProductPage(p *Product, params url.Values, stock map[int64]int64
 	return page
 }
 
+// SelectVariant is the product of p's group that params select (?size=M), as on
+// p's product page; p itself when no product has every selected value.
+func (m *Model) SelectVariant(p *Product, params url.Values) *Product {
+	if q := m.ProductPage(p, params, nil, "").Selected; q != nil {
+		return q
+	}
+	return p
+}
+
 // sizeRank orders clothing sizes the way shoppers read them.
 var sizeRank = map[string]int{"XXS": 1, "XS": 2, "S": 3, "M": 4, "L": 5, "XL": 6, "XXL": 7, "2XL": 7, "XXXL": 8, "3XL": 8, "4XL": 9}
 

@@ -132,15 +132,49 @@ var adjectives = []text{
 
 var brands = []string{"Nova", "Lale", "Mavera", "Atlas", "Pera", "Kuzey", "Ege Home", "Modalin"}
 
-var attributes = []map[string]any{
-	{"key": "color", "name": "Renk", "type": "text", "facet": true, "variant": true, "sort_order": 1,
-		"translations": map[string]any{"en-us": map[string]string{"name": "Color"}}},
-	{"key": "size", "name": "Beden", "type": "text", "facet": true, "variant": true, "sort_order": 2,
-		"translations": map[string]any{"en-us": map[string]string{"name": "Size"}}},
-	{"key": "brand", "name": "Marka", "type": "text", "facet": true, "variant": false, "sort_order": 3,
-		"translations": map[string]any{"en-us": map[string]string{"name": "Brand"}}},
-	{"key": "material", "name": "Materyal", "type": "text", "facet": true, "variant": false, "sort_order": 4,
-		"translations": map[string]any{"en-us": map[string]string{"name": "Material"}}},
+// attributeRecords are the demo's attributes, with the English labels of
+// the Turkish values that shoppers filter and choose by.
+func attributeRecords() []map[string]any {
+	var colorValues, sizeValues, materialValues []text
+	for _, c := range colors {
+		colorValues = append(colorValues, text{c.tr, c.en})
+	}
+	sizeValues = []text{{"Tek Kişilik", "Single"}, {"Çift Kişilik", "Double"}, {"Tek Ebat", "One Size"}}
+	var walk func([]node)
+	walk = func(nodes []node) {
+		for _, n := range nodes {
+			if n.kind != nil {
+				materialValues = append(materialValues, n.kind.materials...)
+			}
+			walk(n.children)
+		}
+	}
+	walk(categoryTree)
+	return []map[string]any{
+		{"key": "color", "name": "Renk", "type": "text", "facet": true, "variant": true, "sort_order": 1,
+			"translations": map[string]any{"en-us": map[string]string{"name": "Color"}}, "values": englishValues(colorValues)},
+		{"key": "size", "name": "Beden", "type": "text", "facet": true, "variant": true, "sort_order": 2,
+			"translations": map[string]any{"en-us": map[string]string{"name": "Size"}}, "values": englishValues(sizeValues)},
+		{"key": "brand", "name": "Marka", "type": "text", "facet": true, "variant": false, "sort_order": 3,
+			"translations": map[string]any{"en-us": map[string]string{"name": "Brand"}}},
+		{"key": "material", "name": "Materyal", "type": "text", "facet": true, "variant": false, "sort_order": 4,
+			"translations": map[string]any{"en-us": map[string]string{"name": "Material"}}, "values": englishValues(materialValues)},
+	}
+}
+
+// englishValues is the "values" list of an attribute: each Turkish value
+// that reads differently in English, once.
+func englishValues(values []text) []any {
+	seen := map[string]bool{}
+	out := []any{}
+	for _, v := range values {
+		if v.tr == v.en || seen[v.tr] {
+			continue
+		}
+		seen[v.tr] = true
+		out = append(out, map[string]any{"value": v.tr, "translations": map[string]any{"en-us": map[string]string{"name": v.en}}})
+	}
+	return out
 }
 
 type place = map[string]any
@@ -177,8 +211,11 @@ var geography = []place{
 	}},
 }
 
-var storeHours = []map[string]string{
-	{"day": "Pazartesi-Cumartesi", "hours": "10:00-22:00"}, {"day": "Pazar", "hours": "11:00-20:00"},
+// storeHours are a store's opening and closing times per weekday, Monday
+// first: the shape the storefront's find-in-store list reads.
+var storeHours = [][]string{
+	{"10:00:00", "22:00:00"}, {"10:00:00", "22:00:00"}, {"10:00:00", "22:00:00"}, {"10:00:00", "22:00:00"},
+	{"10:00:00", "22:00:00"}, {"10:00:00", "22:00:00"}, {"11:00:00", "20:00:00"},
 }
 
 var retailStores = []map[string]any{

@@ -134,7 +134,7 @@ func Write(out io.Writer, opts Options) error {
 	w.section("store", map[string]any{"name": "Vitrin Demo", "default_currency": "TRY", "currencies": []string{"TRY", "USD"},
 		"default_language": "tr-tr", "languages": []string{"tr-tr", "en-us"}, "country": "tr"})
 	w.list("attributes", func(emit func(any)) {
-		for _, a := range attributes {
+		for _, a := range attributeRecords() {
 			emit(a)
 		}
 	})

@@ -166,12 +166,13 @@ func loadAttributes(ctx context.Context, imp *Import) error {
 		variant := r.Bool("variant", false)
 		sortOrder := r.Int("sort_order", 0, -1e9, 1e9)
 		translations := r.Translations()
+		valueTranslations := attributeValueTranslations(r)
 		if !r.Done() || !imp.Ok() {
 			return nil
 		}
 		id, _, err := imp.upsert(row{table: "attributes", keyCols: []string{"key"}, keyVals: []any{key}, hash: r.Hash(),
-			cols: []string{"name", "type", "facet", "variant", "sort_order", "translations"},
-			vals: []any{name, typ, facet, variant, sortOrder, translations}})
+			cols: []string{"name", "type", "facet", "variant", "sort_order", "translations", "value_translations"},
+			vals: []any{name, typ, facet, variant, sortOrder, translations, valueTranslations}})
 		keep.add(id)
 		return err
 	})
@@ -179,6 +180,27 @@ func loadAttributes(ctx context.Context, imp *Import) error {
 		return err
 	}
 	return imp.removeRest("attributes", &keep, "")
+}
+
+// attributeValueTranslations reads an attribute's optional "values": the
+// labels of its values in other languages,
+// [{"value": "Kırmızı", "translations": {"en-us": {"name": "Red"}}}],
+// kept as {"Kırmızı": {"en-us": {"name": "Red"}}}. Products keep the value
+// itself; only what shoppers read is translated.
+func attributeValueTranslations(r *Record) string {
+	byValue := map[string]json.RawMessage{}
+	for _, v := range r.Objects("values") {
+		value := v.String("value")
+		translations := v.Translations()
+		if _, dup := byValue[value]; dup {
+			v.Fail("value", "given twice")
+		}
+		if v.Done() {
+			byValue[value] = json.RawMessage(translations)
+		}
+	}
+	out, _ := json.Marshal(byValue)
+	return string(out)
 }
 
 // category is a validated categories record, kept until the whole section

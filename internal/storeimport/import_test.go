@@ -281,6 +281,15 @@ func TestImportErrors(t *testing.T) {
 		}, "", []string{"products[0].active: must be true or false", "products[0].name: required", "products[0].stock: must be between 0"}},
 		{"unknown field", func(d doc) { d["products"].([]any)[0].(map[string]any)["prcies"] = 1 }, "",
 			[]string{"products[0].prcies: unknown field"}},
+		{"attribute value given twice", func(d doc) {
+			d["attributes"].([]any)[0].(map[string]any)["values"] = []any{
+				map[string]any{"value": "Kırmızı", "translations": map[string]any{"en-us": map[string]any{"name": "Red"}}},
+				map[string]any{"value": "Kırmızı"},
+			}
+		}, "", []string{"attributes[0].values[1].value: given twice"}},
+		{"attribute value typo", func(d doc) {
+			d["attributes"].([]any)[0].(map[string]any)["values"] = []any{map[string]any{"valeu": "Kırmızı"}}
+		}, "", []string{"attributes[0].values[0].value: required", "attributes[0].values[0].valeu: unknown field"}},
 		{"unknown category", func(d doc) { d["products"].([]any)[2].(map[string]any)["categories"] = []string{"nope"} }, "",
 			[]string{`products[2].categories[0]: unknown category "nope"`}},
 		{"unknown parent", func(d doc) { d["categories"].([]any)[2].(map[string]any)["parent"] = "ghost" }, "",
