@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,4 +140,73 @@ func TestCheckoutPurgeAbandoned(t *testing.T) {
 	}
 	nextPage(t, stale.do("GET", "/orders/checkout/", nil).must(t, 200), "IndexPage")
 	nextPage(t, fresh.do("GET", "/orders/checkout/", nil).must(t, 200), "PaymentOptionSelectionPage")
+}
+
+// Cancellation is only for orders not shipped yet, and a bulk request is
+// all or nothing: naming a shipped order cancels none of the others, takes
+// no stock back and refunds nothing. The status history records each
+// change with its time.
+func TestOrdersCancelOnlyBeforeShipment(t *testing.T) {
+	cs := newCheckoutStore(t)
+	sh := cs.buyer(t, false, "ada@example.com", "TEE-B", 1)
+	shipped, _ := placed(t, cs.readyToPay(t, sh, true)())
+	sh.do("POST", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-A"], "quantity": 2}).must(t, 200)
+	sh.do("GET", "/orders/checkout/", nil).must(t, 200)
+	step(sh, "DeliveryOptionSelectionPage", "delivery_option", cs.id("delivery:home")).must(t, 200)
+	addr := sh.do("GET", "/address/detailed/", nil).must(t, 200).json()["results"].([]any)[0].(map[string]any)
+	pk := fmt.Sprint(addr["pk"])
+	step(sh, "AddressSelectionPage", "shipping_address", pk, "billing_address", pk).must(t, 200)
+	step(sh, "ShippingOptionSelectionPage", "shipping_option", cs.id("shipping:standard")).must(t, 200)
+	open, _ := placed(t, cs.readyToPay(t, sh, true)())
+
+	// A fulfilment system ships the first order.
+	cs.exec("UPDATE orders SET status = 'shipped' WHERE id = $1", shipped)
+	cs.exec("UPDATE order_items SET status = 'shipped' WHERE order_id = $1", shipped)
+
+	itemOf := func(id int64) any {
+		o := sh.do("GET", fmt.Sprintf("/users/orders/%d/", id), nil).must(t, 200).json()
+		if id == shipped && o["is_cancellable"] != false {
+			t.Fatalf("a shipped order is cancellable: %v", o)
+		}
+		return o["orderitem_set"].([]any)[0].(map[string]any)["id"]
+	}
+	stockA, stockB := cs.stock("TEE-A"), cs.stock("TEE-B")
+	history := cs.count("SELECT COUNT(*) FROM order_status_history")
+	refunded := cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded > 0")
+	unchanged := func(what string) {
+		t.Helper()
+		if cs.stock("TEE-A") != stockA || cs.stock("TEE-B") != stockB || cs.count("SELECT COUNT(*) FROM order_status_history") != history ||
+			cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded > 0") != refunded ||
+			cs.count("SELECT COUNT(*) FROM orders WHERE status = 'cancelled'") != 0 ||
+			cs.count("SELECT COUNT(*) FROM order_items WHERE status = 'cancelled'") != 0 {
+			t.Fatalf("%s changed something", what)
+		}
+	}
+	bulk := map[string]any{"cancel_order_items": []any{
+		map[string]any{"order_item": itemOf(open), "reason": cs.pk["reason:changed-mind"], "cancellation_type": "cancel"},
+		map[string]any{"order_item": itemOf(shipped), "reason": cs.pk["reason:changed-mind"], "cancellation_type": "cancel"}}}
+	if r := sh.do("POST", "/users/orders/bulk_cancellation_requests/", bulk).must(t, 400); !strings.Contains(string(r.body), "no longer be cancelled") {
+		t.Fatalf("bulk with a shipped order: %s", r.body)
+	}
+	unchanged("a bulk cancellation naming a shipped order")
+	sh.do("POST", fmt.Sprintf("/orders/%d/cancel/", shipped), map[string]any{}).must(t, 400)
+	unchanged("cancelling a shipped order")
+
+	// The open order alone cancels, with its refund and its stock.
+	o := sh.do("POST", fmt.Sprintf("/orders/%d/cancel/", open), map[string]any{}).must(t, 200).json()
+	if o["status"].(map[string]any)["value"] != "cancelled" || cs.stock("TEE-A") != stockA+2 ||
+		cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded = amount") != refunded+1 {
+		t.Fatalf("cancel of the open order: %v", o["status"])
+	}
+	var changes []string
+	for _, h := range o["status_history"].([]any) {
+		h := h.(map[string]any)
+		if _, err := time.Parse(time.RFC3339, fmt.Sprint(h["created_date"])); err != nil {
+			t.Fatalf("history entry without a time: %v", h)
+		}
+		changes = append(changes, fmt.Sprint(h["status"].(map[string]any)["value"]))
+	}
+	if strings.Join(changes, ",") != "pending,approved,cancelled" {
+		t.Fatalf("status history: %v", changes)
+	}
 }

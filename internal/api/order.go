@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -323,20 +324,22 @@ func toText(v any) string {
 	return ""
 }
 
-// refund gives the money of a cancellation back through the order's gateway.
-func (s *Server) refund(r *http.Request, orderID int64, rf *order.Refund) {
-	if rf == nil {
-		return
-	}
-	gw := s.shop.gateways[rf.Gateway]
-	if gw == nil {
-		slog.Error("refund: unknown gateway", "order", orderID, "gateway", rf.Gateway)
-		return
-	}
-	if err := gw.Refund(r.Context(), rf.Reference, rf.Amount); err != nil {
-		// The cancellation stands; the refund is retried by an operator
-		// from the order's refund_amount and the gateway's ledger.
-		slog.Error("refund failed", "order", orderID, "amount", rf.Amount.String(), "err", err)
+// refund gives the money of cancellations back through each order's
+// gateway. The cancellations are committed already: a shopper who hangs
+// up must not stop their refunds, so the request's cancellation is ignored.
+func (s *Server) refund(r *http.Request, refunds []order.Refund) {
+	ctx := context.WithoutCancel(r.Context())
+	for _, rf := range refunds {
+		gw := s.shop.gateways[rf.Gateway]
+		if gw == nil {
+			slog.Error("refund: unknown gateway", "order", rf.OrderID, "gateway", rf.Gateway)
+			continue
+		}
+		if err := gw.Refund(ctx, rf.Reference, rf.Amount); err != nil {
+			// The cancellation stands; the refund is retried by an operator
+			// from the order's refund_amount and the gateway's ledger.
+			slog.Error("refund failed", "order", rf.OrderID, "amount", rf.Amount.String(), "err", err)
+		}
 	}
 }
 
@@ -360,12 +363,12 @@ func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	rf, err := order.Cancel(r.Context(), s.db, sess.CustomerID, id, lines)
+	refunds, err := order.Cancel(r.Context(), s.db, sess.CustomerID, []order.Cancellation{{OrderID: id, Lines: lines}})
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.refund(r, id, rf)
+	s.refund(r, refunds)
 	o, err := order.OfCustomer(r.Context(), s.db, sess.CustomerID, id)
 	if err != nil {
 		writeError(w, r, err)
@@ -396,27 +399,31 @@ func (s *Server) bulkCancel(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, apperror.Field("cancel_order_items", "This list may not be empty."))
 		return
 	}
-	byOrder := map[int64][]order.CancelLine{}
+	// All of the request's cancellations go in one transaction: an item
+	// that cannot be cancelled leaves every order as it was.
+	var requests []order.Cancellation
 	var orderIDs []int64
+	at := map[int64]int{}
 	for _, l := range lines {
 		id, err := order.ItemOrder(r.Context(), s.db, sess.CustomerID, l.ItemID)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		if byOrder[id] == nil {
+		i, ok := at[id]
+		if !ok {
+			i, at[id] = len(requests), len(requests)
+			requests = append(requests, order.Cancellation{OrderID: id})
 			orderIDs = append(orderIDs, id)
 		}
-		byOrder[id] = append(byOrder[id], l)
+		requests[i].Lines = append(requests[i].Lines, l)
 	}
-	for _, id := range orderIDs {
-		rf, err := order.Cancel(r.Context(), s.db, sess.CustomerID, id, byOrder[id])
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		s.refund(r, id, rf)
+	refunds, err := order.Cancel(r.Context(), s.db, sess.CustomerID, requests)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
+	s.refund(r, refunds)
 	writeJSON(w, http.StatusOK, map[string]any{"orders": orderIDs})
 }
 
