@@ -8,9 +8,9 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -104,9 +104,10 @@ func (e *OutOfStock) Error() string {
 }
 
 // newNumber is an order number unique across nodes without coordination:
-// the date and 9 random digits (a collision is caught by the UNIQUE
-// constraint and retried).
-func newNumber(now time.Time) string {
+// the date and 9 random digits; the rare collision is caught by the UNIQUE
+// constraint and Insert draws again. A variable so that a test can force
+// collisions.
+var newNumber = func(now time.Time) string {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000_000))
 	return fmt.Sprintf("%s%09d", now.Format("060102"), n.Int64())
 }
@@ -140,7 +141,15 @@ func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
 			return &OutOfStock{ProductID: it.ProductID}
 		}
 	}
+	// A number another order holds skips the insert (ON CONFLICT on the
+	// number alone: a failed statement would abort a PostgreSQL
+	// transaction, so the retry must not be driven by an error) and a new
+	// number is drawn. An idempotency key already used still fails: the
+	// same checkout attempt placed its order already.
 	for attempt := 0; ; attempt++ {
+		if attempt == 5 {
+			return fmt.Errorf("order: no free order number after %d draws", attempt)
+		}
 		o.Number = newNumber(now)
 		err := tx.QueryRowContext(ctx, `INSERT INTO orders (number, token, idempotency_key, customer_id, email, phone, status,
 			currency, language, product_amount, discount_amount, shipping_amount, interest_amount, fee_amount, amount,
@@ -148,7 +157,8 @@ func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
 			delivery_option_slug, retail_store_id, shipping_address, billing_address, discounts, voucher_code, notes,
 			bank_account, gateway, gateway_reference, card_brand, card_last_four, basket_id, remote_addr, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36) RETURNING id`,
+			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36)
+			ON CONFLICT (number) DO NOTHING RETURNING id`,
 			o.Number, o.Token, o.Key, nullID(o.CustomerID), o.Email, o.Phone, o.Status, o.Currency, o.Language,
 			int64(o.ProductAmount), int64(o.DiscountAmount), int64(o.ShippingAmount), int64(o.InterestAmount),
 			int64(o.FeeAmount), int64(o.Amount), o.Installments, nullID(o.PaymentOptionID), rawOr(o.PaymentOption, "{}"),
@@ -159,9 +169,7 @@ func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
 		if err == nil {
 			break
 		}
-		// Only a number collision is retried; a key collision means the
-		// same checkout attempt placed its order already.
-		if !database.IsUniqueViolation(err) || strings.Contains(err.Error(), "idempotency_key") || attempt == 3 {
+		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 	}
