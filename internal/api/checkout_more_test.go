@@ -210,3 +210,44 @@ func TestOrdersCancelOnlyBeforeShipment(t *testing.T) {
 		t.Fatalf("status history: %v", changes)
 	}
 }
+
+// A voucher's per-customer limit counts a guest's uses under the checkout
+// e-mail: once the guest has given it, the checkout shows the voucher as
+// used up, refuses it at the coupon page, and the final step refuses the
+// order before any card is charged.
+func TestCheckoutGuestVoucherPerCustomerLimit(t *testing.T) {
+	cs := newCheckoutStore(t)
+	first := cs.buyer(t, true, "guest@example.com", "TEE-B", 1)
+	first.do("PATCH", "/baskets/basket/", map[string]any{"voucher_code": "EACH10"}).must(t, 200)
+	nextPage(t, first.do("GET", "/orders/checkout/", nil).must(t, 200), "PaymentOptionSelectionPage")
+	placed(t, cs.readyToPay(t, first, true)())
+
+	// The same guest, another session: the basket takes the code (the
+	// e-mail is not known yet), the checkout does not.
+	again := cs.buyer(t, true, "Guest@Example.com", "TEE-B", 1)
+	again.do("PATCH", "/baskets/basket/", map[string]any{"voucher_code": "EACH10"}).must(t, 200)
+	c := checkoutOf(t, again.do("GET", "/orders/checkout/", nil).must(t, 200))
+	basket := c.PreOrder["basket"].(map[string]any)
+	if msg, _ := basket["voucher_message"].(string); !strings.Contains(msg, "already used") || c.PreOrder["total_amount"] != "249.90" {
+		t.Fatalf("pre_order of a used-up voucher: total %v, basket %v", c.PreOrder["total_amount"], basket["voucher_message"])
+	}
+	if r := step(again, "CouponSelectionPage", "coupon", "EACH10", "action", "add").must(t, 400); !strings.Contains(string(r.body), "already used") {
+		t.Fatalf("coupon page: %s", r.body)
+	}
+	charges, orders := cs.count("SELECT COUNT(*) FROM sandbox_charges"), cs.count("SELECT COUNT(*) FROM orders")
+	r := cs.readyToPay(t, again, true)().must(t, 400)
+	if !strings.Contains(string(r.body), "already used") {
+		t.Fatalf("final step with a used-up voucher: %s", r.body)
+	}
+	if cs.count("SELECT COUNT(*) FROM sandbox_charges") != charges || cs.count("SELECT COUNT(*) FROM orders") != orders {
+		t.Fatal("a used-up voucher was charged or ordered")
+	}
+	// Without the voucher (reviewed in checkout) the guest pays the full price.
+	again.do("PATCH", "/baskets/basket/", map[string]any{"remove_voucher_code": true}).must(t, 200)
+	nextPage(t, again.do("GET", "/orders/checkout/", nil).must(t, 200), "CreditCardConfirmationPage")
+	id, _ := placed(t, step(again, "CreditCardConfirmationPage", "agreement", "1", "card_holder", "Ada", "card_number", "4242424242424242",
+		"card_month", "12", "card_year", "2040", "card_cvv", "123"))
+	if n := cs.count("SELECT amount FROM orders WHERE id = $1", id); n != 24990 {
+		t.Fatalf("order amount %d", n)
+	}
+}

@@ -20,7 +20,8 @@ type checkoutStore struct {
 // checkoutFixture is the import document of checkoutStore.
 func checkoutFixture() map[string]any {
 	doc := basketFixture(map[string]any{"vouchers": []any{
-		map[string]any{"code": "ONCE20", "type": "amount", "value": "20.00", "currency": "TRY", "usage_limit": 1}}})
+		map[string]any{"code": "ONCE20", "type": "amount", "value": "20.00", "currency": "TRY", "usage_limit": 1},
+		map[string]any{"code": "EACH10", "type": "amount", "value": "10.00", "currency": "TRY", "per_customer_limit": 1}}})
 	doc["geography"] = map[string]any{"countries": []any{
 		map[string]any{"code": "tr", "name": "Türkiye", "cities": []any{
 			map[string]any{"name": "İstanbul", "townships": []any{map[string]any{"name": "Kadıköy", "districts": []any{map[string]any{"name": "Moda"}}}}},

@@ -297,7 +297,7 @@ func (s *Service) resolve(ctx context.Context, q database.Querier, sh Shopper, s
 			st.Bank = 0
 		}
 	}
-	if err := s.price(ctx, q, sh, p, lock); err != nil {
+	if err := s.price(ctx, q, sh, st, p, lock); err != nil {
 		return nil, nil, err
 	}
 	return p, errs, nil
@@ -326,20 +326,22 @@ func (s *Service) options(ctx context.Context) (*options, error) {
 }
 
 // price loads the basket with the chosen shipping and adds interest and fee.
-func (s *Service) price(ctx context.Context, q database.Querier, sh Shopper, p *priced, lock bool) error {
+func (s *Service) price(ctx context.Context, q database.Querier, sh Shopper, st *State, p *priced, lock bool) error {
 	var err error
 	var ship money.Amount
 	if p.shipping != nil {
 		ship = money.Amount(p.shipping.Prices[sh.Currency])
 	}
-	if p.basket, err = s.baskets.Load(ctx, q, sh.Sess, sh.Currency, ship, lock); err != nil {
+	pr := basket.Pricing{Currency: sh.Currency, Shipping: ship, Email: st.Email}
+	if p.basket, err = s.baskets.Load(ctx, q, sh.Sess, pr, lock); err != nil {
 		return err
 	}
 	if p.shipping != nil {
 		// The option's own free-shipping threshold applies to the products
 		// after their discounts.
 		if free := p.shipping.Price(sh.Currency, p.basket.Pricing.ProductAmount-p.basket.Pricing.DiscountAmount); free != ship {
-			if p.basket, err = s.baskets.Load(ctx, q, sh.Sess, sh.Currency, free, lock); err != nil {
+			pr.Shipping = free
+			if p.basket, err = s.baskets.Load(ctx, q, sh.Sess, pr, lock); err != nil {
 				return err
 			}
 		}
@@ -652,7 +654,7 @@ func (s *Service) apply(ctx context.Context, sh Shopper, st *State, p *priced, p
 			_, err = s.baskets.RemoveVoucher(ctx, sh.Sess, sh.Currency)
 		} else if code == "" {
 			err = apperror.Field("coupon", "This field is required.")
-		} else if _, err = s.baskets.ApplyVoucher(ctx, sh.Sess, sh.Currency, code); err != nil {
+		} else if _, err = s.baskets.ApplyVoucher(ctx, sh.Sess, sh.Currency, st.Email, code); err != nil {
 			var fields apperror.Fields
 			if errors.As(err, &fields) && fields["voucher_code"] != nil {
 				err = apperror.Fields{"coupon": fields["voucher_code"]}
