@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -249,5 +250,24 @@ func TestCheckoutGuestVoucherPerCustomerLimit(t *testing.T) {
 		"card_month", "12", "card_year", "2040", "card_cvv", "123"))
 	if n := cs.count("SELECT amount FROM orders WHERE id = $1", id); n != 24990 {
 		t.Fatalf("order amount %d", n)
+	}
+}
+
+// A cancelled order's stock fires the stock alerts of its products at
+// once: the shopper waiting for the last unit hears it is back.
+func TestOrderCancelFiresStockAlerts(t *testing.T) {
+	cs := newCheckoutStore(t)
+	cs.exec("UPDATE products SET stock = 1 WHERE id = $1", cs.ids["TEE-B"])
+	buyer := cs.buyer(t, false, "ada@example.com", "TEE-B", 1)
+	id, _ := placed(t, cs.readyToPay(t, buyer, true)())
+	watcher := cs.shopper()
+	watcher.register("grace@example.com", "correct horse 2")
+	watcher.do("POST", "/wishlists/product-alerts/", url.Values{"product": {fmt.Sprint(cs.ids["TEE-B"])}}).must(t, 201)
+	mails := cs.count("SELECT COUNT(*) FROM mail_outbox WHERE recipient = 'grace@example.com'")
+
+	buyer.do("POST", fmt.Sprintf("/orders/%d/cancel/", id), map[string]any{}).must(t, 200)
+	if cs.stock("TEE-B") != 1 || cs.count("SELECT COUNT(*) FROM product_alerts WHERE notified_at IS NULL") != 0 ||
+		cs.count("SELECT COUNT(*) FROM mail_outbox WHERE recipient = 'grace@example.com'") != mails+1 {
+		t.Fatal("the cancellation's stock did not fire the alert")
 	}
 }

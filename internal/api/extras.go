@@ -41,6 +41,10 @@ func registerExtras(s *Server) error {
 		privacy:       privacy.NewService(s.db, s.sessions),
 	}
 	s.onRegister = append(s.onRegister, x.mailAccountConfirmation)
+	s.onRestock = append(s.onRestock, func(ctx context.Context, productIDs []int64) error {
+		_, err := x.wishlist.FireRestocked(ctx, productIDs)
+		return err
+	})
 	s.metrics.registry.MustRegister(mail.NewOutboxCollector(s.db))
 
 	s.handle("POST /users/password/reset", x.requestPasswordReset)

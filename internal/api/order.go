@@ -324,12 +324,13 @@ func toText(v any) string {
 	return ""
 }
 
-// refund gives the money of cancellations back through each order's
-// gateway. The cancellations are committed already: a shopper who hangs
-// up must not stop their refunds, so the request's cancellation is ignored.
-func (s *Server) refund(r *http.Request, refunds []order.Refund) {
+// afterCancel gives the money of committed cancellations back through
+// each order's gateway and runs the restock hooks (stock alerts). A
+// shopper who hangs up must not stop refunds, so the request's
+// cancellation is ignored.
+func (s *Server) afterCancel(r *http.Request, done *order.CancelResult) {
 	ctx := context.WithoutCancel(r.Context())
-	for _, rf := range refunds {
+	for _, rf := range done.Refunds {
 		gw := s.shop.gateways[rf.Gateway]
 		if gw == nil {
 			slog.Error("refund: unknown gateway", "order", rf.OrderID, "gateway", rf.Gateway)
@@ -339,6 +340,12 @@ func (s *Server) refund(r *http.Request, refunds []order.Refund) {
 			// The cancellation stands; the refund is retried by an operator
 			// from the order's refund_amount and the gateway's ledger.
 			slog.Error("refund failed", "order", rf.OrderID, "amount", rf.Amount.String(), "err", err)
+		}
+	}
+	for _, hook := range s.onRestock {
+		if err := hook(ctx, done.Restocked); err != nil {
+			// The periodic stock-alert sweep catches up.
+			slog.Warn("restock hook", "err", err)
 		}
 	}
 }
@@ -363,12 +370,12 @@ func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	refunds, err := order.Cancel(r.Context(), s.db, sess.CustomerID, []order.Cancellation{{OrderID: id, Lines: lines}})
+	done, err := order.Cancel(r.Context(), s.db, sess.CustomerID, []order.Cancellation{{OrderID: id, Lines: lines}})
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.refund(r, refunds)
+	s.afterCancel(r, done)
 	o, err := order.OfCustomer(r.Context(), s.db, sess.CustomerID, id)
 	if err != nil {
 		writeError(w, r, err)
@@ -418,12 +425,12 @@ func (s *Server) bulkCancel(w http.ResponseWriter, r *http.Request) {
 		}
 		requests[i].Lines = append(requests[i].Lines, l)
 	}
-	refunds, err := order.Cancel(r.Context(), s.db, sess.CustomerID, requests)
+	done, err := order.Cancel(r.Context(), s.db, sess.CustomerID, requests)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.refund(r, refunds)
+	s.afterCancel(r, done)
 	writeJSON(w, http.StatusOK, map[string]any{"orders": orderIDs})
 }
 

@@ -39,6 +39,10 @@ type Server struct {
 	// onRegister runs in the transaction that creates a customer (the
 	// confirmation mail is queued here); an error undoes the registration.
 	onRegister []func(ctx context.Context, q database.Querier, c *account.Customer) error
+	// onRestock runs after cancellations gave products their stock back
+	// (the stock alerts of issue 8 fire at once rather than at the next
+	// sweep).
+	onRestock []func(ctx context.Context, productIDs []int64) error
 	// csrfExempt lists requests that need no CSRF proof (payment callbacks
 	// forwarded from a bank with cookies only).
 	csrfExempt []func(r *http.Request) bool

@@ -33,6 +33,14 @@ type Cancellation struct {
 	Lines   []CancelLine
 }
 
+// CancelResult is what a committed cancellation leaves the caller to do.
+type CancelResult struct {
+	Refunds []Refund // money to give back through the gateways
+	// Restocked lists the products whose stock came back (stock alerts
+	// may fire for them).
+	Restocked []int64
+}
+
 // Cancel cancels items of the customer's orders in one transaction:
 // either every requested cancellation holds, or nothing changes (a bulk
 // request naming a shipped order cancels none of the others). Each
@@ -40,37 +48,37 @@ type Cancellation struct {
 // cancelled, and the rest of what was paid for it (shipping, interest,
 // fee) is refunded too. The caller refunds through the gateway after the
 // commit, so no gateway call runs inside the transaction.
-func Cancel(ctx context.Context, db *database.DB, customerID int64, requests []Cancellation) ([]Refund, error) {
+func Cancel(ctx context.Context, db *database.DB, customerID int64, requests []Cancellation) (*CancelResult, error) {
 	// Orders are locked in id order, so two bulk requests naming the same
 	// orders cannot deadlock.
 	sorted := slices.Clone(requests)
 	slices.SortFunc(sorted, func(a, b Cancellation) int { return cmp.Compare(a.OrderID, b.OrderID) })
-	var refunds []Refund
+	var done *CancelResult
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		refunds = refunds[:0]
+		done = &CancelResult{}
 		for _, c := range sorted {
-			rf, err := cancelOne(ctx, tx, db.ForUpdate(), customerID, c)
-			if err != nil {
+			if err := cancelOne(ctx, tx, db.ForUpdate(), customerID, c, done); err != nil {
 				return err
-			}
-			if rf != nil {
-				refunds = append(refunds, *rf)
 			}
 		}
 		return nil
 	})
-	return refunds, err
-}
-
-// cancelOne is one order's cancellation inside tx.
-func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, customerID int64, c Cancellation) (*Refund, error) {
-	orderID, lines := c.OrderID, c.Lines
-	o, err := one(ctx, tx, "WHERE id = $1 AND customer_id = $2 AND status <> $3"+forUpdate, orderID, customerID, Pending)
 	if err != nil {
 		return nil, err
 	}
+	return done, nil
+}
+
+// cancelOne is one order's cancellation inside tx; it adds what is left to
+// do to done.
+func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, customerID int64, c Cancellation, done *CancelResult) error {
+	orderID, lines := c.OrderID, c.Lines
+	o, err := one(ctx, tx, "WHERE id = $1 AND customer_id = $2 AND status <> $3"+forUpdate, orderID, customerID, Pending)
+	if err != nil {
+		return err
+	}
 	if !o.Cancellable() {
-		return nil, ErrNotCancellable
+		return ErrNotCancellable
 	}
 	byID := map[int64]*Item{}
 	for i := range o.Items {
@@ -92,13 +100,13 @@ func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, customerID int
 			if err == sql.ErrNoRows || (err == nil && !active) {
 				errs.Add("reason", "Unknown cancellation reason.")
 			} else if err != nil {
-				return nil, err
+				return err
 			}
 		}
 		chosen[l.ItemID] = true
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return errs
 	}
 	if len(lines) == 0 {
 		for _, it := range o.Items {
@@ -118,11 +126,12 @@ func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, customerID int
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE order_items SET status = $1, updated_at = $2 WHERE id = $3", Cancelled, now, it.ID); err != nil {
-			return nil, err
+			return err
 		}
 		if err := returnStock(ctx, tx, it.ProductID, it.Quantity); err != nil {
-			return nil, err
+			return err
 		}
+		done.Restocked = append(done.Restocked, it.ProductID)
 		amount += it.Total
 	}
 	status := o.Status
@@ -136,19 +145,19 @@ func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, customerID int
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE orders SET status = $1, refund_amount = refund_amount + $2, updated_at = $3 WHERE id = $4",
 		status, int64(amount), now, o.ID); err != nil {
-		return nil, err
+		return err
 	}
 	note := "items cancelled by the customer"
 	if status == Cancelled {
 		note = "cancelled by the customer"
 	}
 	if err := addHistory(ctx, tx, o.ID, status, note, now); err != nil {
-		return nil, err
+		return err
 	}
-	if amount == 0 {
-		return nil, nil
+	if amount > 0 {
+		done.Refunds = append(done.Refunds, Refund{OrderID: o.ID, Gateway: o.Gateway, Reference: o.GatewayRef, Amount: amount})
 	}
-	return &Refund{OrderID: o.ID, Gateway: o.Gateway, Reference: o.GatewayRef, Amount: amount}, nil
+	return nil
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
