@@ -105,13 +105,25 @@ func TestCheckoutStaleSteps(t *testing.T) {
 	}
 	nextPage(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200), "PayOnDeliveryPage")
 
-	// Stock gone: refused, nothing placed.
+	// Stock gone: refused, nothing placed, and the client is sent back to
+	// the basket (through the page context, which is what it follows).
 	cs.exec("UPDATE products SET stock = 1 WHERE id = $1", cs.ids["TEE-B"])
-	pay().must(t, 400)
+	toBasket := func(r *response) {
+		t.Helper()
+		co := checkoutOf(t, r)
+		if co.RedirectURL == nil || *co.RedirectURL != "/baskets/basket/" || co.ContextList[0].PageContext["redirect_url"] != "/baskets/basket/" {
+			t.Fatalf("not sent back to the basket: %s", r.body)
+		}
+	}
+	toBasket(pay().must(t, 400))
+	toBasket(sh.do("GET", "/orders/checkout/", nil).must(t, 200))
 	if cs.count("SELECT COUNT(*) FROM orders") != 0 {
 		t.Fatal("ordered more than the stock")
 	}
 	cs.exec("UPDATE products SET stock = 100 WHERE id = $1", cs.ids["TEE-B"])
+	if co := checkoutOf(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200)); co.RedirectURL != nil || co.ContextList[0].PageContext["redirect_url"] != nil {
+		t.Fatalf("sent to the basket with stock back: %v", co.ContextList[0].PageContext)
+	}
 
 	// The shipping address is deleted: back to the address page.
 	addr := checkoutOf(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200)).PreOrder["shipping_address"].(map[string]any)["pk"]
@@ -124,4 +136,8 @@ func TestCheckoutStaleSteps(t *testing.T) {
 	if cs.count("SELECT COUNT(*) FROM orders") != 0 {
 		t.Fatal("placed an order without an address")
 	}
+
+	// An emptied basket: back to the basket as well.
+	sh.do("DELETE", "/baskets/basket/", nil).must(t, 200)
+	toBasket(sh.do("GET", "/orders/checkout/", nil).must(t, 200))
 }

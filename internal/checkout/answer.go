@@ -17,6 +17,9 @@ import (
 // RedirectThreeDPath is Vitrin's page that sends the shopper to the bank.
 const RedirectThreeDPath = "/orders/redirect-three-d/"
 
+// BasketPath is the storefront's basket page.
+const BasketPath = "/baskets/basket/"
+
 // answer renders the checkout as it stands: the page to show (page if it
 // may be shown now, else the next one), pre_order and the errors of a
 // refused step. Choices that no longer hold are dropped here and said so.
@@ -70,12 +73,20 @@ func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State,
 	} else if len(dropped) > 0 {
 		res.Errors = dropped
 	}
-	if len(p.basket.Lines) == 0 {
-		res.RedirectURL = "/baskets/basket/"
+	if len(p.basket.Lines) == 0 || p.basket.HasUnavailable() {
+		// Nothing can be ordered as the basket stands (empty, or a line
+		// out of stock, withdrawn or unpriced): back to the basket, which
+		// shows what is wrong with each line.
+		res.RedirectURL = BasketPath
 	}
 	ctxt, err := s.pageContext(ctx, sh, st, p, show)
 	if err != nil {
 		return nil, err
+	}
+	if res.RedirectURL != "" {
+		// The real client follows only a page context's redirect_url
+		// (redux/middlewares/checkout.ts), not the top-level one.
+		ctxt.PageContext["redirect_url"] = res.RedirectURL
 	}
 	res.Contexts = []Context{ctxt}
 	res.PreOrder = preOrder(sh, st, p)
