@@ -25,7 +25,11 @@ func TestCheckoutClickAndCollectWithCoupon(t *testing.T) {
 	billing := sh.do("POST", "/address/", map[string]any{"title": "Home", "first_name": "Ada", "last_name": "Lovelace",
 		"phone_number": "05551112233", "country": cs.id("country:tr"), "city": cs.id("city:Ankara"), "line": "Kızılay 1"}).must(t, 201).json()["pk"]
 	step(sh, "RetailStoreSelectionPage", "retail_store", "999999", "billing_address", cs.id("store:moda")).must(t, 400)
-	nextPage(t, step(sh, "RetailStoreSelectionPage", "retail_store", cs.id("store:moda"), "billing_address", fmt.Sprint(billing)).must(t, 200), "PaymentOptionSelectionPage")
+	c = nextPage(t, step(sh, "RetailStoreSelectionPage", "retail_store", cs.id("store:moda"), "billing_address", fmt.Sprint(billing)).must(t, 200), "PaymentOptionSelectionPage")
+	store := c.PreOrder["retail_store"].(map[string]any)
+	if store["name"] != "Moda Store" || store["address"] != "Moda Cad. 10" || store["township"].(map[string]any)["name"] != "Kadıköy" {
+		t.Fatalf("pre_order retail_store: %v", store)
+	}
 
 	c = checkoutOf(t, step(sh, "CouponSelectionPage", "coupon", "ONCE20", "action", "add").must(t, 200))
 	if c.PreOrder["total_amount"] != "180.00" || c.PreOrder["shipping_amount"] != "0.00" {
@@ -33,7 +37,10 @@ func TestCheckoutClickAndCollectWithCoupon(t *testing.T) {
 	}
 	nextPage(t, step(sh, "OrderNotePage", "notes", "Ring twice").must(t, 200), "PaymentOptionSelectionPage")
 	nextPage(t, step(sh, "PaymentOptionSelectionPage", "payment_option", cs.id("payment:pod")).must(t, 200), "PayOnDeliveryPaymentChoicePage")
-	nextPage(t, step(sh, "PayOnDeliveryPaymentChoicePage", "payment_choice", "credit_card").must(t, 200), "PayOnDeliveryPage")
+	c = nextPage(t, step(sh, "PayOnDeliveryPaymentChoicePage", "payment_choice", "credit_card").must(t, 200), "PayOnDeliveryPage")
+	if choice := c.PreOrder["payment_choice"].(map[string]any); choice["value"] != "credit_card" || choice["label"] != "Credit card at the door" || choice["price"] != "15.00" {
+		t.Fatalf("pre_order payment_choice: %v", choice)
+	}
 	id, _ := placed(t, step(sh, "PayOnDeliveryPage", "agreement", "1", "paymentType", "credit_card"))
 	o := sh.do("GET", fmt.Sprintf("/users/orders/%d/", id), nil).must(t, 200).json()
 	if o["amount"] != "195.00" || o["discount_amount"] != "20.00" || o["notes"] != "Ring twice" || o["delivery_option_slug"] != "store" {

@@ -90,6 +90,19 @@ func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State,
 	}
 	res.Contexts = []Context{ctxt}
 	res.PreOrder = preOrder(sh, st, p)
+	if st.RetailStore != 0 {
+		// The client shows the chosen store (RetailStore of
+		// types/commerce/misc.ts), not just its pk.
+		stores, _, err := s.catalog.RetailStores(ctx, catalog.StoreFilter{})
+		if err != nil {
+			return nil, err
+		}
+		for i := range stores {
+			if stores[i].PK == st.RetailStore {
+				res.PreOrder["retail_store"] = stores[i]
+			}
+		}
+	}
 	return res, nil
 }
 
@@ -168,13 +181,18 @@ func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, p *pri
 		pc["bank_accounts"] = list
 	case DeliveryChoicePage:
 		list := []map[string]any{}
-		labels := map[string]string{"cash": "Cash", "credit_card": "Credit card at the door"}
 		for _, c := range deliveryChoices {
-			list = append(list, map[string]any{"label": labels[c], "value": c, "price": p.fee})
+			list = append(list, paymentChoice(c, p.fee))
 		}
 		pc["payment_choices"] = list
 	}
 	return Context{PageName: page, PageSlug: slugOf(page), PageContext: pc}, nil
+}
+
+// paymentChoice is a PaymentChoice of types/commerce/checkout.ts.
+func paymentChoice(value string, fee money.Amount) map[string]any {
+	labels := map[string]string{"cash": "Cash", "credit_card": "Credit card at the door"}
+	return map[string]any{"label": labels[value], "value": value, "price": fee}
 }
 
 func installmentLabel(n int) string {
@@ -239,13 +257,10 @@ func preOrder(sh Shopper, st *State, p *priced) map[string]any {
 		po["pay_on_delivery_fee"] = p.fee
 	}
 	if st.Choice != "" {
-		po["payment_choice"] = map[string]any{"value": st.Choice, "label": st.Choice, "price": p.fee}
+		po["payment_choice"] = paymentChoice(st.Choice, p.fee)
 	}
 	if p.bank != nil {
 		po["bank_account"] = p.bank.Wire()
-	}
-	if st.RetailStore != 0 {
-		po["retail_store"] = map[string]any{"pk": st.RetailStore}
 	}
 	return po
 }
