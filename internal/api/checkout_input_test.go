@@ -141,3 +141,47 @@ func TestCheckoutStaleSteps(t *testing.T) {
 	sh.do("DELETE", "/baskets/basket/", nil).must(t, 200)
 	toBasket(sh.do("GET", "/orders/checkout/", nil).must(t, 200))
 }
+
+// Every page of the flow answers GET and an empty POST in the checkout's
+// shape, never with a 5xx: a page not reached yet is shown as the page
+// that is next, and an empty submission is a 400 that changes nothing.
+func TestCheckoutEveryPageAnswers(t *testing.T) {
+	cs := newCheckoutStore(t)
+	pages := []string{"IndexPage", "DeliveryOptionSelectionPage", "AddressSelectionPage", "RetailStoreSelectionPage",
+		"ShippingOptionSelectionPage", "PaymentOptionSelectionPage", "BinNumberPage", "InstallmentSelectionPage",
+		"CreditCardConfirmationPage", "CreditCardThreeDSecurePage", "FundsTransferChoicePage", "FundsTransferPage",
+		"PayOnDeliveryPaymentChoicePage", "PayOnDeliveryPage", "CouponSelectionPage", "OrderNotePage"}
+	guest := cs.shopper()
+	guest.do("GET", "/csrf_token/", nil).must(t, 200)
+	guest.do("POST", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-B"], "quantity": 1}).must(t, 200)
+	customer := cs.buyer(t, false, "ada@example.com", "TEE-B", 1)
+	for _, who := range []struct {
+		name string
+		sh   *shopper
+		at   string
+	}{{"guest at the start", guest, "IndexPage"}, {"customer at payment", customer, "PaymentOptionSelectionPage"}} {
+		for _, page := range pages {
+			got := checkoutOf(t, who.sh.do("GET", "/orders/checkout/?page="+page, nil).must(t, 200))
+			shown := got.ContextList[len(got.ContextList)-1].PageName
+			if page != "CouponSelectionPage" && page != "OrderNotePage" && shown != page && shown != who.at {
+				t.Errorf("%s: GET %s shows %s", who.name, page, shown)
+			}
+			res := step(who.sh, page)
+			if page == "OrderNotePage" { // an empty note clears it
+				res.must(t, 200)
+				continue
+			}
+			if res.StatusCode != 400 {
+				t.Errorf("%s: empty POST %s answered %d %s", who.name, page, res.StatusCode, res.body)
+				continue
+			}
+			if co := checkoutOf(t, res); len(co.Errors) == 0 {
+				t.Errorf("%s: empty POST %s without errors", who.name, page)
+			}
+			nextPage(t, who.sh.do("GET", "/orders/checkout/", nil).must(t, 200), who.at)
+		}
+	}
+	if cs.count("SELECT COUNT(*) FROM orders") != 0 || cs.count("SELECT COUNT(*) FROM sandbox_charges") != 0 {
+		t.Fatal("an empty submission placed an order")
+	}
+}
