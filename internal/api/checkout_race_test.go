@@ -110,3 +110,33 @@ func TestCheckoutFinalStepIdempotent(t *testing.T) {
 		})
 	}
 }
+
+// The real client submits several steps at once (one request per missing
+// choice): steps of one checkout racing each other all keep their choice.
+func TestCheckoutParallelStepsKeepEveryChoice(t *testing.T) {
+	cs := newCheckoutStore(t)
+	sh := cs.buyer(t, false, "ada@example.com", "TEE-A", 1)
+	options := []string{cs.id("payment:card"), cs.id("payment:transfer"), cs.id("payment:pod")}
+	for round := 0; round < 12; round++ {
+		note, option := fmt.Sprintf("note %d", round), options[round%len(options)]
+		var wg sync.WaitGroup
+		for _, submit := range []func() *response{
+			func() *response { return step(sh, "OrderNotePage", "notes", note) },
+			func() *response { return step(sh, "PaymentOptionSelectionPage", "payment_option", option) },
+		} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if res := submit(); res.StatusCode != 200 {
+					t.Errorf("round %d: %d %s", round, res.StatusCode, res.body)
+				}
+			}()
+		}
+		wg.Wait()
+		po := checkoutOf(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200)).PreOrder
+		chosen, _ := po["payment_option"].(map[string]any)
+		if po["notes"] != note || chosen == nil || fmt.Sprint(chosen["pk"]) != option {
+			t.Fatalf("round %d: a parallel step lost its choice: notes %v, payment option %v", round, po["notes"], chosen)
+		}
+	}
+}

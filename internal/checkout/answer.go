@@ -25,15 +25,15 @@ const BasketPath = "/baskets/basket/"
 // refused step. Choices that no longer hold are dropped here and said so.
 func (s *Service) answer(ctx context.Context, sh Shopper, page string, refused *stepError) (*Result, error) {
 	key, _ := s.key(ctx, sh, false)
-	st, err := s.load(ctx, s.db, key, "")
+	st, base, err := s.loadStored(ctx, s.db, key, "")
 	if err != nil {
 		return nil, err
 	}
-	return s.render(ctx, sh, key, st, page, refused)
+	return s.render(ctx, sh, key, st, base, page, refused)
 }
 
-// render is answer for a state in hand (st as stored under key).
-func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State, page string, refused *stepError) (*Result, error) {
+// render is answer for a state in hand: st, stored under key as base.
+func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State, base, page string, refused *stepError) (*Result, error) {
 	saved, _ := json.Marshal(st)
 	p, dropped, err := s.resolve(ctx, s.db, sh, st, false, nil)
 	if err != nil {
@@ -52,9 +52,12 @@ func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State,
 	}
 	st.Fingerprint = fingerprint(p.basket)
 	if now, _ := json.Marshal(st); key != "" && string(now) != string(saved) {
+		// Stale choices dropped, or a new basket: saved unless another
+		// request saved the checkout meanwhile (it dropped them too, or
+		// the next answer will).
 		before := &State{}
 		_ = json.Unmarshal(saved, before)
-		if err := s.changed(ctx, key, before, st); err != nil {
+		if _, err := s.changed(ctx, key, base, before, st); err != nil {
 			return nil, err
 		}
 	}
