@@ -278,3 +278,37 @@ func TestOrderCancelFiresStockAlerts(t *testing.T) {
 		t.Fatal("the cancellation's stock did not fire the alert")
 	}
 }
+
+// A shipping option's free-shipping threshold applies to the products
+// after their discounts, is shown on the shipping page, in pre_order and
+// in the order, and follows the basket when it changes.
+func TestCheckoutShippingFreeAbove(t *testing.T) {
+	cs := newCheckoutStore(t)
+	sh := cs.buyer(t, false, "ada@example.com", "TEE-B", 4) // 800.00, standard shipping free above 750.00
+	amounts := map[string]any{}
+	c := nextPage(t, sh.do("GET", "/orders/checkout/?page=ShippingOptionSelectionPage", nil).must(t, 200), "ShippingOptionSelectionPage")
+	for _, o := range c.ContextList[0].PageContext["shipping_options"].([]any) {
+		o := o.(map[string]any)
+		amounts[o["slug"].(string)] = o["shipping_amount"]
+	}
+	if amounts["standard"] != "0.00" || amounts["express"] != "99.90" || len(amounts) != 2 {
+		t.Fatalf("shipping options above the threshold: %v", amounts)
+	}
+	po := checkoutOf(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200)).PreOrder
+	if po["shipping_amount"] != "0.00" || po["total_amount"] != "800.00" {
+		t.Fatalf("pre_order above the threshold: shipping %v total %v", po["shipping_amount"], po["total_amount"])
+	}
+	// Below it again (600.00): the standard price comes back.
+	sh.do("PUT", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-B"], "quantity": 3}).must(t, 200)
+	po = checkoutOf(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200)).PreOrder
+	if po["shipping_amount"] != "49.90" || po["total_amount"] != "649.90" {
+		t.Fatalf("pre_order below the threshold: shipping %v total %v", po["shipping_amount"], po["total_amount"])
+	}
+	sh.do("PUT", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-B"], "quantity": 4}).must(t, 200)
+	sh.do("GET", "/orders/checkout/", nil).must(t, 200)
+	id, _ := placed(t, cs.readyToPay(t, sh, false)())
+	o := sh.do("GET", fmt.Sprintf("/users/orders/%d/", id), nil).must(t, 200).json()
+	if o["shipping_amount"] != "0.00" || o["amount"] != "815.00" { // 800.00 + 15.00 pay-on-delivery fee
+		t.Fatalf("order: shipping %v amount %v", o["shipping_amount"], o["amount"])
+	}
+}
