@@ -312,3 +312,37 @@ func TestCheckoutShippingFreeAbove(t *testing.T) {
 		t.Fatalf("order: shipping %v amount %v", o["shipping_amount"], o["amount"])
 	}
 }
+
+// Cancelling one item refunds that item through the gateway and returns
+// its stock; cancelling the rest refunds what is left of the payment
+// (shipping included), so the refunds add up to the charge exactly.
+func TestOrderPartialCancellation(t *testing.T) {
+	cs := newCheckoutStore(t)
+	sh := cs.buyer(t, false, "ada@example.com", "TEE-B", 1)
+	sh.do("POST", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-A"], "quantity": 1}).must(t, 200)
+	sh.do("GET", "/orders/checkout/", nil).must(t, 200)
+	id, _ := placed(t, cs.readyToPay(t, sh, true)())
+	stockA, stockB := cs.stock("TEE-A"), cs.stock("TEE-B")
+	o := sh.do("GET", fmt.Sprintf("/users/orders/%d/", id), nil).must(t, 200).json()
+	if o["amount"] != "549.90" { // 300.00 + 200.00 + 49.90 shipping
+		t.Fatalf("order amount %v", o["amount"])
+	}
+	var teeA any
+	for _, it := range o["orderitem_set"].([]any) {
+		if it := it.(map[string]any); it["product"].(map[string]any)["sku"] == "TEE-A" {
+			teeA = it["id"]
+		}
+	}
+	o = sh.do("POST", fmt.Sprintf("/orders/%d/cancel/", id), map[string]any{"cancel_order_items": []any{
+		map[string]any{"order_item": teeA, "reason": cs.pk["reason:changed-mind"], "cancellation_type": "cancel"}}}).must(t, 200).json()
+	if o["status"].(map[string]any)["value"] != "approved" || o["refund_amount"] != "300.00" || o["is_cancellable"] != true ||
+		cs.stock("TEE-A") != stockA+1 || cs.stock("TEE-B") != stockB ||
+		cs.count("SELECT refunded FROM sandbox_charges") != 30000 {
+		t.Fatalf("after cancelling TEE-A: status %v refund %v", o["status"], o["refund_amount"])
+	}
+	o = sh.do("POST", fmt.Sprintf("/orders/%d/cancel/", id), map[string]any{}).must(t, 200).json()
+	if o["status"].(map[string]any)["value"] != "cancelled" || o["refund_amount"] != "549.90" || cs.stock("TEE-B") != stockB+1 ||
+		cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded = amount AND amount = 54990") != 1 {
+		t.Fatalf("after cancelling the rest: status %v refund %v", o["status"], o["refund_amount"])
+	}
+}
