@@ -159,12 +159,7 @@ func TestOrdersCancelOnlyBeforeShipment(t *testing.T) {
 	sh := cs.buyer(t, false, "ada@example.com", "TEE-B", 1)
 	shipped, _ := placed(t, cs.readyToPay(t, sh, true)())
 	sh.do("POST", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-A"], "quantity": 2}).must(t, 200)
-	sh.do("GET", "/orders/checkout/", nil).must(t, 200)
-	step(sh, "DeliveryOptionSelectionPage", "delivery_option", cs.id("delivery:home")).must(t, 200)
-	addr := sh.do("GET", "/address/detailed/", nil).must(t, 200).json()["results"].([]any)[0].(map[string]any)
-	pk := fmt.Sprint(addr["pk"])
-	step(sh, "AddressSelectionPage", "shipping_address", pk, "billing_address", pk).must(t, 200)
-	step(sh, "ShippingOptionSelectionPage", "shipping_option", cs.id("shipping:standard")).must(t, 200)
+	cs.againToPayment(t, sh)
 	open, _ := placed(t, cs.readyToPay(t, sh, true)())
 
 	// A fulfilment system ships the first order.
@@ -345,4 +340,64 @@ func TestOrderPartialCancellation(t *testing.T) {
 		cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded = amount AND amount = 54990") != 1 {
 		t.Fatalf("after cancelling the rest: status %v refund %v", o["status"], o["refund_amount"])
 	}
+}
+
+// The order list pages with limit and page (next and previous links),
+// filters by creation date, and answers a page far past the end or a bad
+// date without a 5xx.
+func TestOrderListPages(t *testing.T) {
+	cs := newCheckoutStore(t)
+	sh := cs.buyer(t, false, "ada@example.com", "TEE-B", 1)
+	first, _ := placed(t, cs.readyToPay(t, sh, false)())
+	sh.do("POST", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-A"], "quantity": 1}).must(t, 200)
+	cs.againToPayment(t, sh)
+	second, _ := placed(t, cs.readyToPay(t, sh, false)())
+
+	type page struct {
+		Count    int              `json:"count"`
+		Next     *string          `json:"next"`
+		Previous *string          `json:"previous"`
+		Results  []map[string]any `json:"results"`
+	}
+	var p page
+	sh.do("GET", "/users/orders/?limit=1", nil).must(t, 200).decode(t, &p)
+	if p.Count != 2 || len(p.Results) != 1 || p.Results[0]["id"] != float64(second) || p.Next == nil || p.Previous != nil {
+		t.Fatalf("first page: %+v", p)
+	}
+	sh.do("GET", *p.Next, nil).must(t, 200).decode(t, &p)
+	if len(p.Results) != 1 || p.Results[0]["id"] != float64(first) || p.Next != nil || p.Previous == nil {
+		t.Fatalf("second page: %+v", p)
+	}
+	tomorrow := time.Now().UTC().Add(24 * time.Hour).Format(time.DateOnly)
+	sh.do("GET", "/users/orders/?created_date__gte="+tomorrow, nil).must(t, 200).decode(t, &p)
+	if p.Count != 0 {
+		t.Fatalf("orders from tomorrow: %+v", p)
+	}
+	sh.do("GET", "/users/orders/?created_date__lte="+tomorrow, nil).must(t, 200).decode(t, &p)
+	if p.Count != 2 {
+		t.Fatalf("orders until tomorrow: %+v", p)
+	}
+	for _, q := range []string{"page=9223372036854775807&limit=100", "page=92233720368547758&limit=100"} {
+		sh.do("GET", "/users/orders/?"+q, nil).must(t, 200).decode(t, &p)
+		if len(p.Results) != 0 || p.Count != 2 {
+			t.Fatalf("%s: %+v", q, p)
+		}
+	}
+	sh.do("GET", "/users/orders/?created_date__gte=yesterday", nil).must(t, 400)
+	// The other paginated lists share the page parameter.
+	for _, path := range []string{"/stores/", "/wishlists/favourite-products/", "/wishlists/product-alerts/"} {
+		sh.do("GET", path+"?page=9223372036854775807&limit=100", nil).must(t, 200)
+	}
+}
+
+// againToPayment takes a customer who ordered before through a new
+// checkout to the payment step, with the address already in the book.
+func (cs *checkoutStore) againToPayment(t *testing.T, sh *shopper) {
+	t.Helper()
+	sh.do("GET", "/orders/checkout/", nil).must(t, 200)
+	step(sh, "DeliveryOptionSelectionPage", "delivery_option", cs.id("delivery:home")).must(t, 200)
+	addr := sh.do("GET", "/address/detailed/", nil).must(t, 200).json()["results"].([]any)[0].(map[string]any)
+	pk := fmt.Sprint(addr["pk"])
+	step(sh, "AddressSelectionPage", "shipping_address", pk, "billing_address", pk).must(t, 200)
+	nextPage(t, step(sh, "ShippingOptionSelectionPage", "shipping_option", cs.id("shipping:standard")).must(t, 200), "PaymentOptionSelectionPage")
 }

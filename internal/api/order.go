@@ -225,7 +225,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	limit := min(positiveParam(strings.TrimSpace(q.Get("limit")), 10), 100)
-	page := positiveParam(strings.TrimSpace(q.Get("page")), 1)
+	page := pageParam(q.Get("page"))
 	list, count, err := order.List(r.Context(), s.db, sess.CustomerID, order.Filter{From: from, To: to, Limit: limit, Offset: (page - 1) * limit})
 	if err != nil {
 		writeError(w, r, err)
