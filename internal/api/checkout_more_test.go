@@ -245,6 +245,14 @@ func TestCheckoutGuestVoucherPerCustomerLimit(t *testing.T) {
 	if cs.count("SELECT COUNT(*) FROM sandbox_charges") != charges || cs.count("SELECT COUNT(*) FROM orders") != orders {
 		t.Fatal("a used-up voucher was charged or ordered")
 	}
+	// The guest who signs up under that e-mail has used it up as well.
+	member := cs.shopper()
+	member.register("guest@example.com", "correct horse 3")
+	member.do("POST", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-B"], "quantity": 1}).must(t, 200)
+	if r := member.do("PATCH", "/baskets/basket/", map[string]any{"voucher_code": "EACH10"}).must(t, 400); !strings.Contains(string(r.body), "already used") {
+		t.Fatalf("the guest's use does not count for the new customer: %s", r.body)
+	}
+
 	// Without the voucher (reviewed in checkout) the guest pays the full price.
 	again.do("PATCH", "/baskets/basket/", map[string]any{"remove_voucher_code": true}).must(t, 200)
 	nextPage(t, again.do("GET", "/orders/checkout/", nil).must(t, 200), "CreditCardConfirmationPage")
