@@ -17,6 +17,9 @@ import (
 // RedirectThreeDPath is Vitrin's page that sends the shopper to the bank.
 const RedirectThreeDPath = "/orders/redirect-three-d/"
 
+// unavailableLines says why a basket cannot be ordered as it stands.
+const unavailableLines = "Some products in your basket are no longer available; please review your basket."
+
 // BasketPath is the storefront's basket page.
 const BasketPath = "/baskets/basket/"
 
@@ -81,6 +84,9 @@ func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State,
 		// out of stock, withdrawn or unpriced): back to the basket, which
 		// shows what is wrong with each line.
 		res.RedirectURL = BasketPath
+		if res.Errors == nil && len(p.basket.Lines) > 0 {
+			res.Errors = apperror.Field("non_field_errors", unavailableLines)
+		}
 	}
 	ctxt, err := s.pageContext(ctx, sh, st, p, show)
 	if err != nil {

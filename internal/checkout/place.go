@@ -247,7 +247,7 @@ func (s *Service) checkPlaceable(st *State, sh Shopper, p *priced, page string) 
 		return refuse("", "non_field_errors", "Your basket is empty.")
 	}
 	if p.basket.HasUnavailable() {
-		return refuse("", "non_field_errors", "Some products in your basket are no longer available; please review your basket.")
+		return refuse("", "non_field_errors", unavailableLines)
 	}
 	if p.basket.VoucherProblem != nil {
 		return p.basket.VoucherProblem
