@@ -409,3 +409,46 @@ func (cs *checkoutStore) againToPayment(t *testing.T, sh *shopper) {
 	step(sh, "AddressSelectionPage", "shipping_address", pk, "billing_address", pk).must(t, 200)
 	nextPage(t, step(sh, "ShippingOptionSelectionPage", "shipping_option", cs.id("shipping:standard")).must(t, 200), "PaymentOptionSelectionPage")
 }
+
+// One promotion computation from the basket to the order: the offers and
+// the voucher give the same discounts in the basket, in pre_order and in
+// the placed order, line by line.
+func TestCheckoutSameDiscountsInBasketAndOrder(t *testing.T) {
+	cs := newCheckoutStore(t)
+	cs.importStore(map[string]any{"format": "vitrin.store/1", "promotions": map[string]any{"offers": []any{
+		map[string]any{"slug": "10-off-men", "label": "10% off men", "kind": "percent", "value": "10", "categories": []string{"men"}},
+		map[string]any{"slug": "free-shipping-500", "kind": "free_shipping", "min_basket": map[string]any{"TRY": "500.00"}}}}})
+	sh := cs.buyer(t, false, "ada@example.com", "TEE-B", 2)
+	sh.do("POST", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-A"], "quantity": 1}).must(t, 200)
+	b := basketOf(t, sh.do("PATCH", "/baskets/basket/", map[string]any{"voucher_code": "EACH10"}).must(t, 200))
+	// 700.00 of t-shirts, 70.00 off men, 10.00 voucher; free shipping above 500.00.
+	if b.ProductAmount != "700.00" || b.DiscountTotal != "80.00" || b.Total != "620.00" {
+		t.Fatalf("basket: %+v", b)
+	}
+	lineDiscounts := map[string]string{}
+	for _, it := range b.Items {
+		lineDiscounts[it.Product.SKU] = it.Discount
+	}
+	po := checkoutOf(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200)).PreOrder
+	if po["total_amount"] != "620.00" || po["shipping_amount"] != "0.00" || po["basket"].(map[string]any)["total_discount_amount"] != "80.00" {
+		t.Fatalf("pre_order: total %v shipping %v", po["total_amount"], po["shipping_amount"])
+	}
+	id, _ := placed(t, cs.readyToPay(t, sh, false)())
+	o := sh.do("GET", fmt.Sprintf("/users/orders/%d/", id), nil).must(t, 200).json()
+	if o["discount_amount"] != "80.00" || o["shipping_amount"] != "0.00" || o["amount"] != "635.00" { // + 15.00 pay on delivery
+		t.Fatalf("order: discount %v shipping %v amount %v", o["discount_amount"], o["shipping_amount"], o["amount"])
+	}
+	for _, it := range o["orderitem_set"].([]any) {
+		it := it.(map[string]any)
+		if sku := fmt.Sprint(it["product"].(map[string]any)["sku"]); it["discount_amount"] != lineDiscounts[sku] {
+			t.Fatalf("%s: order discount %v, basket %s", sku, it["discount_amount"], lineDiscounts[sku])
+		}
+	}
+	names := map[any]bool{}
+	for _, d := range o["discountitem_set"].([]any) {
+		names[d.(map[string]any)["name"]] = true
+	}
+	if !names["10% off men"] || len(names) != 3 {
+		t.Fatalf("order discounts: %v", o["discountitem_set"])
+	}
+}
