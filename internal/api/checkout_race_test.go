@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -138,5 +139,51 @@ func TestCheckoutParallelStepsKeepEveryChoice(t *testing.T) {
 		if po["notes"] != note || chosen == nil || fmt.Sprint(chosen["pk"]) != option {
 			t.Fatalf("round %d: a parallel step lost its choice: notes %v, payment option %v", round, po["notes"], chosen)
 		}
+	}
+}
+
+// Buyers racing for a voucher's last use: exactly one order gets it; the
+// others are refused with the voucher's error, and a card paid meanwhile
+// is refunded in full.
+func TestCheckoutVoucherLastUseRace(t *testing.T) {
+	cs := newCheckoutStore(t)
+	const buyers = 6
+	pay := make([]func() *response, buyers)
+	for i := range pay {
+		sh := cs.buyer(t, i%2 == 0, fmt.Sprintf("voucher%d@example.com", i), "TEE-B", 1)
+		sh.do("PATCH", "/baskets/basket/", map[string]any{"voucher_code": "ONCE20"}).must(t, 200)
+		sh.do("GET", "/orders/checkout/", nil).must(t, 200)
+		pay[i] = cs.readyToPay(t, sh, i%3 == 0)
+	}
+	stock := cs.stock("TEE-B")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for _, p := range pay {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := p()
+			mu.Lock()
+			statuses[res.StatusCode]++
+			mu.Unlock()
+			if res.StatusCode == 400 && !strings.Contains(string(res.body), "ONCE20") {
+				t.Errorf("refused for another reason: %s", res.body)
+			}
+		}()
+	}
+	wg.Wait()
+	if statuses[200] != 1 || statuses[400] != buyers-1 {
+		t.Fatalf("statuses %v", statuses)
+	}
+	if n := cs.count("SELECT used_count FROM vouchers WHERE code = 'ONCE20'"); n != 1 {
+		t.Fatalf("voucher used %d times", n)
+	}
+	if cs.count("SELECT COUNT(*) FROM orders WHERE status <> 'pending'") != 1 || cs.stock("TEE-B") != stock-1 {
+		t.Fatalf("%d orders, stock %d of %d", cs.count("SELECT COUNT(*) FROM orders"), cs.stock("TEE-B"), stock)
+	}
+	if cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded <> 0 AND refunded <> amount") != 0 ||
+		cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded = 0") != cs.count("SELECT COUNT(*) FROM orders WHERE gateway_reference <> ''") {
+		t.Fatal("a losing card payment was kept")
 	}
 }
