@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"mime/multipart"
 	"net/url"
 	"regexp"
 	"strings"
@@ -95,14 +96,24 @@ func (cs *checkoutStore) id(key string) string {
 	return fmt.Sprint(id)
 }
 
-// step posts one checkout page as the real client does (form data).
+// step posts one checkout page as the real client does: a FormData body
+// (multipart/form-data) in which, like its proxy, empty fields are left out.
 func step(sh *shopper, page string, fields ...string) *response {
 	sh.t.Helper()
-	form := url.Values{}
+	var body strings.Builder
+	form := multipart.NewWriter(&body)
 	for i := 0; i+1 < len(fields); i += 2 {
-		form.Set(fields[i], fields[i+1])
+		if fields[i+1] == "" {
+			continue
+		}
+		if err := form.WriteField(fields[i], fields[i+1]); err != nil {
+			sh.t.Fatal(err)
+		}
 	}
-	return sh.do("POST", "/orders/checkout/?page="+page, form)
+	if err := form.Close(); err != nil {
+		sh.t.Fatal(err)
+	}
+	return sh.do("POST", "/orders/checkout/?page="+page, body.String(), "Content-Type", form.FormDataContentType())
 }
 
 type checkoutJSON struct {
