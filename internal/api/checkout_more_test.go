@@ -41,7 +41,20 @@ func TestCheckoutClickAndCollectWithCoupon(t *testing.T) {
 	if choice := c.PreOrder["payment_choice"].(map[string]any); choice["value"] != "credit_card" || choice["label"] != "Credit card at the door" || choice["price"] != "15.00" {
 		t.Fatalf("pre_order payment_choice: %v", choice)
 	}
+	// The contracts name the order being agreed to.
+	for _, name := range []string{"distance-sales", "pre-information"} {
+		text := string(sh.do("GET", "/orders/contract/?contract_name="+name, nil).must(t, 200).body)
+		for _, want := range []string{"Ada Lovelace, ada@example.com", "Moda Store, Moda Cad. 10", "<td>Product TEE-B</td><td>1</td><td>180.00 TRY</td>",
+			"Shipping: 0.00 TRY. Total to pay: 195.00 TRY, by Pay on delivery."} {
+			if !strings.Contains(text, want) {
+				t.Fatalf("%s contract lacks %q: %s", name, want, text)
+			}
+		}
+	}
 	id, _ := placed(t, step(sh, "PayOnDeliveryPage", "agreement", "1", "paymentType", "credit_card"))
+	if text := string(sh.do("GET", "/orders/contract/?contract_name=distance-sales", nil).must(t, 200).body); strings.Contains(text, "The order") {
+		t.Fatalf("a contract names an order already placed: %s", text)
+	}
 	o := sh.do("GET", fmt.Sprintf("/users/orders/%d/", id), nil).must(t, 200).json()
 	if o["amount"] != "195.00" || o["discount_amount"] != "20.00" || o["notes"] != "Ring twice" || o["delivery_option_slug"] != "store" {
 		t.Fatalf("order: %v", o)

@@ -481,17 +481,42 @@ func (s *Server) anonymousOrder(w http.ResponseWriter, r *http.Request) {
 	s.writeOrder(w, r, o, false)
 }
 
+// orderSummary is the part of both contracts that names the order being
+// agreed to, when the shopper's checkout has one.
+const orderSummary = `{{with .Order}}
+<h2>The order</h2>
+<p>Buyer: {{if .Name}}{{.Name}}, {{end}}{{.Buyer}}{{if .Address}}. Delivery: {{.Address}}{{end}}.</p>
+<table><tr><th>Product</th><th>Quantity</th><th>Price including taxes</th></tr>
+{{range .Lines}}<tr><td>{{.Name}}</td><td>{{.Quantity}}</td><td>{{.Total}} {{$.Order.Currency}}</td></tr>
+{{end}}</table>
+<p>Shipping: {{.Shipping}} {{.Currency}}. Total to pay: {{.Total}} {{.Currency}}{{if .Payment}}, by {{.Payment}}{{end}}.</p>
+{{end}}`
+
 var contracts = map[string]*template.Template{
 	"distance-sales": template.Must(template.New("distance-sales").Parse(`<h1>Distance Sales Agreement</h1>
 <p>This agreement is between {{.Store}} (the seller) and the buyer placing the order. The buyer may withdraw
 within 14 days of delivery without giving a reason. The goods, their prices including taxes, the shipping cost
-and the payment method are as shown on the order summary before the order is confirmed.</p>`)),
+and the payment method are as shown on the order summary before the order is confirmed.</p>` + orderSummary)),
 	"pre-information": template.Must(template.New("pre-information").Parse(`<h1>Pre-information Form</h1>
 <p>Seller: {{.Store}}. Before you confirm, you are shown the goods' main characteristics, the total price
-including taxes, shipping costs, the payment and delivery terms and your right of withdrawal (14 days).</p>`)),
+including taxes, shipping costs, the payment and delivery terms and your right of withdrawal (14 days).</p>` + orderSummary)),
 }
 
-// contract answers the text of a contract shown at checkout (HTML).
+// contractOrder is a checkout summary with its products named.
+type contractOrder struct {
+	*checkout.Summary
+	Lines []contractLine
+}
+
+type contractLine struct {
+	Name     string
+	Quantity int64
+	Total    money.Amount
+}
+
+// contract answers the text of a contract shown at checkout (HTML), with
+// the order of the shopper's checkout when there is one: what the shopper
+// agrees to is this order.
 func (s *Server) contract(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.URL.Query().Get("contract_name"))
 	t, ok := contracts[name]
@@ -501,5 +526,34 @@ func (s *Server) contract(w http.ResponseWriter, r *http.Request) {
 	}
 	store := "the store"
 	_ = s.db.QueryRowContext(r.Context(), "SELECT name FROM store WHERE id = 1 AND name <> ''").Scan(&store)
-	writeHTML(w, t, map[string]string{"Store": store})
+	data := struct {
+		Store string
+		Order *contractOrder
+	}{Store: store}
+	sh, err := s.checkoutShopper(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	sum, err := s.shop.checkout.Summary(r.Context(), sh)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if sum != nil {
+		model, err := s.catalog.Current(r.Context())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		data.Order = &contractOrder{Summary: sum}
+		for _, l := range sum.Lines {
+			line := contractLine{Name: "#" + strconv.FormatInt(l.ProductID, 10), Quantity: l.Quantity, Total: l.Total}
+			if p, ok := model.Product(l.ProductID); ok {
+				line.Name = p.Label(sh.Language)
+			}
+			data.Order.Lines = append(data.Order.Lines, line)
+		}
+	}
+	writeHTML(w, t, data)
 }

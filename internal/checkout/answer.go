@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/vitrin/vitrin/internal/address"
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -292,3 +293,88 @@ func asStepError(err error, page string) (*stepError, bool) {
 	return nil, false
 }
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Summary is the checkout as the contracts shown before payment must name
+// it: the buyer, the delivery address, the goods and what is paid.
+type Summary struct {
+	Buyer    string // the e-mail the order goes to
+	Name     string // on the billing address
+	Address  string // where the goods go (the store, for click and collect)
+	Lines    []SummaryLine
+	Shipping money.Amount
+	Total    money.Amount // what the shopper pays: interest and fees included
+	Currency string
+	Payment  string
+}
+
+// SummaryLine is one product of a Summary.
+type SummaryLine struct {
+	ProductID int64
+	Quantity  int64
+	Total     money.Amount
+}
+
+// Summary returns the session's checkout as it stands, nil when its basket
+// holds nothing to order. It writes nothing.
+func (s *Service) Summary(ctx context.Context, sh Shopper) (*Summary, error) {
+	key, _ := s.key(ctx, sh, false)
+	st, err := s.load(ctx, s.db, key, "")
+	if err != nil {
+		return nil, err
+	}
+	if st.Placed != 0 {
+		s.restartAfterOrder(st)
+	}
+	p, _, err := s.resolve(ctx, s.db, sh, st, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{Buyer: st.Email, Shipping: p.shipAmt, Total: p.total, Currency: sh.Currency}
+	for _, l := range p.basket.Lines {
+		if l.Available() {
+			sum.Lines = append(sum.Lines, SummaryLine{ProductID: l.ProductID, Quantity: l.Quantity, Total: l.Total})
+		}
+	}
+	if len(sum.Lines) == 0 {
+		return nil, nil
+	}
+	if sh.Sess.IsCustomer() {
+		if err := s.db.QueryRowContext(ctx, "SELECT email FROM customers WHERE id = $1", sh.Sess.CustomerID).Scan(&sum.Buyer); err != nil {
+			return nil, err
+		}
+	}
+	if a := p.billAddr; a != nil {
+		sum.Name = strings.TrimSpace(a.FirstName + " " + a.LastName)
+	}
+	if a := p.shipAddr; a != nil {
+		var district, township string
+		if a.DistrictPlace != nil {
+			district = a.DistrictPlace.Name
+		}
+		if a.TownshipPlace != nil {
+			township = a.TownshipPlace.Name
+		}
+		sum.Address = oneLine(a.Line, district, township, a.Postcode, a.CityPlace.Name, a.CountryPlace.Name)
+	} else if st.RetailStore != 0 {
+		var name, line string
+		if err := s.db.QueryRowContext(ctx, "SELECT name, address FROM retail_stores WHERE id = $1", st.RetailStore).Scan(&name, &line); err != nil {
+			return nil, err
+		}
+		sum.Address = oneLine(name, line)
+	}
+	if p.payment != nil {
+		sum.Payment = p.payment.Name
+	}
+	return sum, nil
+}
+
+// oneLine joins the non-empty parts of an address.
+func oneLine(parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ", ")
+}
