@@ -473,51 +473,64 @@ func (s *Service) Handle(ctx context.Context, sh Shopper, page string, submit bo
 	// A step that lost the race to another step of the same checkout is
 	// applied again to what that one saved.
 	for attempt := 1; ; attempt++ {
-		st, base, err := s.loadStored(ctx, s.db, key, "")
-		if err != nil {
-			return nil, err
-		}
-		s.restartAfterOrder(st)
-		p, _, err := s.resolve(ctx, s.db, sh, st, false, nil)
-		if err != nil {
-			return nil, err
-		}
-		if len(p.basket.Lines) == 0 {
-			return s.answer(ctx, sh, "", &stepError{status: 400, errors: apperror.Field("non_field_errors", "Your basket is empty.")})
-		}
-		path := steps(st, sh, p)
-		if !reachable(path, page, st) {
-			return s.answer(ctx, sh, "", &stepError{status: 400, page: next(path),
-				errors: apperror.Field("non_field_errors", "Please complete the previous steps first.")})
-		}
-		before := *st
-		if err := s.apply(ctx, sh, st, p, page, form); err != nil {
-			var se *stepError
-			if errors.As(err, &se) {
-				if se.page == "" {
-					se.page = page
-				}
-				return s.answer(ctx, sh, se.page, se)
-			}
-			var fields apperror.Fields
-			if errors.As(err, &fields) {
-				return s.answer(ctx, sh, page, &stepError{status: 400, errors: fields, page: page})
-			}
-			return nil, err
-		}
-		saved, err := s.changed(ctx, key, base, &before, st)
-		if err != nil {
-			return nil, err
-		}
-		if saved {
-			stored, _ := json.Marshal(st)
-			return s.render(ctx, sh, key, st, string(stored), "", nil)
+		res, lost, err := s.submit(ctx, sh, key, page, form)
+		if err != nil || !lost {
+			return res, err
 		}
 		if attempt == maxStepAttempts {
 			return s.answer(ctx, sh, page, &stepError{status: 409, page: page,
 				errors: apperror.Field("non_field_errors", "Your checkout changed meanwhile; please try again.")})
 		}
 	}
+}
+
+// submit applies one step that does not place the order to the checkout
+// as stored under key; lost reports that another request changed the
+// checkout meanwhile and nothing was saved.
+func (s *Service) submit(ctx context.Context, sh Shopper, key, page string, form Form) (res *Result, lost bool, err error) {
+	st, base, err := s.loadStored(ctx, s.db, key, "")
+	if err != nil {
+		return nil, false, err
+	}
+	s.restartAfterOrder(st)
+	p, _, err := s.resolve(ctx, s.db, sh, st, false, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(p.basket.Lines) == 0 {
+		res, err := s.answer(ctx, sh, "", &stepError{status: 400, errors: apperror.Field("non_field_errors", "Your basket is empty.")})
+		return res, false, err
+	}
+	path := steps(st, sh, p)
+	if !reachable(path, page, st) {
+		res, err := s.answer(ctx, sh, "", &stepError{status: 400, page: next(path),
+			errors: apperror.Field("non_field_errors", "Please complete the previous steps first.")})
+		return res, false, err
+	}
+	before := *st
+	if err := s.apply(ctx, sh, st, p, page, form); err != nil {
+		var se *stepError
+		var fields apperror.Fields
+		switch {
+		case errors.As(err, &se):
+			if se.page == "" {
+				se.page = page
+			}
+		case errors.As(err, &fields):
+			se = &stepError{status: 400, errors: fields, page: page}
+		default:
+			return nil, false, err
+		}
+		res, err := s.answer(ctx, sh, se.page, se)
+		return res, false, err
+	}
+	saved, err := s.changed(ctx, key, base, &before, st)
+	if err != nil || !saved {
+		return nil, !saved, err
+	}
+	stored, _ := json.Marshal(st)
+	res, err = s.render(ctx, sh, key, st, string(stored), "", nil)
+	return res, false, err
 }
 
 // maxStepAttempts bounds how often a step is applied again after losing
