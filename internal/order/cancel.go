@@ -39,6 +39,9 @@ type CancelResult struct {
 	// Restocked lists the products whose stock came back (stock alerts
 	// may fire for them).
 	Restocked []int64
+	// returned are the cancelled items, whose stock goes back once every
+	// order is checked, all in product order (see inProductOrder).
+	returned []Item
 }
 
 // Cancel cancels items of the customer's orders in one transaction:
@@ -61,7 +64,10 @@ func Cancel(ctx context.Context, db *database.DB, customerID int64, requests []C
 				return err
 			}
 		}
-		return nil
+		for _, it := range done.returned {
+			done.Restocked = append(done.Restocked, it.ProductID)
+		}
+		return returnStock(ctx, tx, done.returned)
 	})
 	if err != nil {
 		return nil, err
@@ -128,10 +134,7 @@ func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, customerID int
 		if _, err := tx.ExecContext(ctx, "UPDATE order_items SET status = $1, updated_at = $2 WHERE id = $3", Cancelled, now, it.ID); err != nil {
 			return err
 		}
-		if err := returnStock(ctx, tx, it.ProductID, it.Quantity); err != nil {
-			return err
-		}
-		done.Restocked = append(done.Restocked, it.ProductID)
+		done.returned = append(done.returned, it)
 		amount += it.Total
 	}
 	status := o.Status

@@ -4,6 +4,7 @@
 package order
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -11,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -132,7 +134,7 @@ func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
 	now := time.Now().UTC()
 	o.Created, o.Updated = now, now
 	o.Token = token.New(32)
-	for _, it := range o.Items {
+	for _, it := range inProductOrder(o.Items) {
 		res, err := tx.ExecContext(ctx, "UPDATE products SET stock = stock - $1 WHERE id = $2 AND stock >= $1", it.Quantity, it.ProductID)
 		if err != nil {
 			return err
@@ -212,10 +214,25 @@ func Paid(ctx context.Context, tx *sql.Tx, id int64, gateway, reference, brand, 
 	return true, addHistory(ctx, tx, id, Approved, "paid", now)
 }
 
-// returnStock puts quantity back on the product's stock.
-func returnStock(ctx context.Context, tx *sql.Tx, productID, quantity int64) error {
-	_, err := tx.ExecContext(ctx, "UPDATE products SET stock = stock + $1 WHERE id = $2", quantity, productID)
-	return err
+// inProductOrder returns items sorted by product. Every transaction takes
+// product rows (stock) in this order: two orders holding the same products
+// in opposite basket orders would otherwise each wait for the other's row,
+// a deadlock PostgreSQL breaks by failing one of them.
+func inProductOrder(items []Item) []Item {
+	sorted := slices.Clone(items)
+	slices.SortFunc(sorted, func(a, b Item) int { return cmp.Compare(a.ProductID, b.ProductID) })
+	return sorted
+}
+
+// returnStock puts the quantities of items back on their products' stock,
+// in product order (see inProductOrder).
+func returnStock(ctx context.Context, tx *sql.Tx, items []Item) error {
+	for _, it := range inProductOrder(items) {
+		if _, err := tx.ExecContext(ctx, "UPDATE products SET stock = stock + $1 WHERE id = $2", it.Quantity, it.ProductID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Release drops a pending order whose payment failed or was abandoned and
@@ -225,11 +242,10 @@ func Release(ctx context.Context, tx *sql.Tx, id int64) error {
 	if err != nil {
 		return err
 	}
-	type line struct{ product, quantity int64 }
-	var lines []line
+	var lines []Item
 	for rows.Next() {
-		var l line
-		if err := rows.Scan(&l.product, &l.quantity); err != nil {
+		var l Item
+		if err := rows.Scan(&l.ProductID, &l.Quantity); err != nil {
 			rows.Close()
 			return err
 		}
@@ -248,12 +264,7 @@ func Release(ctx context.Context, tx *sql.Tx, id int64) error {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err
 	}
-	for _, l := range lines {
-		if err := returnStock(ctx, tx, l.product, l.quantity); err != nil {
-			return err
-		}
-	}
-	return nil
+	return returnStock(ctx, tx, lines)
 }
 
 // ErrNotCancellable refuses to cancel a shipped or cancelled order.
