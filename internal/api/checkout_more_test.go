@@ -207,6 +207,13 @@ func TestOrdersCancelOnlyBeforeShipment(t *testing.T) {
 	unchanged("a bulk cancellation naming a shipped order")
 	sh.do("POST", fmt.Sprintf("/orders/%d/cancel/", shipped), map[string]any{}).must(t, 400)
 	unchanged("cancelling a shipped order")
+	for _, bad := range []any{"x", []any{map[string]any{"order_item": "abc"}}, []any{map[string]any{"order_item": itemOf(open), "reason": 999999}},
+		[]any{map[string]any{"order_item": itemOf(shipped)}}} {
+		if r := sh.do("POST", fmt.Sprintf("/orders/%d/cancel/", open), map[string]any{"cancel_order_items": bad}); r.StatusCode != 400 {
+			t.Fatalf("cancel_order_items %v: %d %s", bad, r.StatusCode, r.body)
+		}
+		unchanged(fmt.Sprintf("cancel_order_items %v", bad))
+	}
 
 	// The open order alone cancels, with its refund and its stock.
 	o := sh.do("POST", fmt.Sprintf("/orders/%d/cancel/", open), map[string]any{}).must(t, 200).json()
