@@ -360,7 +360,7 @@ func (s *Service) change(ctx context.Context, sess *session.Session, currency st
 	if err != nil {
 		return nil, err
 	}
-	return s.priced(ctx, s.db, sess, h, Pricing{Currency: currency})
+	return s.priced(ctx, s.db, sess, h, Terms{Currency: currency})
 }
 
 // Clear empties the session's basket and drops its voucher.
@@ -445,11 +445,11 @@ func (s *Service) RemoveVoucher(ctx context.Context, sess *session.Session, curr
 // Get returns the session's basket priced in currency, without shipping.
 // A session without a basket gets an empty one and nothing is written.
 func (s *Service) Get(ctx context.Context, sess *session.Session, currency string) (*Basket, error) {
-	return s.Load(ctx, s.db, sess, Pricing{Currency: currency}, false)
+	return s.Load(ctx, s.db, sess, Terms{Currency: currency}, false)
 }
 
-// Pricing is what a basket is priced for.
-type Pricing struct {
+// Terms are what a basket is priced on (its Pricing is the result).
+type Terms struct {
 	Currency string
 	// Shipping is the chosen shipping amount (free-shipping offers
 	// discount it).
@@ -460,10 +460,10 @@ type Pricing struct {
 	Email string
 }
 
-// Load returns the session's basket priced as pr says. With lock, q must
+// Load returns the session's basket priced on terms pr. With lock, q must
 // be a transaction and the basket row stays locked until it ends: checkout
 // loads the basket this way to price and place an order from it.
-func (s *Service) Load(ctx context.Context, q database.Querier, sess *session.Session, pr Pricing, lock bool) (*Basket, error) {
+func (s *Service) Load(ctx context.Context, q database.Querier, sess *session.Session, pr Terms, lock bool) (*Basket, error) {
 	h, err := s.find(ctx, q, sess, lock)
 	if err != nil {
 		return nil, err
@@ -472,7 +472,7 @@ func (s *Service) Load(ctx context.Context, q database.Querier, sess *session.Se
 }
 
 // priced prices basket h (nil: the session has none) with its voucher.
-func (s *Service) priced(ctx context.Context, q database.Querier, sess *session.Session, h *header, pr Pricing) (*Basket, error) {
+func (s *Service) priced(ctx context.Context, q database.Querier, sess *session.Session, h *header, pr Terms) (*Basket, error) {
 	currency, shipping := pr.Currency, pr.Shipping
 	if h == nil {
 		b := &Basket{CustomerID: sess.CustomerID, Currency: currency, Created: time.Now().UTC(), Lines: []Line{}}

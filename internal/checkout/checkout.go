@@ -364,7 +364,7 @@ func (s *Service) price(ctx context.Context, q database.Querier, sh Shopper, st 
 	if p.shipping != nil {
 		ship = money.Amount(p.shipping.Prices[sh.Currency])
 	}
-	pr := basket.Pricing{Currency: sh.Currency, Shipping: ship, Email: st.Email}
+	pr := basket.Terms{Currency: sh.Currency, Shipping: ship, Email: st.Email}
 	if p.basket, err = s.baskets.Load(ctx, q, sh.Sess, pr, lock); err != nil {
 		return err
 	}
