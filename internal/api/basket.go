@@ -157,7 +157,7 @@ func (s *Server) basketVoucher(w http.ResponseWriter, r *http.Request) {
 	case in.boolean("remove_voucher_code"):
 		b, err = s.baskets.RemoveVoucher(r.Context(), sess, s.currency(r))
 	case in.str("voucher_code") != "":
-		b, err = s.baskets.ApplyVoucher(r.Context(), sess, s.currency(r), in.str("voucher_code"))
+		b, err = s.baskets.ApplyVoucher(r.Context(), sess, s.currency(r), "", in.str("voucher_code"))
 	default:
 		err = apperror.Field("voucher_code", "This field is required.")
 	}

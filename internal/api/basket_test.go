@@ -469,8 +469,14 @@ func TestBasketPromotions(t *testing.T) {
 		return basketOf(t, sh.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids[sku], "quantity": q}).must(t, 200))
 	}
 
-	// Below the free-shipping threshold: an upsell says how much is missing.
-	b := add("TEE-A", 2)
+	// Far from every offer (300.00 of 750.00, one t-shirt of three): no
+	// upsell nags the shopper.
+	b := add("TEE-A", 1)
+	if len(b.Upsells) != 0 || len(b.UpsellMessages) != 0 {
+		t.Fatalf("upsells far from any offer: %+v", b.UpsellMessages)
+	}
+	// Close below the free-shipping threshold: an upsell says how much is missing.
+	b = add("TEE-A", 1)
 	if b.Total != "600.00" || len(b.Upsells) != 2 || b.UpsellMessages[1] != "Add 150.00 more for free shipping." ||
 		!strings.Contains(b.UpsellMessages[0], "3 for 2") {
 		t.Fatalf("upsells: %+v", b.UpsellMessages)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ func paginate[T any](r *http.Request, items []T, defaultSize int) listJSON[T] {
 	q := r.URL.Query()
 	size := positiveParam(q.Get("limit"), positiveParam(q.Get("page_size"), defaultSize))
 	size = min(size, catalog.MaxPageSize)
-	page := positiveParam(q.Get("page"), 1)
+	page := pageParam(q.Get("page"))
 	out := listJSON[T]{Count: len(items), Results: []T{}}
 	numPages := (len(items) + size - 1) / size
 	// Only a page that exists is multiplied out: a huge page number
@@ -69,6 +70,13 @@ func positiveParam(raw string, def int) int {
 		return def
 	}
 	return n
+}
+
+// pageParam is the page number a query asks for (1 when none or bad),
+// capped so that (page-1) × page size cannot overflow into a negative
+// offset: a page that far out is just past the end.
+func pageParam(raw string) int {
+	return min(positiveParam(raw, 1), math.MaxInt32)
 }
 
 // pathPK reads a numeric path value; anything else is a 404.

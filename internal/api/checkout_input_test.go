@@ -105,13 +105,26 @@ func TestCheckoutStaleSteps(t *testing.T) {
 	}
 	nextPage(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200), "PayOnDeliveryPage")
 
-	// Stock gone: refused, nothing placed.
+	// Stock gone: refused, nothing placed, and the client is sent back to
+	// the basket (through the page context, which is what it follows).
 	cs.exec("UPDATE products SET stock = 1 WHERE id = $1", cs.ids["TEE-B"])
-	pay().must(t, 400)
+	toBasket := func(r *response) {
+		t.Helper()
+		co := checkoutOf(t, r)
+		if co.RedirectURL == nil || *co.RedirectURL != "/baskets/basket/" || co.ContextList[0].PageContext["redirect_url"] != "/baskets/basket/" ||
+			(len(co.PreOrder["basket"].(map[string]any)["basketitem_set"].([]any)) > 0 && co.Errors["non_field_errors"] == nil) {
+			t.Fatalf("not sent back to the basket: %s", r.body)
+		}
+	}
+	toBasket(pay().must(t, 400))
+	toBasket(sh.do("GET", "/orders/checkout/", nil).must(t, 200))
 	if cs.count("SELECT COUNT(*) FROM orders") != 0 {
 		t.Fatal("ordered more than the stock")
 	}
 	cs.exec("UPDATE products SET stock = 100 WHERE id = $1", cs.ids["TEE-B"])
+	if co := checkoutOf(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200)); co.RedirectURL != nil || co.ContextList[0].PageContext["redirect_url"] != nil {
+		t.Fatalf("sent to the basket with stock back: %v", co.ContextList[0].PageContext)
+	}
 
 	// The shipping address is deleted: back to the address page.
 	addr := checkoutOf(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200)).PreOrder["shipping_address"].(map[string]any)["pk"]
@@ -123,5 +136,53 @@ func TestCheckoutStaleSteps(t *testing.T) {
 	pay().must(t, 400)
 	if cs.count("SELECT COUNT(*) FROM orders") != 0 {
 		t.Fatal("placed an order without an address")
+	}
+
+	// An emptied basket: back to the basket as well.
+	sh.do("DELETE", "/baskets/basket/", nil).must(t, 200)
+	toBasket(sh.do("GET", "/orders/checkout/", nil).must(t, 200))
+}
+
+// Every page of the flow answers GET and an empty POST in the checkout's
+// shape, never with a 5xx: a page not reached yet is shown as the page
+// that is next, and an empty submission is a 400 that changes nothing.
+func TestCheckoutEveryPageAnswers(t *testing.T) {
+	cs := newCheckoutStore(t)
+	pages := []string{"IndexPage", "DeliveryOptionSelectionPage", "AddressSelectionPage", "RetailStoreSelectionPage",
+		"ShippingOptionSelectionPage", "PaymentOptionSelectionPage", "BinNumberPage", "InstallmentSelectionPage",
+		"CreditCardConfirmationPage", "CreditCardThreeDSecurePage", "FundsTransferChoicePage", "FundsTransferPage",
+		"PayOnDeliveryPaymentChoicePage", "PayOnDeliveryPage", "CouponSelectionPage", "OrderNotePage"}
+	guest := cs.shopper()
+	guest.do("GET", "/csrf_token/", nil).must(t, 200)
+	guest.do("POST", "/baskets/basket/", map[string]any{"product": cs.ids["TEE-B"], "quantity": 1}).must(t, 200)
+	customer := cs.buyer(t, false, "ada@example.com", "TEE-B", 1)
+	for _, who := range []struct {
+		name string
+		sh   *shopper
+		at   string
+	}{{"guest at the start", guest, "IndexPage"}, {"customer at payment", customer, "PaymentOptionSelectionPage"}} {
+		for _, page := range pages {
+			got := checkoutOf(t, who.sh.do("GET", "/orders/checkout/?page="+page, nil).must(t, 200))
+			shown := got.ContextList[len(got.ContextList)-1].PageName
+			if page != "CouponSelectionPage" && page != "OrderNotePage" && shown != page && shown != who.at {
+				t.Errorf("%s: GET %s shows %s", who.name, page, shown)
+			}
+			res := step(who.sh, page)
+			if page == "OrderNotePage" { // an empty note clears it
+				res.must(t, 200)
+				continue
+			}
+			if res.StatusCode != 400 {
+				t.Errorf("%s: empty POST %s answered %d %s", who.name, page, res.StatusCode, res.body)
+				continue
+			}
+			if co := checkoutOf(t, res); len(co.Errors) == 0 {
+				t.Errorf("%s: empty POST %s without errors", who.name, page)
+			}
+			nextPage(t, who.sh.do("GET", "/orders/checkout/", nil).must(t, 200), who.at)
+		}
+	}
+	if cs.count("SELECT COUNT(*) FROM orders") != 0 || cs.count("SELECT COUNT(*) FROM sandbox_charges") != 0 {
+		t.Fatal("an empty submission placed an order")
 	}
 }

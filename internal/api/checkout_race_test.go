@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -108,5 +109,115 @@ func TestCheckoutFinalStepIdempotent(t *testing.T) {
 				t.Fatalf("stock %d, want %d", cs.stock("TEE-A"), stockBefore-2)
 			}
 		})
+	}
+}
+
+// The real client submits several steps at once (one request per missing
+// choice): steps of one checkout racing each other all keep their choice.
+func TestCheckoutParallelStepsKeepEveryChoice(t *testing.T) {
+	cs := newCheckoutStore(t)
+	sh := cs.buyer(t, false, "ada@example.com", "TEE-A", 1)
+	options := []string{cs.id("payment:card"), cs.id("payment:transfer"), cs.id("payment:pod")}
+	for round := 0; round < 12; round++ {
+		note, option := fmt.Sprintf("note %d", round), options[round%len(options)]
+		var wg sync.WaitGroup
+		for _, submit := range []func() *response{
+			func() *response { return step(sh, "OrderNotePage", "notes", note) },
+			func() *response { return step(sh, "PaymentOptionSelectionPage", "payment_option", option) },
+		} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if res := submit(); res.StatusCode != 200 {
+					t.Errorf("round %d: %d %s", round, res.StatusCode, res.body)
+				}
+			}()
+		}
+		wg.Wait()
+		po := checkoutOf(t, sh.do("GET", "/orders/checkout/", nil).must(t, 200)).PreOrder
+		chosen, _ := po["payment_option"].(map[string]any)
+		if po["notes"] != note || chosen == nil || fmt.Sprint(chosen["pk"]) != option {
+			t.Fatalf("round %d: a parallel step lost its choice: notes %v, payment option %v", round, po["notes"], chosen)
+		}
+	}
+}
+
+// Buyers racing for a voucher's last use: exactly one order gets it; the
+// others are refused with the voucher's error, and a card paid meanwhile
+// is refunded in full.
+func TestCheckoutVoucherLastUseRace(t *testing.T) {
+	cs := newCheckoutStore(t)
+	const buyers = 6
+	pay := make([]func() *response, buyers)
+	for i := range pay {
+		sh := cs.buyer(t, i%2 == 0, fmt.Sprintf("voucher%d@example.com", i), "TEE-B", 1)
+		sh.do("PATCH", "/baskets/basket/", map[string]any{"voucher_code": "ONCE20"}).must(t, 200)
+		sh.do("GET", "/orders/checkout/", nil).must(t, 200)
+		pay[i] = cs.readyToPay(t, sh, i%3 == 0)
+	}
+	stock := cs.stock("TEE-B")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for _, p := range pay {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := p()
+			mu.Lock()
+			statuses[res.StatusCode]++
+			mu.Unlock()
+			if res.StatusCode == 400 && !strings.Contains(string(res.body), "ONCE20") {
+				t.Errorf("refused for another reason: %s", res.body)
+			}
+		}()
+	}
+	wg.Wait()
+	if statuses[200] != 1 || statuses[400] != buyers-1 {
+		t.Fatalf("statuses %v", statuses)
+	}
+	if n := cs.count("SELECT used_count FROM vouchers WHERE code = 'ONCE20'"); n != 1 {
+		t.Fatalf("voucher used %d times", n)
+	}
+	if cs.count("SELECT COUNT(*) FROM orders WHERE status <> 'pending'") != 1 || cs.stock("TEE-B") != stock-1 {
+		t.Fatalf("%d orders, stock %d of %d", cs.count("SELECT COUNT(*) FROM orders"), cs.stock("TEE-B"), stock)
+	}
+	if cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded <> 0 AND refunded <> amount") != 0 ||
+		cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded = 0") != cs.count("SELECT COUNT(*) FROM orders WHERE gateway_reference <> ''") {
+		t.Fatal("a losing card payment was kept")
+	}
+}
+
+// Orders taking the same products in opposite basket orders, placed at
+// once, all go through: stock rows are always taken in one order, so
+// PostgreSQL never finds two orders waiting for each other's rows.
+func TestCheckoutOppositeBasketOrdersRace(t *testing.T) {
+	cs := newCheckoutStore(t)
+	const buyers = 16
+	pay := make([]func() *response, buyers)
+	for i := range pay {
+		first, second := "TEE-A", "TEE-B"
+		if i%2 == 1 {
+			first, second = second, first
+		}
+		sh := cs.buyer(t, false, fmt.Sprintf("opposite%d@example.com", i), first, 1)
+		sh.do("POST", "/baskets/basket/", map[string]any{"product": cs.ids[second], "quantity": 1}).must(t, 200)
+		sh.do("GET", "/orders/checkout/", nil).must(t, 200)
+		pay[i] = cs.readyToPay(t, sh, false)
+	}
+	stockA, stockB := cs.stock("TEE-A"), cs.stock("TEE-B")
+	var wg sync.WaitGroup
+	for _, p := range pay {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if res := p(); res.StatusCode != 200 {
+				t.Errorf("%d %.300s", res.StatusCode, res.body)
+			}
+		}()
+	}
+	wg.Wait()
+	if cs.stock("TEE-A") != stockA-buyers || cs.stock("TEE-B") != stockB-buyers {
+		t.Fatalf("stock %d and %d, want %d and %d", cs.stock("TEE-A"), cs.stock("TEE-B"), stockA-buyers, stockB-buyers)
 	}
 }

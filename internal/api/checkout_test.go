@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"mime/multipart"
 	"net/url"
 	"regexp"
 	"strings"
@@ -22,7 +23,8 @@ type checkoutStore struct {
 // checkoutFixture is the import document of checkoutStore.
 func checkoutFixture() map[string]any {
 	doc := basketFixture(map[string]any{"vouchers": []any{
-		map[string]any{"code": "ONCE20", "type": "amount", "value": "20.00", "currency": "TRY", "usage_limit": 1}}})
+		map[string]any{"code": "ONCE20", "type": "amount", "value": "20.00", "currency": "TRY", "usage_limit": 1},
+		map[string]any{"code": "EACH10", "type": "amount", "value": "10.00", "currency": "TRY", "per_customer_limit": 1}}})
 	doc["geography"] = map[string]any{"countries": []any{
 		map[string]any{"code": "tr", "name": "Türkiye", "cities": []any{
 			map[string]any{"name": "İstanbul", "townships": []any{map[string]any{"name": "Kadıköy", "districts": []any{map[string]any{"name": "Moda"}}}}},
@@ -96,14 +98,24 @@ func (cs *checkoutStore) id(key string) string {
 	return fmt.Sprint(id)
 }
 
-// step posts one checkout page as the real client does (form data).
+// step posts one checkout page as the real client does: a FormData body
+// (multipart/form-data) in which, like its proxy, empty fields are left out.
 func step(sh *shopper, page string, fields ...string) *response {
 	sh.t.Helper()
-	form := url.Values{}
+	var body strings.Builder
+	form := multipart.NewWriter(&body)
 	for i := 0; i+1 < len(fields); i += 2 {
-		form.Set(fields[i], fields[i+1])
+		if fields[i+1] == "" {
+			continue
+		}
+		if err := form.WriteField(fields[i], fields[i+1]); err != nil {
+			sh.t.Fatal(err)
+		}
 	}
-	return sh.do("POST", "/orders/checkout/?page="+page, form)
+	if err := form.Close(); err != nil {
+		sh.t.Fatal(err)
+	}
+	return sh.do("POST", "/orders/checkout/?page="+page, body.String(), "Content-Type", form.FormDataContentType())
 }
 
 type checkoutJSON struct {

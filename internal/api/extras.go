@@ -212,7 +212,7 @@ func (x *extras) listItems(w http.ResponseWriter, r *http.Request, read func(ctx
 	}
 	q := r.URL.Query()
 	size := min(positiveParam(q.Get("limit"), positiveParam(q.Get("page_size"), 12)), catalog.MaxPageSize)
-	page := positiveParam(q.Get("page"), 1)
+	page := pageParam(q.Get("page"))
 	p, err := read(r.Context(), sess.CustomerID, size, (page-1)*size)
 	if err != nil {
 		writeError(w, r, err)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -224,7 +225,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	limit := min(positiveParam(strings.TrimSpace(q.Get("limit")), 10), 100)
-	page := positiveParam(strings.TrimSpace(q.Get("page")), 1)
+	page := pageParam(q.Get("page"))
 	list, count, err := order.List(r.Context(), s.db, sess.CustomerID, order.Filter{From: from, To: to, Limit: limit, Offset: (page - 1) * limit})
 	if err != nil {
 		writeError(w, r, err)
@@ -323,20 +324,23 @@ func toText(v any) string {
 	return ""
 }
 
-// refund gives the money of a cancellation back through the order's gateway.
-func (s *Server) refund(r *http.Request, orderID int64, rf *order.Refund) {
-	if rf == nil {
-		return
-	}
-	gw := s.shop.gateways[rf.Gateway]
-	if gw == nil {
-		slog.Error("refund: unknown gateway", "order", orderID, "gateway", rf.Gateway)
-		return
-	}
-	if err := gw.Refund(r.Context(), rf.Reference, rf.Amount); err != nil {
-		// The cancellation stands; the refund is retried by an operator
-		// from the order's refund_amount and the gateway's ledger.
-		slog.Error("refund failed", "order", orderID, "amount", rf.Amount.String(), "err", err)
+// afterCancel gives the money of committed cancellations back through
+// each order's gateway (their stock alerts fired in the transaction). A
+// shopper who hangs up must not stop refunds, so the request's
+// cancellation is ignored.
+func (s *Server) afterCancel(r *http.Request, done *order.CancelResult) {
+	ctx := context.WithoutCancel(r.Context())
+	for _, rf := range done.Refunds {
+		gw := s.shop.gateways[rf.Gateway]
+		if gw == nil {
+			slog.Error("refund: unknown gateway", "order", rf.OrderID, "gateway", rf.Gateway)
+			continue
+		}
+		if err := gw.Refund(ctx, rf.Reference, rf.Amount); err != nil {
+			// The cancellation stands; the refund is retried by an operator
+			// from the order's refund_amount and the gateway's ledger.
+			slog.Error("refund failed", "order", rf.OrderID, "amount", rf.Amount.String(), "err", err)
+		}
 	}
 }
 
@@ -360,12 +364,12 @@ func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	rf, err := order.Cancel(r.Context(), s.db, sess.CustomerID, id, lines, s.shop.restocked)
+	done, err := order.Cancel(r.Context(), s.db, sess.CustomerID, []order.Cancellation{{OrderID: id, Lines: lines}}, s.shop.restocked)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.refund(r, id, rf)
+	s.afterCancel(r, done)
 	o, err := order.OfCustomer(r.Context(), s.db, sess.CustomerID, id)
 	if err != nil {
 		writeError(w, r, err)
@@ -396,27 +400,31 @@ func (s *Server) bulkCancel(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, apperror.Field("cancel_order_items", "This list may not be empty."))
 		return
 	}
-	byOrder := map[int64][]order.CancelLine{}
+	// All of the request's cancellations go in one transaction: an item
+	// that cannot be cancelled leaves every order as it was.
+	var requests []order.Cancellation
 	var orderIDs []int64
+	at := map[int64]int{}
 	for _, l := range lines {
 		id, err := order.ItemOrder(r.Context(), s.db, sess.CustomerID, l.ItemID)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		if byOrder[id] == nil {
+		i, ok := at[id]
+		if !ok {
+			i, at[id] = len(requests), len(requests)
+			requests = append(requests, order.Cancellation{OrderID: id})
 			orderIDs = append(orderIDs, id)
 		}
-		byOrder[id] = append(byOrder[id], l)
+		requests[i].Lines = append(requests[i].Lines, l)
 	}
-	for _, id := range orderIDs {
-		rf, err := order.Cancel(r.Context(), s.db, sess.CustomerID, id, byOrder[id], s.shop.restocked)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		s.refund(r, id, rf)
+	done, err := order.Cancel(r.Context(), s.db, sess.CustomerID, requests, s.shop.restocked)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
+	s.afterCancel(r, done)
 	writeJSON(w, http.StatusOK, map[string]any{"orders": orderIDs})
 }
 
@@ -467,17 +475,42 @@ func (s *Server) anonymousOrder(w http.ResponseWriter, r *http.Request) {
 	s.writeOrder(w, r, o, false)
 }
 
+// orderSummary is the part of both contracts that names the order being
+// agreed to, when the shopper's checkout has one.
+const orderSummary = `{{with .Order}}
+<h2>The order</h2>
+<p>Buyer: {{if .Name}}{{.Name}}, {{end}}{{.Buyer}}{{if .Address}}. Delivery: {{.Address}}{{end}}.</p>
+<table><tr><th>Product</th><th>Quantity</th><th>Price including taxes</th></tr>
+{{range .Lines}}<tr><td>{{.Name}}</td><td>{{.Quantity}}</td><td>{{.Total}} {{$.Order.Currency}}</td></tr>
+{{end}}</table>
+<p>Shipping: {{.Shipping}} {{.Currency}}. Total to pay: {{.Total}} {{.Currency}}{{if .Payment}}, by {{.Payment}}{{end}}.</p>
+{{end}}`
+
 var contracts = map[string]*template.Template{
 	"distance-sales": template.Must(template.New("distance-sales").Parse(`<h1>Distance Sales Agreement</h1>
 <p>This agreement is between {{.Store}} (the seller) and the buyer placing the order. The buyer may withdraw
 within 14 days of delivery without giving a reason. The goods, their prices including taxes, the shipping cost
-and the payment method are as shown on the order summary before the order is confirmed.</p>`)),
+and the payment method are as shown on the order summary before the order is confirmed.</p>` + orderSummary)),
 	"pre-information": template.Must(template.New("pre-information").Parse(`<h1>Pre-information Form</h1>
 <p>Seller: {{.Store}}. Before you confirm, you are shown the goods' main characteristics, the total price
-including taxes, shipping costs, the payment and delivery terms and your right of withdrawal (14 days).</p>`)),
+including taxes, shipping costs, the payment and delivery terms and your right of withdrawal (14 days).</p>` + orderSummary)),
 }
 
-// contract answers the text of a contract shown at checkout (HTML).
+// contractOrder is a checkout summary with its products named.
+type contractOrder struct {
+	*checkout.Summary
+	Lines []contractLine
+}
+
+type contractLine struct {
+	Name     string
+	Quantity int64
+	Total    money.Amount
+}
+
+// contract answers the text of a contract shown at checkout (HTML), with
+// the order of the shopper's checkout when there is one: what the shopper
+// agrees to is this order.
 func (s *Server) contract(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.URL.Query().Get("contract_name"))
 	t, ok := contracts[name]
@@ -487,5 +520,34 @@ func (s *Server) contract(w http.ResponseWriter, r *http.Request) {
 	}
 	store := "the store"
 	_ = s.db.QueryRowContext(r.Context(), "SELECT name FROM store WHERE id = 1 AND name <> ''").Scan(&store)
-	writeHTML(w, t, map[string]string{"Store": store})
+	data := struct {
+		Store string
+		Order *contractOrder
+	}{Store: store}
+	sh, err := s.checkoutShopper(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	sum, err := s.shop.checkout.Summary(r.Context(), sh)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if sum != nil {
+		model, err := s.catalog.Current(r.Context())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		data.Order = &contractOrder{Summary: sum}
+		for _, l := range sum.Lines {
+			line := contractLine{Name: "#" + strconv.FormatInt(l.ProductID, 10), Quantity: l.Quantity, Total: l.Total}
+			if p, ok := model.Product(l.ProductID); ok {
+				line.Name = p.Label(sh.Language)
+			}
+			data.Order.Lines = append(data.Order.Lines, line)
+		}
+	}
+	writeHTML(w, t, data)
 }

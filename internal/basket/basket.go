@@ -360,7 +360,7 @@ func (s *Service) change(ctx context.Context, sess *session.Session, currency st
 	if err != nil {
 		return nil, err
 	}
-	return s.priced(ctx, s.db, sess, h, currency, 0)
+	return s.priced(ctx, s.db, sess, h, Terms{Currency: currency})
 }
 
 // Clear empties the session's basket and drops its voucher.
@@ -389,7 +389,9 @@ func (s *Service) ClearTx(ctx context.Context, tx *sql.Tx, basketID int64) error
 
 // ApplyVoucher sets the basket's voucher after checking that it gives a
 // discount on this basket now; otherwise a 400 on voucher_code says why.
-func (s *Service) ApplyVoucher(ctx context.Context, sess *session.Session, currency, code string) (*Basket, error) {
+// email is a guest's checkout e-mail, for the per-customer limit ("" when
+// none).
+func (s *Service) ApplyVoucher(ctx context.Context, sess *session.Session, currency, email, code string) (*Basket, error) {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		v, err := s.promos.Voucher(ctx, tx, code)
 		if err != nil {
@@ -398,7 +400,7 @@ func (s *Service) ApplyVoucher(ctx context.Context, sess *session.Session, curre
 		if err := v.Check(s.promos.Now(), currency); err != nil {
 			return err
 		}
-		if err := s.promos.CheckCustomer(ctx, tx, v, sess.CustomerID, ""); err != nil {
+		if err := s.promos.CheckCustomer(ctx, tx, v, sess.CustomerID, email); err != nil {
 			return err
 		}
 		h, err := s.claim(ctx, tx, sess)
@@ -443,23 +445,35 @@ func (s *Service) RemoveVoucher(ctx context.Context, sess *session.Session, curr
 // Get returns the session's basket priced in currency, without shipping.
 // A session without a basket gets an empty one and nothing is written.
 func (s *Service) Get(ctx context.Context, sess *session.Session, currency string) (*Basket, error) {
-	return s.Load(ctx, s.db, sess, currency, 0, false)
+	return s.Load(ctx, s.db, sess, Terms{Currency: currency}, false)
 }
 
-// Load returns the session's basket priced in currency with the given
-// shipping amount (free-shipping offers discount it). With lock, q must be
-// a transaction and the basket row stays locked until it ends: checkout
+// Terms are what a basket is priced on (its Pricing is the result).
+type Terms struct {
+	Currency string
+	// Shipping is the chosen shipping amount (free-shipping offers
+	// discount it).
+	Shipping money.Amount
+	// Email is a guest's checkout e-mail: a voucher's per-customer limit
+	// counts the uses under it, as the order will ("" before the guest
+	// gave one; a customer is known by the session).
+	Email string
+}
+
+// Load returns the session's basket priced on terms pr. With lock, q must
+// be a transaction and the basket row stays locked until it ends: checkout
 // loads the basket this way to price and place an order from it.
-func (s *Service) Load(ctx context.Context, q database.Querier, sess *session.Session, currency string, shipping money.Amount, lock bool) (*Basket, error) {
+func (s *Service) Load(ctx context.Context, q database.Querier, sess *session.Session, pr Terms, lock bool) (*Basket, error) {
 	h, err := s.find(ctx, q, sess, lock)
 	if err != nil {
 		return nil, err
 	}
-	return s.priced(ctx, q, sess, h, currency, shipping)
+	return s.priced(ctx, q, sess, h, pr)
 }
 
 // priced prices basket h (nil: the session has none) with its voucher.
-func (s *Service) priced(ctx context.Context, q database.Querier, sess *session.Session, h *header, currency string, shipping money.Amount) (*Basket, error) {
+func (s *Service) priced(ctx context.Context, q database.Querier, sess *session.Session, h *header, pr Terms) (*Basket, error) {
+	currency, shipping := pr.Currency, pr.Shipping
 	if h == nil {
 		b := &Basket{CustomerID: sess.CustomerID, Currency: currency, Created: time.Now().UTC(), Lines: []Line{}}
 		b.Modified = b.Created
@@ -474,7 +488,7 @@ func (s *Service) priced(ctx context.Context, q database.Querier, sess *session.
 			voucherProblem = voucher.Check(s.promos.Now(), currency)
 		}
 		if voucherProblem == nil {
-			voucherProblem = s.promos.CheckCustomer(ctx, q, voucher, h.customerID, "")
+			voucherProblem = s.promos.CheckCustomer(ctx, q, voucher, h.customerID, pr.Email)
 		}
 		if voucherProblem != nil {
 			if apperror.Status(voucherProblem) != 400 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/vitrin/vitrin/internal/address"
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -17,20 +18,26 @@ import (
 // RedirectThreeDPath is Vitrin's page that sends the shopper to the bank.
 const RedirectThreeDPath = "/orders/redirect-three-d/"
 
+// unavailableLines says why a basket cannot be ordered as it stands.
+const unavailableLines = "Some products in your basket are no longer available; please review your basket."
+
+// BasketPath is the storefront's basket page.
+const BasketPath = "/baskets/basket/"
+
 // answer renders the checkout as it stands: the page to show (page if it
 // may be shown now, else the next one), pre_order and the errors of a
 // refused step. Choices that no longer hold are dropped here and said so.
 func (s *Service) answer(ctx context.Context, sh Shopper, page string, refused *stepError) (*Result, error) {
 	key, _ := s.key(ctx, sh, false)
-	st, err := s.load(ctx, s.db, key, "")
+	st, base, err := s.loadStored(ctx, s.db, key, "")
 	if err != nil {
 		return nil, err
 	}
-	return s.render(ctx, sh, key, st, page, refused)
+	return s.render(ctx, sh, key, st, base, page, refused)
 }
 
-// render is answer for a state in hand (st as stored under key).
-func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State, page string, refused *stepError) (*Result, error) {
+// render is answer for a state in hand: st, stored under key as base.
+func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State, base, page string, refused *stepError) (*Result, error) {
 	saved, _ := json.Marshal(st)
 	p, dropped, err := s.resolve(ctx, s.db, sh, st, false, nil)
 	if err != nil {
@@ -49,9 +56,12 @@ func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State,
 	}
 	st.Fingerprint = fingerprint(p.basket)
 	if now, _ := json.Marshal(st); key != "" && string(now) != string(saved) {
+		// Stale choices dropped, or a new basket: saved unless another
+		// request saved the checkout meanwhile (it dropped them too, or
+		// the next answer will).
 		before := &State{}
 		_ = json.Unmarshal(saved, before)
-		if err := s.changed(ctx, key, before, st); err != nil {
+		if _, err := s.changed(ctx, key, base, before, st); err != nil {
 			return nil, err
 		}
 	}
@@ -70,15 +80,39 @@ func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State,
 	} else if len(dropped) > 0 {
 		res.Errors = dropped
 	}
-	if len(p.basket.Lines) == 0 {
-		res.RedirectURL = "/baskets/basket/"
+	if len(p.basket.Lines) == 0 || p.basket.HasUnavailable() {
+		// Nothing can be ordered as the basket stands (empty, or a line
+		// out of stock, withdrawn or unpriced): back to the basket, which
+		// shows what is wrong with each line.
+		res.RedirectURL = BasketPath
+		if res.Errors == nil && len(p.basket.Lines) > 0 {
+			res.Errors = apperror.Field("non_field_errors", unavailableLines)
+		}
 	}
 	ctxt, err := s.pageContext(ctx, sh, st, p, show)
 	if err != nil {
 		return nil, err
 	}
+	if res.RedirectURL != "" {
+		// The real client follows only a page context's redirect_url
+		// (redux/middlewares/checkout.ts), not the top-level one.
+		ctxt.PageContext["redirect_url"] = res.RedirectURL
+	}
 	res.Contexts = []Context{ctxt}
 	res.PreOrder = preOrder(sh, st, p)
+	if st.RetailStore != 0 {
+		// The client shows the chosen store (RetailStore of
+		// types/commerce/misc.ts), not just its pk.
+		stores, _, err := s.catalog.RetailStores(ctx, catalog.StoreFilter{})
+		if err != nil {
+			return nil, err
+		}
+		for i := range stores {
+			if stores[i].PK == st.RetailStore {
+				res.PreOrder["retail_store"] = stores[i]
+			}
+		}
+	}
 	return res, nil
 }
 
@@ -157,13 +191,18 @@ func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, p *pri
 		pc["bank_accounts"] = list
 	case DeliveryChoicePage:
 		list := []map[string]any{}
-		labels := map[string]string{"cash": "Cash", "credit_card": "Credit card at the door"}
 		for _, c := range deliveryChoices {
-			list = append(list, map[string]any{"label": labels[c], "value": c, "price": p.fee})
+			list = append(list, paymentChoice(c, p.fee))
 		}
 		pc["payment_choices"] = list
 	}
 	return Context{PageName: page, PageSlug: slugOf(page), PageContext: pc}, nil
+}
+
+// paymentChoice is a PaymentChoice of types/commerce/checkout.ts.
+func paymentChoice(value string, fee money.Amount) map[string]any {
+	labels := map[string]string{"cash": "Cash", "credit_card": "Credit card at the door"}
+	return map[string]any{"label": labels[value], "value": value, "price": fee}
 }
 
 func installmentLabel(n int) string {
@@ -228,13 +267,10 @@ func preOrder(sh Shopper, st *State, p *priced) map[string]any {
 		po["pay_on_delivery_fee"] = p.fee
 	}
 	if st.Choice != "" {
-		po["payment_choice"] = map[string]any{"value": st.Choice, "label": st.Choice, "price": p.fee}
+		po["payment_choice"] = paymentChoice(st.Choice, p.fee)
 	}
 	if p.bank != nil {
 		po["bank_account"] = p.bank.Wire()
-	}
-	if st.RetailStore != 0 {
-		po["retail_store"] = map[string]any{"pk": st.RetailStore}
 	}
 	return po
 }
@@ -257,3 +293,88 @@ func asStepError(err error, page string) (*stepError, bool) {
 	return nil, false
 }
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Summary is the checkout as the contracts shown before payment must name
+// it: the buyer, the delivery address, the goods and what is paid.
+type Summary struct {
+	Buyer    string // the e-mail the order goes to
+	Name     string // on the billing address
+	Address  string // where the goods go (the store, for click and collect)
+	Lines    []SummaryLine
+	Shipping money.Amount
+	Total    money.Amount // what the shopper pays: interest and fees included
+	Currency string
+	Payment  string
+}
+
+// SummaryLine is one product of a Summary.
+type SummaryLine struct {
+	ProductID int64
+	Quantity  int64
+	Total     money.Amount
+}
+
+// Summary returns the session's checkout as it stands, nil when its basket
+// holds nothing to order. It writes nothing.
+func (s *Service) Summary(ctx context.Context, sh Shopper) (*Summary, error) {
+	key, _ := s.key(ctx, sh, false)
+	st, err := s.load(ctx, s.db, key, "")
+	if err != nil {
+		return nil, err
+	}
+	if st.Placed != 0 {
+		s.restartAfterOrder(st)
+	}
+	p, _, err := s.resolve(ctx, s.db, sh, st, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{Buyer: st.Email, Shipping: p.shipAmt, Total: p.total, Currency: sh.Currency}
+	for _, l := range p.basket.Lines {
+		if l.Available() {
+			sum.Lines = append(sum.Lines, SummaryLine{ProductID: l.ProductID, Quantity: l.Quantity, Total: l.Total})
+		}
+	}
+	if len(sum.Lines) == 0 {
+		return nil, nil
+	}
+	if sh.Sess.IsCustomer() {
+		if err := s.db.QueryRowContext(ctx, "SELECT email FROM customers WHERE id = $1", sh.Sess.CustomerID).Scan(&sum.Buyer); err != nil {
+			return nil, err
+		}
+	}
+	if a := p.billAddr; a != nil {
+		sum.Name = strings.TrimSpace(a.FirstName + " " + a.LastName)
+	}
+	if a := p.shipAddr; a != nil {
+		var district, township string
+		if a.DistrictPlace != nil {
+			district = a.DistrictPlace.Name
+		}
+		if a.TownshipPlace != nil {
+			township = a.TownshipPlace.Name
+		}
+		sum.Address = oneLine(a.Line, district, township, a.Postcode, a.CityPlace.Name, a.CountryPlace.Name)
+	} else if st.RetailStore != 0 {
+		var name, line string
+		if err := s.db.QueryRowContext(ctx, "SELECT name, address FROM retail_stores WHERE id = $1", st.RetailStore).Scan(&name, &line); err != nil {
+			return nil, err
+		}
+		sum.Address = oneLine(name, line)
+	}
+	if p.payment != nil {
+		sum.Payment = p.payment.Name
+	}
+	return sum, nil
+}
+
+// oneLine joins the non-empty parts of an address.
+func oneLine(parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ", ")
+}

@@ -164,19 +164,26 @@ func refuse(page, field, msg string) *stepError {
 
 // load returns the shopper's checkout state (a fresh one when none).
 func (s *Service) load(ctx context.Context, q database.Querier, key string, lock string) (*State, error) {
+	st, _, err := s.loadStored(ctx, q, key, lock)
+	return st, err
+}
+
+// loadStored is load that also returns the stored JSON ("" when there is
+// none): the base a later swap checks the checkout against.
+func (s *Service) loadStored(ctx context.Context, q database.Querier, key string, lock string) (*State, string, error) {
 	st := &State{}
 	if key == "" {
-		return st, nil
+		return st, "", nil
 	}
 	var raw string
 	err := q.QueryRowContext(ctx, "SELECT data FROM checkouts WHERE key = $1"+lock, key).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, nil
+		return st, "", nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return st, json.Unmarshal([]byte(raw), st)
+	return st, raw, json.Unmarshal([]byte(raw), st)
 }
 
 func (s *Service) save(ctx context.Context, q database.Querier, key string, st *State) error {
@@ -184,6 +191,31 @@ func (s *Service) save(ctx context.Context, q database.Querier, key string, st *
 	_, err := q.ExecContext(ctx, `INSERT INTO checkouts (key, data, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`, key, string(raw), time.Now().UTC())
 	return err
+}
+
+// swap saves st under key only if the stored checkout is still base (as
+// loadStored returned it), in one statement. The real client submits
+// several steps at once (its pre-order middleware fires one request per
+// missing choice); each step reads the checkout, so without this check
+// the later write would drop the earlier one's choice. It reports false,
+// writing nothing, when another request changed the checkout meanwhile.
+func (s *Service) swap(ctx context.Context, q database.Querier, key, base string, st *State) (bool, error) {
+	raw, _ := json.Marshal(st)
+	now := time.Now().UTC()
+	var res sql.Result
+	var err error
+	if base == "" {
+		res, err = q.ExecContext(ctx, `INSERT INTO checkouts (key, data, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (key) DO NOTHING`, key, string(raw), now)
+	} else {
+		res, err = q.ExecContext(ctx, "UPDATE checkouts SET data = $2, updated_at = $3 WHERE key = $1 AND data = $4",
+			key, string(raw), now, base)
+	}
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // key returns the session's checkout key, creating it when asked.
@@ -301,7 +333,7 @@ func (s *Service) resolve(ctx context.Context, q database.Querier, sh Shopper, s
 			st.Bank = 0
 		}
 	}
-	if err := s.price(ctx, q, sh, p, lock); err != nil {
+	if err := s.price(ctx, q, sh, st, p, lock); err != nil {
 		return nil, nil, err
 	}
 	return p, errs, nil
@@ -330,20 +362,22 @@ func (s *Service) options(ctx context.Context) (*options, error) {
 }
 
 // price loads the basket with the chosen shipping and adds interest and fee.
-func (s *Service) price(ctx context.Context, q database.Querier, sh Shopper, p *priced, lock bool) error {
+func (s *Service) price(ctx context.Context, q database.Querier, sh Shopper, st *State, p *priced, lock bool) error {
 	var err error
 	var ship money.Amount
 	if p.shipping != nil {
 		ship = money.Amount(p.shipping.Prices[sh.Currency])
 	}
-	if p.basket, err = s.baskets.Load(ctx, q, sh.Sess, sh.Currency, ship, lock); err != nil {
+	pr := basket.Terms{Currency: sh.Currency, Shipping: ship, Email: st.Email}
+	if p.basket, err = s.baskets.Load(ctx, q, sh.Sess, pr, lock); err != nil {
 		return err
 	}
 	if p.shipping != nil {
 		// The option's own free-shipping threshold applies to the products
 		// after their discounts.
 		if free := p.shipping.Price(sh.Currency, p.basket.Pricing.ProductAmount-p.basket.Pricing.DiscountAmount); free != ship {
-			if p.basket, err = s.baskets.Load(ctx, q, sh.Sess, sh.Currency, free, lock); err != nil {
+			pr.Shipping = free
+			if p.basket, err = s.baskets.Load(ctx, q, sh.Sess, pr, lock); err != nil {
 				return err
 			}
 		}
@@ -440,43 +474,72 @@ func (s *Service) Handle(ctx context.Context, sh Shopper, page string, submit bo
 	if isFinal(page) {
 		return s.finish(ctx, sh, key, page, form)
 	}
-	st, err := s.load(ctx, s.db, key, "")
+	// A step that lost the race to another step of the same checkout is
+	// applied again to what that one saved.
+	for attempt := 1; ; attempt++ {
+		res, lost, err := s.submit(ctx, sh, key, page, form)
+		if err != nil || !lost {
+			return res, err
+		}
+		if attempt == maxStepAttempts {
+			return s.answer(ctx, sh, page, &stepError{status: 409, page: page,
+				errors: apperror.Field("non_field_errors", "Your checkout changed meanwhile; please try again.")})
+		}
+	}
+}
+
+// submit applies one step that does not place the order to the checkout
+// as stored under key; lost reports that another request changed the
+// checkout meanwhile and nothing was saved.
+func (s *Service) submit(ctx context.Context, sh Shopper, key, page string, form Form) (res *Result, lost bool, err error) {
+	st, base, err := s.loadStored(ctx, s.db, key, "")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	s.restartAfterOrder(st)
 	p, _, err := s.resolve(ctx, s.db, sh, st, false, nil)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if len(p.basket.Lines) == 0 {
-		return s.answer(ctx, sh, "", &stepError{status: 400, errors: apperror.Field("non_field_errors", "Your basket is empty.")})
+		res, err := s.answer(ctx, sh, "", &stepError{status: 400, errors: apperror.Field("non_field_errors", "Your basket is empty.")})
+		return res, false, err
 	}
 	path := steps(st, sh, p)
 	if !reachable(path, page, st) {
-		return s.answer(ctx, sh, "", &stepError{status: 400, page: next(path),
+		res, err := s.answer(ctx, sh, "", &stepError{status: 400, page: next(path),
 			errors: apperror.Field("non_field_errors", "Please complete the previous steps first.")})
+		return res, false, err
 	}
 	before := *st
 	if err := s.apply(ctx, sh, st, p, page, form); err != nil {
 		var se *stepError
-		if errors.As(err, &se) {
+		var fields apperror.Fields
+		switch {
+		case errors.As(err, &se):
 			if se.page == "" {
 				se.page = page
 			}
-			return s.answer(ctx, sh, se.page, se)
+		case errors.As(err, &fields):
+			se = &stepError{status: 400, errors: fields, page: page}
+		default:
+			return nil, false, err
 		}
-		var fields apperror.Fields
-		if errors.As(err, &fields) {
-			return s.answer(ctx, sh, page, &stepError{status: 400, errors: fields, page: page})
-		}
-		return nil, err
+		res, err := s.answer(ctx, sh, se.page, se)
+		return res, false, err
 	}
-	if err := s.changed(ctx, key, &before, st); err != nil {
-		return nil, err
+	saved, err := s.changed(ctx, key, base, &before, st)
+	if err != nil || !saved {
+		return nil, !saved, err
 	}
-	return s.render(ctx, sh, key, st, "", nil)
+	stored, _ := json.Marshal(st)
+	res, err = s.render(ctx, sh, key, st, string(stored), "", nil)
+	return res, false, err
 }
+
+// maxStepAttempts bounds how often a step is applied again after losing
+// a race: only one shopper's requests compete for a checkout.
+const maxStepAttempts = 5
 
 // restartAfterOrder starts a new checkout once the last one placed its
 // order and the shopper has a new basket; the identity stays.
@@ -486,19 +549,28 @@ func (s *Service) restartAfterOrder(st *State) {
 	}
 }
 
-// changed saves st with a new attempt key, releasing a payment that was
-// waiting for the bank: the shopper went back and changed something.
-func (s *Service) changed(ctx context.Context, key string, before, st *State) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+// changed saves st with a new attempt key if the stored checkout is
+// still base (see swap), releasing a payment that was waiting for the
+// bank: the shopper went back and changed something. It reports false,
+// changing nothing, when another request changed the checkout meanwhile.
+func (s *Service) changed(ctx context.Context, key, base string, before, st *State) (bool, error) {
+	saved := false
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if before.ThreeDOrder != 0 {
-			if err := order.Release(ctx, tx, before.ThreeDOrder, s.restocked); err != nil {
-				return err
-			}
 			st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = 0, "", nil
 		}
 		st.Attempt = token.New(32)
-		return s.save(ctx, tx, key, st)
+		ok, err := s.swap(ctx, tx, key, base, st)
+		if err != nil || !ok {
+			return err
+		}
+		saved = true
+		if before.ThreeDOrder != 0 {
+			return order.Release(ctx, tx, before.ThreeDOrder, s.restocked)
+		}
+		return nil
 	})
+	return saved, err
 }
 
 func pk(form Form, field string) (int64, error) {
@@ -656,7 +728,7 @@ func (s *Service) apply(ctx context.Context, sh Shopper, st *State, p *priced, p
 			_, err = s.baskets.RemoveVoucher(ctx, sh.Sess, sh.Currency)
 		} else if code == "" {
 			err = apperror.Field("coupon", "This field is required.")
-		} else if _, err = s.baskets.ApplyVoucher(ctx, sh.Sess, sh.Currency, code); err != nil {
+		} else if _, err = s.baskets.ApplyVoucher(ctx, sh.Sess, sh.Currency, st.Email, code); err != nil {
 			var fields apperror.Fields
 			if errors.As(err, &fields) && fields["voucher_code"] != nil {
 				err = apperror.Fields{"coupon": fields["voucher_code"]}

@@ -139,7 +139,7 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 		}
 		if o.Status != order.Pending {
 			placedID = o.ID
-			return s.complete(ctx, tx, key, st, p, o, true)
+			return s.complete(ctx, tx, key, st, p, o)
 		}
 		pending = o
 		return nil
@@ -219,7 +219,7 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 		if err != nil {
 			return err
 		}
-		return s.complete(ctx, tx, key, st, p, pending, false)
+		return s.complete(ctx, tx, key, st, p, pending)
 	})
 	if err != nil {
 		// The payment was taken but the order could not be completed
@@ -247,7 +247,7 @@ func (s *Service) checkPlaceable(st *State, sh Shopper, p *priced, page string) 
 		return refuse("", "non_field_errors", "Your basket is empty.")
 	}
 	if p.basket.HasUnavailable() {
-		return refuse("", "non_field_errors", "Some products in your basket are no longer available; please review your basket.")
+		return refuse("", "non_field_errors", unavailableLines)
 	}
 	if p.basket.VoucherProblem != nil {
 		return p.basket.VoucherProblem
@@ -266,9 +266,14 @@ func (s *Service) checkPlaceable(st *State, sh Shopper, p *priced, page string) 
 // complete finishes an order in tx: the basket is emptied, the voucher
 // counts as used, the confirmation mail is queued and the checkout
 // remembers the order.
-func (s *Service) complete(ctx context.Context, tx *sql.Tx, key string, st *State, p *priced, o *order.Order, final bool) error {
-	if p.basket.VoucherCode != "" && p.basket.VoucherProblem == nil {
-		if err := s.baskets.Promotions().MarkUsed(ctx, tx, p.basket.VoucherCode, o.CustomerID, o.Email, o.Number); err != nil {
+//
+// The voucher is the order's: it was priced with it. A card order's
+// voucher may have been used up by another order while the bank answered;
+// MarkUsed then refuses and the payment is given back, rather than the
+// order keeping a discount its voucher no longer has.
+func (s *Service) complete(ctx context.Context, tx *sql.Tx, key string, st *State, p *priced, o *order.Order) error {
+	if o.VoucherCode != "" {
+		if err := s.baskets.Promotions().MarkUsed(ctx, tx, o.VoucherCode, o.CustomerID, o.Email, o.Number); err != nil {
 			return err
 		}
 	}

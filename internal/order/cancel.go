@@ -1,8 +1,10 @@
 package order
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"time"
 
@@ -19,103 +21,140 @@ type CancelLine struct {
 
 // Refund is money to give back through the gateway after a cancellation.
 type Refund struct {
+	OrderID            int64
 	Gateway, Reference string
 	Amount             money.Amount
 }
 
-// Cancel cancels the listed items of one of the customer's orders (all of
-// them when lines is empty), returns their stock and records the refund
-// due. When no item is left the order is cancelled and the rest of what
-// was paid (shipping, interest, fee) is refunded too. The caller refunds
-// through the gateway after the commit.
-func Cancel(ctx context.Context, db *database.DB, customerID, orderID int64, lines []CancelLine, restocked Restocked) (*Refund, error) {
-	var refund *Refund
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		o, err := one(ctx, tx, "WHERE id = $1 AND customer_id = $2 AND status <> $3"+db.ForUpdate(), orderID, customerID, Pending)
-		if err != nil {
-			return err
-		}
-		if !o.Cancellable() {
-			return ErrNotCancellable
-		}
-		byID := map[int64]*Item{}
-		for i := range o.Items {
-			byID[o.Items[i].ID] = &o.Items[i]
-		}
-		chosen := map[int64]bool{}
-		errs := apperror.Fields{}
-		for _, l := range lines {
-			it, ok := byID[l.ItemID]
-			switch {
-			case !ok:
-				errs.Add("cancel_order_items", "Order item "+itoa(l.ItemID)+" is not in this order.")
-			case it.Status == Cancelled || chosen[l.ItemID]:
-				errs.Add("cancel_order_items", "Order item "+itoa(l.ItemID)+" is cancelled already.")
-			}
-			if l.ReasonID != 0 {
-				var active bool
-				err := tx.QueryRowContext(ctx, "SELECT is_active FROM cancellation_reasons WHERE id = $1", l.ReasonID).Scan(&active)
-				if err == sql.ErrNoRows || (err == nil && !active) {
-					errs.Add("reason", "Unknown cancellation reason.")
-				} else if err != nil {
-					return err
-				}
-			}
-			chosen[l.ItemID] = true
-		}
-		if len(errs) > 0 {
-			return errs
-		}
-		if len(lines) == 0 {
-			for _, it := range o.Items {
-				if it.Status != Cancelled {
-					chosen[it.ID] = true
-				}
-			}
-		}
-		now := time.Now().UTC()
-		var amount money.Amount
-		left := 0
-		for _, it := range o.Items {
-			if !chosen[it.ID] {
-				if it.Status != Cancelled {
-					left++
-				}
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, "UPDATE order_items SET status = $1, updated_at = $2 WHERE id = $3", Cancelled, now, it.ID); err != nil {
-				return err
-			}
-			if err := returnStock(ctx, tx, it.ProductID, it.Quantity, restocked); err != nil {
-				return err
-			}
-			amount += it.Total
-		}
-		status := o.Status
-		if left == 0 {
-			status = Cancelled
-			amount = o.Amount - o.RefundAmount // what is left of the payment
-		}
-		// Nothing was taken for an order still waiting for its transfer.
-		if o.Status == WaitingPayment || o.GatewayRef == "" {
-			amount = 0
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE orders SET status = $1, refund_amount = refund_amount + $2, updated_at = $3 WHERE id = $4",
-			status, int64(amount), now, o.ID); err != nil {
-			return err
-		}
-		note := "items cancelled by the customer"
-		if status == Cancelled {
-			note = "cancelled by the customer"
-		}
-		if err := addHistory(ctx, tx, o.ID, status, note, now); err != nil {
-			return err
-		}
-		if amount > 0 {
-			refund = &Refund{Gateway: o.Gateway, Reference: o.GatewayRef, Amount: amount}
-		}
-		return nil
-	})
-	return refund, err
+// Cancellation asks to cancel items of one order: the listed ones, or all
+// of them when Lines is empty.
+type Cancellation struct {
+	OrderID int64
+	Lines   []CancelLine
 }
+
+// CancelResult is what a committed cancellation leaves the caller to do.
+type CancelResult struct {
+	Refunds []Refund // money to give back through the gateways
+	// returned are the cancelled items, whose stock goes back once every
+	// order is checked, all in product order (see inProductOrder).
+	returned []Item
+}
+
+// Cancel cancels items of the customer's orders in one transaction:
+// either every requested cancellation holds, or nothing changes (a bulk
+// request naming a shipped order cancels none of the others). Each
+// cancelled item's stock is returned. An order with no item left is
+// cancelled, and the rest of what was paid for it (shipping, interest,
+// fee) is refunded too. The caller refunds through the gateway after the
+// commit, so no gateway call runs inside the transaction.
+func Cancel(ctx context.Context, db *database.DB, customerID int64, requests []Cancellation, restocked Restocked) (*CancelResult, error) {
+	// Orders are locked in id order, so two bulk requests naming the same
+	// orders cannot deadlock.
+	sorted := slices.Clone(requests)
+	slices.SortFunc(sorted, func(a, b Cancellation) int { return cmp.Compare(a.OrderID, b.OrderID) })
+	var done *CancelResult
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		done = &CancelResult{}
+		for _, c := range sorted {
+			if err := cancelOne(ctx, tx, db.ForUpdate(), customerID, c, done); err != nil {
+				return err
+			}
+		}
+		return returnStock(ctx, tx, done.returned, restocked)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+// cancelOne is one order's cancellation inside tx; it adds what is left to
+// do to done.
+func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, customerID int64, c Cancellation, done *CancelResult) error {
+	orderID, lines := c.OrderID, c.Lines
+	o, err := one(ctx, tx, "WHERE id = $1 AND customer_id = $2 AND status <> $3"+forUpdate, orderID, customerID, Pending)
+	if err != nil {
+		return err
+	}
+	if !o.Cancellable() {
+		return ErrNotCancellable
+	}
+	byID := map[int64]*Item{}
+	for i := range o.Items {
+		byID[o.Items[i].ID] = &o.Items[i]
+	}
+	chosen := map[int64]bool{}
+	errs := apperror.Fields{}
+	for _, l := range lines {
+		it, ok := byID[l.ItemID]
+		switch {
+		case !ok:
+			errs.Add("cancel_order_items", "Order item "+itoa(l.ItemID)+" is not in this order.")
+		case it.Status == Cancelled || chosen[l.ItemID]:
+			errs.Add("cancel_order_items", "Order item "+itoa(l.ItemID)+" is cancelled already.")
+		}
+		if l.ReasonID != 0 {
+			var active bool
+			err := tx.QueryRowContext(ctx, "SELECT is_active FROM cancellation_reasons WHERE id = $1", l.ReasonID).Scan(&active)
+			if err == sql.ErrNoRows || (err == nil && !active) {
+				errs.Add("reason", "Unknown cancellation reason.")
+			} else if err != nil {
+				return err
+			}
+		}
+		chosen[l.ItemID] = true
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	if len(lines) == 0 {
+		for _, it := range o.Items {
+			if it.Status != Cancelled {
+				chosen[it.ID] = true
+			}
+		}
+	}
+	now := time.Now().UTC()
+	var amount money.Amount
+	left := 0
+	for _, it := range o.Items {
+		if !chosen[it.ID] {
+			if it.Status != Cancelled {
+				left++
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE order_items SET status = $1, updated_at = $2 WHERE id = $3", Cancelled, now, it.ID); err != nil {
+			return err
+		}
+		done.returned = append(done.returned, it)
+		amount += it.Total
+	}
+	status := o.Status
+	if left == 0 {
+		status = Cancelled
+		amount = o.Amount - o.RefundAmount // what is left of the payment
+	}
+	// Nothing was taken for an order still waiting for its transfer.
+	if o.Status == WaitingPayment || o.GatewayRef == "" {
+		amount = 0
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE orders SET status = $1, refund_amount = refund_amount + $2, updated_at = $3 WHERE id = $4",
+		status, int64(amount), now, o.ID); err != nil {
+		return err
+	}
+	note := "items cancelled by the customer"
+	if status == Cancelled {
+		note = "cancelled by the customer"
+	}
+	if err := addHistory(ctx, tx, o.ID, status, note, now); err != nil {
+		return err
+	}
+	if amount > 0 {
+		done.Refunds = append(done.Refunds, Refund{OrderID: o.ID, Gateway: o.Gateway, Reference: o.GatewayRef, Amount: amount})
+	}
+	return nil
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

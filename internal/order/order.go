@@ -4,6 +4,7 @@
 package order
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -11,7 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -105,9 +106,10 @@ func (e *OutOfStock) Error() string {
 }
 
 // newNumber is an order number unique across nodes without coordination:
-// the date and 9 random digits (a collision is caught by the UNIQUE
-// constraint and retried).
-func newNumber(now time.Time) string {
+// the date and 9 random digits; the rare collision is caught by the UNIQUE
+// constraint and Insert draws again. A variable so that a test can force
+// collisions.
+var newNumber = func(now time.Time) string {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000_000))
 	return fmt.Sprintf("%s%09d", now.Format("060102"), n.Int64())
 }
@@ -132,7 +134,7 @@ func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
 	now := time.Now().UTC()
 	o.Created, o.Updated = now, now
 	o.Token = token.New(32)
-	for _, it := range o.Items {
+	for _, it := range inProductOrder(o.Items) {
 		res, err := tx.ExecContext(ctx, "UPDATE products SET stock = stock - $1 WHERE id = $2 AND stock >= $1", it.Quantity, it.ProductID)
 		if err != nil {
 			return err
@@ -141,7 +143,15 @@ func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
 			return &OutOfStock{ProductID: it.ProductID}
 		}
 	}
+	// A number another order holds skips the insert (ON CONFLICT on the
+	// number alone: a failed statement would abort a PostgreSQL
+	// transaction, so the retry must not be driven by an error) and a new
+	// number is drawn. An idempotency key already used still fails: the
+	// same checkout attempt placed its order already.
 	for attempt := 0; ; attempt++ {
+		if attempt == 5 {
+			return fmt.Errorf("order: no free order number after %d draws", attempt)
+		}
 		o.Number = newNumber(now)
 		err := tx.QueryRowContext(ctx, `INSERT INTO orders (number, token, idempotency_key, customer_id, email, phone, status,
 			currency, language, product_amount, discount_amount, shipping_amount, interest_amount, fee_amount, amount,
@@ -149,7 +159,8 @@ func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
 			delivery_option_slug, retail_store_id, shipping_address, billing_address, discounts, voucher_code, notes,
 			bank_account, gateway, gateway_reference, card_brand, card_last_four, basket_id, remote_addr, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36) RETURNING id`,
+			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36)
+			ON CONFLICT (number) DO NOTHING RETURNING id`,
 			o.Number, o.Token, o.Key, nullID(o.CustomerID), o.Email, o.Phone, o.Status, o.Currency, o.Language,
 			int64(o.ProductAmount), int64(o.DiscountAmount), int64(o.ShippingAmount), int64(o.InterestAmount),
 			int64(o.FeeAmount), int64(o.Amount), o.Installments, nullID(o.PaymentOptionID), rawOr(o.PaymentOption, "{}"),
@@ -160,9 +171,7 @@ func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
 		if err == nil {
 			break
 		}
-		// Only a number collision is retried; a key collision means the
-		// same checkout attempt placed its order already.
-		if !database.IsUniqueViolation(err) || strings.Contains(err.Error(), "idempotency_key") || attempt == 3 {
+		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 	}
@@ -210,19 +219,39 @@ func Paid(ctx context.Context, tx *sql.Tx, id int64, gateway, reference, brand, 
 // their mails from it, so the mails commit with the stock. It may be nil.
 type Restocked func(ctx context.Context, tx *sql.Tx, productIDs []int64) error
 
-// returnStock puts quantity back on the product's stock and tells
-// restocked when that brought the product back from zero.
-func returnStock(ctx context.Context, tx *sql.Tx, productID, quantity int64, restocked Restocked) error {
-	var stock int64
-	err := tx.QueryRowContext(ctx, "UPDATE products SET stock = stock + $1 WHERE id = $2 RETURNING stock",
-		quantity, productID).Scan(&stock)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // the product is gone from the catalog
+// inProductOrder returns items sorted by product. Every transaction takes
+// product rows (stock) in this order: two orders holding the same products
+// in opposite basket orders would otherwise each wait for the other's row,
+// a deadlock PostgreSQL breaks by failing one of them.
+func inProductOrder(items []Item) []Item {
+	sorted := slices.Clone(items)
+	slices.SortFunc(sorted, func(a, b Item) int { return cmp.Compare(a.ProductID, b.ProductID) })
+	return sorted
+}
+
+// returnStock puts the quantities of items back on their products' stock,
+// in product order (see inProductOrder), and tells restocked of the
+// products that came back from zero.
+func returnStock(ctx context.Context, tx *sql.Tx, items []Item, restocked Restocked) error {
+	var back []int64
+	for _, it := range inProductOrder(items) {
+		var stock int64
+		err := tx.QueryRowContext(ctx, "UPDATE products SET stock = stock + $1 WHERE id = $2 RETURNING stock",
+			it.Quantity, it.ProductID).Scan(&stock)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // the product is gone from the catalog
+		}
+		if err != nil {
+			return err
+		}
+		if stock > 0 && stock-it.Quantity <= 0 {
+			back = append(back, it.ProductID)
+		}
 	}
-	if err != nil || restocked == nil || stock <= 0 || stock-quantity > 0 {
-		return err
+	if restocked == nil || len(back) == 0 {
+		return nil
 	}
-	return restocked(ctx, tx, []int64{productID})
+	return restocked(ctx, tx, back)
 }
 
 // Release drops a pending order whose payment failed or was abandoned and
@@ -232,11 +261,10 @@ func Release(ctx context.Context, tx *sql.Tx, id int64, restocked Restocked) err
 	if err != nil {
 		return err
 	}
-	type line struct{ product, quantity int64 }
-	var lines []line
+	var lines []Item
 	for rows.Next() {
-		var l line
-		if err := rows.Scan(&l.product, &l.quantity); err != nil {
+		var l Item
+		if err := rows.Scan(&l.ProductID, &l.Quantity); err != nil {
 			rows.Close()
 			return err
 		}
@@ -255,12 +283,7 @@ func Release(ctx context.Context, tx *sql.Tx, id int64, restocked Restocked) err
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err
 	}
-	for _, l := range lines {
-		if err := returnStock(ctx, tx, l.product, l.quantity, restocked); err != nil {
-			return err
-		}
-	}
-	return nil
+	return returnStock(ctx, tx, lines, restocked)
 }
 
 // ErrNotCancellable refuses to cancel a shipped or cancelled order.

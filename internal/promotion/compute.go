@@ -62,7 +62,8 @@ func (a Applied) In(lang string) Applied {
 	return a
 }
 
-// Upsell is an offer the basket is close to: what is still missing.
+// Upsell is an offer the basket is close to (one unit short of a buy X
+// pay Y, at least half of a threshold): what is still missing.
 type Upsell struct {
 	Message string
 	// Units: Required, Partial and Remaining count items, not money.
@@ -136,8 +137,10 @@ func Compute(in Input) Result {
 			continue
 		}
 		if afterDiscounts < threshold {
-			res.Upsells = append(res.Upsells, thresholdUpsell(threshold, afterDiscounts,
-				fmt.Sprintf("Add %s more for free shipping.", threshold-afterDiscounts)))
+			if closeTo(threshold, afterDiscounts) {
+				res.Upsells = append(res.Upsells, thresholdUpsell(threshold, afterDiscounts,
+					fmt.Sprintf("Add %s more for free shipping.", threshold-afterDiscounts)))
+			}
 			continue
 		}
 		// Free shipping is listed even before a shipping option is chosen
@@ -232,6 +235,15 @@ func buyXPayYUpsell(lines []Line, o Offer) (Upsell, bool) {
 		Required: money.Amount(o.Buy), Partial: money.Amount(units % o.Buy), Remaining: 1,
 		PartialPercentage: (units % o.Buy) * 100 / o.Buy,
 	}, true
+}
+
+// closeTo reports whether a basket at partial is close enough to an
+// offer's threshold for an upsell: at least half of it. Further away, "add
+// 700.00 more" is noise on every small basket rather than a nudge.
+// (A voucher's minimum is told whatever the distance: the shopper chose
+// that voucher and needs to know why it gives nothing.)
+func closeTo(threshold, partial money.Amount) bool {
+	return partial >= threshold-threshold/2
 }
 
 func thresholdUpsell(required, partial money.Amount, message string) Upsell {

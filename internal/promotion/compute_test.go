@@ -53,6 +53,21 @@ func TestCompute(t *testing.T) {
 			total: 65999, upsells: 1, voucherOK: true,
 		},
 		{
+			name:  "free shipping at half the threshold is an upsell",
+			in:    Input{Currency: "TRY", Shipping: 2999, Lines: []Line{{1, 37500, nil}}, Offers: []Offer{{Kind: FreeShipping, MinBasket: map[string]money.Amount{"TRY": 75000}}}},
+			total: 40499, upsells: 1, voucherOK: true,
+		},
+		{
+			name:  "free shipping far from the threshold is no upsell",
+			in:    Input{Currency: "TRY", Shipping: 2999, Lines: []Line{{1, 37499, nil}}, Offers: []Offer{{Kind: FreeShipping, MinBasket: map[string]money.Amount{"TRY": 75000}}}},
+			total: 40498, voucherOK: true,
+		},
+		{
+			name:     "buy 3 pay 2 with one unit is no upsell",
+			in:       Input{Currency: "TRY", Lines: []Line{{1, 3000, cats(20)}}, Offers: []Offer{{Kind: BuyXPayY, Buy: 3, Pay: 2, Categories: tshirts}}},
+			discount: 0, total: 3000, voucherOK: true,
+		},
+		{
 			name:     "percent voucher capped at max discount",
 			in:       Input{Currency: "TRY", Lines: []Line{{1, 500000, nil}}, Voucher: &Voucher{Code: "W", Kind: Percent, Value: 1000, MaxDiscount: 25000}},
 			discount: 25000, total: 475000, voucherOK: true,

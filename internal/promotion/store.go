@@ -173,15 +173,17 @@ func (s *Service) Voucher(ctx context.Context, q database.Querier, code string) 
 }
 
 // CheckCustomer refuses the voucher to a customer (or a guest's e-mail)
-// who used it up. A guest with no e-mail yet is not limited here; checkout
-// checks again with the e-mail.
+// who used it up. A customer's uses include the guest orders placed under
+// their e-mail, as MarkUsed counts them. A guest with no e-mail yet is not
+// limited here; checkout checks again with the e-mail.
 func (s *Service) CheckCustomer(ctx context.Context, q database.Querier, v *Voucher, customerID int64, email string) error {
 	if v.PerCustomerLimit == 0 || (customerID == 0 && email == "") {
 		return nil
 	}
 	var used int64
 	err := s.stmts.QueryRowContext(ctx, q, `SELECT COUNT(*) FROM voucher_uses
-		WHERE voucher_id = $1 AND (customer_id = $2 OR (email <> '' AND email = $3))`,
+		WHERE voucher_id = $1 AND (customer_id = $2 OR (email <> '' AND
+			email IN ($3, (SELECT email_lower FROM customers WHERE id = $2))))`,
 		v.ID, customerID, strings.ToLower(email)).Scan(&used)
 	if err != nil {
 		return err
