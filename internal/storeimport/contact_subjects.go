@@ -2,20 +2,9 @@ package storeimport
 
 import (
 	"context"
-	"database/sql"
-	"log/slog"
-	"os"
-
-	"github.com/vitrin/vitrin/internal/config"
-	"github.com/vitrin/vitrin/internal/database"
-	"github.com/vitrin/vitrin/internal/mail"
-	"github.com/vitrin/vitrin/internal/wishlist"
 )
 
-func init() {
-	Register("contact_subjects", loadContactSubjects)
-	OnRestock(mailStockAlerts)
-}
+func init() { Register("contact_subjects", loadContactSubjects) }
 
 // loadContactSubjects upserts the contact form's subjects by code. Messages
 // point at subjects, so a replace import deactivates the rest.
@@ -43,21 +32,4 @@ func loadContactSubjects(ctx context.Context, imp *Import) error {
 		return err
 	}
 	return imp.removeRest("contact_subjects", &keep, "active")
-}
-
-// mailStockAlerts closes the open stock alerts of the products an import
-// brought back in stock and queues their mails in the import's
-// transaction. The import may run in its own process, so mail settings
-// come from the environment.
-func mailStockAlerts(ctx context.Context, db *database.DB, tx *sql.Tx, productIDs []int64) error {
-	cfg, err := config.Parse("vitrin", nil, os.Getenv)
-	if err != nil {
-		return err
-	}
-	alerts := wishlist.NewService(db, mail.NewMailer(db, mail.SettingsFrom(cfg)))
-	n, err := alerts.FireRestocked(ctx, tx, productIDs)
-	if n > 0 && err == nil {
-		slog.Info("stock alerts closed by the import, mails queued", "count", n)
-	}
-	return err
 }
