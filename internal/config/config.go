@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +39,10 @@ type Config struct {
 	MailFrom      string
 	StorefrontURL string
 	SupportEmail  string
+	// Login captcha: Google reCAPTCHA v2; off unless both keys are set.
+	RecaptchaSiteKey   string
+	RecaptchaSecret    string
+	RecaptchaVerifyURL string
 }
 
 // Option describes one setting: its flag, its environment variable and its
@@ -66,6 +72,9 @@ var Options = []Option{
 	{"mail-from", "VITRIN_MAIL_FROM", "Vitrin <noreply@vitrin.localhost>", "sender address of outgoing mail"},
 	{"storefront-url", "VITRIN_STOREFRONT_URL", "", "storefront address that links in mails start with (empty: Vitrin's own address)"},
 	{"support-email", "VITRIN_SUPPORT_EMAIL", "", "address that receives contact-form messages (empty: the mail-from address)"},
+	{"recaptcha-site-key", "VITRIN_RECAPTCHA_SITE_KEY", "", "Google reCAPTCHA v2 site key of the login captcha; with the secret it turns the captcha on (empty: no captcha)"},
+	{"recaptcha-secret", "VITRIN_RECAPTCHA_SECRET", "", "Google reCAPTCHA v2 secret key of the login captcha (set both or neither)"},
+	{"recaptcha-verify-url", "VITRIN_RECAPTCHA_VERIFY_URL", "https://www.google.com/recaptcha/api/siteverify", "reCAPTCHA verification endpoint that captcha answers are checked against"},
 }
 
 // Parse reads args (without the subcommand) with the environment as defaults.
@@ -86,18 +95,21 @@ func Parse(name string, args []string, getenv func(string) string) (*Config, err
 	}
 	get := func(k string) string { return strings.TrimSpace(*values[k]) }
 	c := &Config{
-		Addr:              get("addr"),
-		DatabaseURL:       get("database"),
-		SessionCookieName: get("session-cookie-name"),
-		CookieDomain:      get("cookie-domain"),
-		CORSOrigins:       splitList(get("cors-origins")),
-		TrustedOrigins:    splitList(get("trusted-origins")),
-		LogLevel:          get("log-level"),
-		LogFormat:         get("log-format"),
-		SMTPURL:           get("smtp-url"),
-		MailFrom:          get("mail-from"),
-		StorefrontURL:     get("storefront-url"),
-		SupportEmail:      get("support-email"),
+		Addr:               get("addr"),
+		DatabaseURL:        get("database"),
+		SessionCookieName:  get("session-cookie-name"),
+		CookieDomain:       get("cookie-domain"),
+		CORSOrigins:        splitList(get("cors-origins")),
+		TrustedOrigins:     splitList(get("trusted-origins")),
+		LogLevel:           get("log-level"),
+		LogFormat:          get("log-format"),
+		SMTPURL:            get("smtp-url"),
+		MailFrom:           get("mail-from"),
+		StorefrontURL:      get("storefront-url"),
+		SupportEmail:       get("support-email"),
+		RecaptchaSiteKey:   get("recaptcha-site-key"),
+		RecaptchaSecret:    get("recaptcha-secret"),
+		RecaptchaVerifyURL: get("recaptcha-verify-url"),
 	}
 	var err error
 	bad := func(flag string, e error) error { return fmt.Errorf("--%s: %w", flag, e) }
@@ -143,7 +155,34 @@ func Parse(name string, args []string, getenv func(string) string) (*Config, err
 	if c.SessionCookieName == "" {
 		return nil, bad("session-cookie-name", fmt.Errorf("must not be empty"))
 	}
+	if err := c.checkRecaptcha(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// wordChars is what the real client's captcha page parser accepts as a
+// site key (`sitekey=["|']\w+`): a longer key would reach the widget cut.
+var wordChars = regexp.MustCompile(`^\w+$`)
+
+// checkRecaptcha refuses a half-configured captcha, which would send
+// throttled shoppers to a page that cannot work.
+func (c *Config) checkRecaptcha() error {
+	switch {
+	case c.RecaptchaSiteKey == "" && c.RecaptchaSecret == "":
+		return nil
+	case c.RecaptchaSiteKey == "":
+		return fmt.Errorf("--recaptcha-secret is set but --recaptcha-site-key is not")
+	case c.RecaptchaSecret == "":
+		return fmt.Errorf("--recaptcha-site-key is set but --recaptcha-secret is not")
+	case !wordChars.MatchString(c.RecaptchaSiteKey):
+		return fmt.Errorf("--recaptcha-site-key: the storefront reads only letters, digits and _ of it")
+	}
+	u, err := url.Parse(c.RecaptchaVerifyURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("--recaptcha-verify-url: want an http(s) URL, not %q", c.RecaptchaVerifyURL)
+	}
+	return nil
 }
 
 // FromEnv is Parse with no flags: the defaults a test or subcommand wants.

@@ -60,6 +60,10 @@ func TestParse(t *testing.T) {
 		{"--log-level", "verbose"},
 		{"--log-format", "xml"},
 		{"--trusted-proxies", "10.0.0.0/8,balancer.internal"},
+		{"--recaptcha-site-key", "6LeKey"},
+		{"--recaptcha-secret", "6LeSecret"},
+		{"--recaptcha-site-key", "6Le-Key", "--recaptcha-secret", "6LeSecret"},
+		{"--recaptcha-site-key", "6LeKey", "--recaptcha-secret", "6LeSecret", "--recaptcha-verify-url", "siteverify"},
 	} {
 		if _, err := Parse("test", args, func(string) string { return "" }); err == nil {
 			t.Errorf("%v accepted", args)
@@ -78,35 +82,44 @@ func TestEveryOptionHasItsEnvironmentVariable(t *testing.T) {
 		"body-limit": "2048", "pprof": "true",
 		"shutdown-timeout": "5s", "demo": "true", "smtp-url": "smtp://127.0.0.1:1025",
 		"mail-from": "Shop <shop@example.com>", "storefront-url": "https://shop.example",
-		"support-email": "help@example.com",
+		"support-email": "help@example.com", "recaptcha-site-key": "6LeSiteKey_1", "recaptcha-secret": "6LeSecret",
+		"recaptcha-verify-url": "http://127.0.0.1:8999/siteverify",
+	}
+	// Options that are refused on their own, with the flags they need.
+	companions := map[string][]string{
+		"recaptcha-site-key":   {"--recaptcha-secret=other"},
+		"recaptcha-secret":     {"--recaptcha-site-key=other"},
+		"recaptcha-verify-url": {"--recaptcha-site-key=other", "--recaptcha-secret=other"},
 	}
 	noEnv := func(string) string { return "" }
-	defaults, err := Parse("test", nil, noEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, o := range Options {
 		t.Run(o.Flag, func(t *testing.T) {
 			v, ok := nonDefault[o.Flag]
 			if !ok {
 				t.Fatalf("give --%s a non-default value in this test", o.Flag)
 			}
-			byEnv, err := Parse("test", nil, func(k string) string { return map[string]string{o.Env: v}[k] })
+			with := companions[o.Flag]
+			// nil when the companions alone are refused, which byEnv is not.
+			defaults, _ := Parse("test", with, noEnv)
+			byEnv, err := Parse("test", with, func(k string) string { return map[string]string{o.Env: v}[k] })
 			if err != nil {
 				t.Fatal(err)
 			}
-			byFlag, err := Parse("test", []string{"--" + o.Flag + "=" + v}, noEnv)
+			byFlag, err := Parse("test", append([]string{"--" + o.Flag + "=" + v}, with...), noEnv)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if reflect.DeepEqual(byEnv, defaults) || !reflect.DeepEqual(byEnv, byFlag) {
 				t.Fatalf("$%s=%s gives %+v; --%s gives %+v", o.Env, v, byEnv, o.Flag, byFlag)
 			}
-			overridden, err := Parse("test", []string{"--" + o.Flag + "=" + o.Default}, func(k string) string { return map[string]string{o.Env: v}[k] })
+			if o.Default == "" {
+				return
+			}
+			overridden, err := Parse("test", append([]string{"--" + o.Flag + "=" + o.Default}, with...), func(k string) string { return map[string]string{o.Env: v}[k] })
 			if err != nil {
 				t.Fatal(err)
 			}
-			if o.Default != "" && !reflect.DeepEqual(overridden, defaults) {
+			if !reflect.DeepEqual(overridden, defaults) {
 				t.Fatalf("--%s=%s did not win over $%s", o.Flag, o.Default, o.Env)
 			}
 		})
