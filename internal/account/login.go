@@ -21,12 +21,26 @@ func failureDelay(failures int) time.Duration {
 	return min(time.Duration(failures-2)*250*time.Millisecond, time.Second)
 }
 
+// LoginAttempt is what a login is checked with.
+type LoginAttempt struct {
+	Email, Password string
+	// ClientAddr is the client's IP address, throttled like the e-mail;
+	// "" when unknown.
+	ClientAddr string
+	// CaptchaSession is the session id that solved captchas are recorded
+	// under (Throttle.PassCaptcha); "" when the store offers no captcha,
+	// and then a locked attempt is not pointed to one.
+	CaptchaSession string
+}
+
 // Authenticate checks an e-mail and password, throttled per e-mail and per
 // client address. A hash of an older scheme is upgraded to argon2id. The
 // writes of a good login, and then's when it is not nil (the new session),
 // are one transaction.
-func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr string, then func(ctx context.Context, q database.Querier, c *Customer) error) (*Customer, error) {
-	if err := s.throttle.Check(ctx, email, clientAddr); err != nil {
+func (s *Service) Authenticate(ctx context.Context, attempt LoginAttempt, then func(ctx context.Context, q database.Querier, c *Customer) error) (*Customer, error) {
+	email, password := attempt.Email, attempt.Password
+	byCaptcha, err := s.throttle.Check(ctx, email, attempt.ClientAddr, attempt.CaptchaSession)
+	if err != nil {
 		return nil, err
 	}
 	c, err := s.ByEmail(ctx, email)
@@ -42,7 +56,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 		CheckPassword(dummyHash, password)
 	}
 	if !ok {
-		failures, err := s.throttle.Fail(ctx, email, clientAddr)
+		failures, err := s.throttle.Fail(ctx, email, attempt.ClientAddr)
 		if err != nil {
 			return nil, err
 		}
@@ -50,8 +64,10 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 		case <-time.After(failureDelay(failures)):
 		case <-ctx.Done():
 		}
-		if failures >= emailLimit {
-			return nil, ErrThrottled
+		// An attempt that a solved captcha let through is told the
+		// credentials were wrong: the shopper still has attempts to retype.
+		if failures >= emailLimit && !byCaptcha {
+			return nil, throttled(attempt.CaptchaSession)
 		}
 		return nil, errBadCredentials
 	}
@@ -63,6 +79,11 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.throttle.forget(ctx, tx, email); err != nil {
 			return err
+		}
+		if attempt.CaptchaSession != "" {
+			if err := s.throttle.spendCaptcha(ctx, tx, attempt.CaptchaSession); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE customers SET last_login = $1, password_hash = $2 WHERE id = $3", now, c.PasswordHash, c.ID); err != nil {
 			return err
@@ -79,3 +100,9 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 }
 
 var dummyHash = HashPassword("vitrin-timing-equaliser")
+
+// PassCaptcha records that session solved a login captcha (see
+// Throttle.PassCaptcha).
+func (s *Service) PassCaptcha(ctx context.Context, session string) error {
+	return s.throttle.PassCaptcha(ctx, session)
+}

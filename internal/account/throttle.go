@@ -28,17 +28,42 @@ const (
 	// A storefront's server logs its shoppers in from one address, so the
 	// per-address limit must be far above any one shopper's.
 	addressLimit = 50
-	captchaURL   = "/users/pz-captcha/"
+	// A solved captcha lets its session past a lock for this many
+	// attempts within captchaPassLifetime: enough for a shopper who
+	// mistypes, too few for guessing to pay, as every few guesses cost a
+	// solved captcha.
+	captchaAttempts     = 5
+	captchaPassLifetime = 10 * time.Minute
+	// CaptchaPath is where a throttled client solves the captcha.
+	CaptchaPath = "/users/pz-captcha/"
 )
 
 func NewThrottle(db *database.DB) *Throttle { return &Throttle{db: db, now: time.Now} }
 
-// ErrThrottled is answered when a key is locked.
+// ErrThrottled is answered when a key is locked and the store offers no
+// captcha: the client can only wait.
 var ErrThrottled = &apperror.Problem{
+	Status: http.StatusTooManyRequests,
+	Detail: "Too many failed login attempts. Please try again later.",
+	Code:   "login_throttled",
+}
+
+// errThrottledCaptcha is answered when a key is locked and a solved
+// captcha would let the client try again; the real client shows the
+// captcha for a redirect_url containing "captcha".
+var errThrottledCaptcha = &apperror.Problem{
 	Status:      http.StatusTooManyRequests,
 	Detail:      "Too many failed login attempts. Please try again later or complete the captcha.",
 	Code:        "login_throttled",
-	RedirectURL: captchaURL,
+	RedirectURL: CaptchaPath,
+}
+
+// throttled is the refusal of a locked attempt.
+func throttled(captchaSession string) error {
+	if captchaSession == "" {
+		return ErrThrottled
+	}
+	return errThrottledCaptcha
 }
 
 // throttleKeys are the records a login attempt counts against: the
@@ -51,9 +76,13 @@ func throttleKeys(email, address string) []string {
 	return keys
 }
 
-// Check returns ErrThrottled while either key is locked.
-func (t *Throttle) Check(ctx context.Context, email, address string) error {
+// Check decides whether a login attempt may go ahead. It may when neither
+// key is locked; when one is, only on a solved captcha of captchaSession
+// with attempts left, one of which it spends (byCaptcha is then true).
+// captchaSession is "" when the store offers no captcha.
+func (t *Throttle) Check(ctx context.Context, email, address, captchaSession string) (byCaptcha bool, err error) {
 	now := t.now().UTC()
+	locked := false
 	for _, key := range throttleKeys(email, address) {
 		var until sql.NullTime
 		err := t.db.QueryRowContext(ctx, "SELECT locked_until FROM login_failures WHERE key = $1", key).Scan(&until)
@@ -61,13 +90,52 @@ func (t *Throttle) Check(ctx context.Context, email, address string) error {
 			continue
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		if until.Valid && until.Time.After(now) {
-			return ErrThrottled
+			locked = true
+			break
 		}
 	}
-	return nil
+	if !locked {
+		return false, nil
+	}
+	if captchaSession == "" {
+		return false, ErrThrottled
+	}
+	// One statement, so that racing attempts on several nodes spend the
+	// pass's attempts exactly once each.
+	res, err := t.db.ExecContext(ctx, `UPDATE captcha_passes SET attempts_left = attempts_left - 1
+		WHERE session_id = $1 AND attempts_left > 0 AND expires_at > $2`, captchaSession, now)
+	if err != nil {
+		return false, err
+	}
+	spent, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	if spent == 0 {
+		return false, errThrottledCaptcha
+	}
+	return true, nil
+}
+
+// PassCaptcha records that session solved a captcha: its next
+// captchaAttempts login attempts within captchaPassLifetime pass a lock.
+// Another solved captcha refills the attempts rather than adding to them.
+func (t *Throttle) PassCaptcha(ctx context.Context, session string) error {
+	_, err := t.db.ExecContext(ctx, `INSERT INTO captcha_passes (session_id, attempts_left, expires_at)
+		VALUES ($1, $2, $3) ON CONFLICT (session_id) DO UPDATE SET
+		attempts_left = excluded.attempts_left, expires_at = excluded.expires_at`,
+		session, captchaAttempts, t.now().UTC().Add(captchaPassLifetime))
+	return err
+}
+
+// spendCaptcha drops session's solved captcha after a good login: the
+// session id it was recorded under is being replaced.
+func (t *Throttle) spendCaptcha(ctx context.Context, q database.Querier, session string) error {
+	_, err := q.ExecContext(ctx, "DELETE FROM captcha_passes WHERE session_id = $1", session)
+	return err
 }
 
 // Fail records a failure and returns how many failures the e-mail has had
@@ -120,10 +188,14 @@ func (t *Throttle) forget(ctx context.Context, q database.Querier, email string)
 	return err
 }
 
-// Purge deletes records whose window and lock have both passed.
+// Purge deletes records whose window and lock have both passed, and
+// expired captcha passes.
 func (t *Throttle) Purge(ctx context.Context) error {
 	now := t.now().UTC()
-	_, err := t.db.ExecContext(ctx, `DELETE FROM login_failures WHERE window_start < $1
-		AND (locked_until IS NULL OR locked_until < $2)`, now.Add(-throttleWindow), now)
+	if _, err := t.db.ExecContext(ctx, `DELETE FROM login_failures WHERE window_start < $1
+		AND (locked_until IS NULL OR locked_until < $2)`, now.Add(-throttleWindow), now); err != nil {
+		return err
+	}
+	_, err := t.db.ExecContext(ctx, "DELETE FROM captcha_passes WHERE expires_at < $1", now)
 	return err
 }

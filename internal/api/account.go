@@ -97,8 +97,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !identified {
 		addr = ""
 	}
+	attempt := account.LoginAttempt{Email: email, Password: password, ClientAddr: addr}
+	if s.captcha != nil {
+		attempt.CaptchaSession = sess.ID
+	}
 	var rotated session.Session
-	_, err = s.accounts.Authenticate(r.Context(), email, password, addr, func(ctx context.Context, q database.Querier, c *account.Customer) error {
+	_, err = s.accounts.Authenticate(r.Context(), attempt, func(ctx context.Context, q database.Querier, c *account.Customer) error {
 		next, err := s.rotateForCustomer(ctx, q, sess, c)
 		rotated = next
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vitrin/vitrin/internal/account"
 	"github.com/vitrin/vitrin/internal/basket"
+	"github.com/vitrin/vitrin/internal/captcha"
 	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/database"
@@ -25,8 +26,9 @@ type Server struct {
 	sessions *session.Store
 	accounts *account.Service
 	catalog  *catalog.Service
-	baskets  *basket.Service // set by registerBasket; checkout prices orders with it
-	shop     *shop           // addresses, checkout, payments and orders; set by registerCheckout
+	baskets  *basket.Service   // set by registerBasket; checkout prices orders with it
+	shop     *shop             // addresses, checkout, payments and orders; set by registerCheckout
+	captcha  *captcha.Verifier // the login captcha; nil when no reCAPTCHA keys are configured
 	metrics  *metrics
 	mux      *http.ServeMux
 	handler  http.Handler
@@ -60,6 +62,7 @@ func New(cfg *config.Config, db *database.DB, sessions *session.Store) (*Server,
 	for _, register := range []func(*Server) error{
 		registerOperations,
 		registerAccount,
+		registerCaptcha,
 		registerCatalog,
 		registerBasket,
 		registerCheckout,

@@ -443,7 +443,7 @@ func TestMigratedCustomersLogIn(t *testing.T) {
 		{"ayse@example.com", "eski-sifre-1"}, // pbkdf2_sha256, e-mail matched ignoring case
 		{"CAN@example.com", "bcrypt-sifre-2"},
 	} {
-		c, err := accounts.Authenticate(context.Background(), tc.email, tc.password, "127.0.0.1", nil)
+		c, err := accounts.Authenticate(context.Background(), account.LoginAttempt{Email: tc.email, Password: tc.password, ClientAddr: "127.0.0.1"}, nil)
 		if err != nil {
 			t.Errorf("%s: %v", tc.email, err)
 			continue
@@ -452,7 +452,7 @@ func TestMigratedCustomersLogIn(t *testing.T) {
 			t.Errorf("%s: hash not upgraded: %s", tc.email, c.PasswordHash)
 		}
 	}
-	if _, err := accounts.Authenticate(context.Background(), "ayse@example.com", "wrong-password", "127.0.0.1", nil); err == nil {
+	if _, err := accounts.Authenticate(context.Background(), account.LoginAttempt{Email: "ayse@example.com", Password: "wrong-password", ClientAddr: "127.0.0.1"}, nil); err == nil {
 		t.Error("wrong password accepted")
 	}
 }
@@ -486,7 +486,7 @@ func TestDemoStoreImports(t *testing.T) {
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 		t.Error("the generator is not deterministic")
 	}
-	c, err := account.NewService(db).Authenticate(context.Background(), "demo@vitrin.dev", demo.Password, "127.0.0.1", nil)
+	c, err := account.NewService(db).Authenticate(context.Background(), account.LoginAttempt{Email: "demo@vitrin.dev", Password: demo.Password, ClientAddr: "127.0.0.1"}, nil)
 	if err != nil || c.Email != "demo@vitrin.dev" {
 		t.Errorf("demo login: %v", err)
 	}
