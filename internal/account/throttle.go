@@ -34,8 +34,8 @@ const (
 	// solved captcha.
 	captchaAttempts     = 5
 	captchaPassLifetime = 10 * time.Minute
-	// CaptchaPath is where a throttled client solves the captcha.
-	CaptchaPath = "/users/pz-captcha/"
+	// captchaPath is where a throttled client solves the captcha.
+	captchaPath = "/users/pz-captcha/"
 )
 
 func NewThrottle(db *database.DB) *Throttle { return &Throttle{db: db, now: time.Now} }
@@ -55,7 +55,7 @@ var errThrottledCaptcha = &apperror.Problem{
 	Status:      http.StatusTooManyRequests,
 	Detail:      "Too many failed login attempts. Please try again later or complete the captcha.",
 	Code:        "login_throttled",
-	RedirectURL: CaptchaPath,
+	RedirectURL: captchaPath,
 }
 
 // throttled is the refusal of a locked attempt.

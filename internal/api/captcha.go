@@ -15,7 +15,7 @@ import (
 const captchaAnswerField = "g-recaptcha-response"
 
 // registerCaptcha serves the page a throttled login is sent to
-// (account.CaptchaPath). Without reCAPTCHA keys the throttle sends nobody
+// (see internal/account/throttle.go). Without reCAPTCHA keys the throttle sends nobody
 // there and the page is a 404.
 func registerCaptcha(s *Server) error {
 	if s.cfg.RecaptchaSiteKey != "" {

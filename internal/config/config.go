@@ -39,7 +39,7 @@ type Config struct {
 	MailFrom      string
 	StorefrontURL string
 	SupportEmail  string
-	// Login captcha: Google reCAPTCHA v2; off unless both keys are set.
+	// Login captcha: Google reCAPTCHA v2; off when neither key is set.
 	RecaptchaSiteKey   string
 	RecaptchaSecret    string
 	RecaptchaVerifyURL string
