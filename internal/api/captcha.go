@@ -14,9 +14,9 @@ import (
 // captchaAnswerField is the field the reCAPTCHA widget fills.
 const captchaAnswerField = "g-recaptcha-response"
 
-// registerCaptcha serves the page a throttled login is sent to
-// (see internal/account/throttle.go). Without reCAPTCHA keys the throttle sends nobody
-// there and the page is a 404.
+// registerCaptcha serves the page a throttled login is sent to (see
+// internal/account/throttle.go). Without reCAPTCHA keys the throttle sends
+// nobody there and the page is a 404.
 func registerCaptcha(s *Server) error {
 	if s.cfg.RecaptchaSiteKey != "" {
 		s.captcha = captcha.New(s.cfg.RecaptchaSiteKey, s.cfg.RecaptchaSecret, s.cfg.RecaptchaVerifyURL)
