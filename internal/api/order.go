@@ -330,7 +330,9 @@ func toText(v any) string {
 // up must not stop refunds, so the request's cancellation is ignored.
 func (s *Server) afterCancel(r *http.Request, done *order.CancelResult) {
 	if err := s.shop.refunder.Send(context.WithoutCancel(r.Context()), done.Refunds); err != nil {
-		slog.Error("refunds not recorded; they stay pending and are retried", "err", err)
+		// A database failure: the refunds stay pending and are retried
+		// once their lease runs out, under the same idempotency keys.
+		slog.Error("refund attempt not recorded", "err", err)
 	}
 }
 

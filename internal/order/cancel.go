@@ -36,7 +36,7 @@ type Cancellation struct {
 
 // CancelResult is what a committed cancellation leaves the caller to do.
 type CancelResult struct {
-	Refunds []Refund // money to give back through the gateways, recorded
+	Refunds []Refund // recorded, to send at once with Refunder.Send
 	// returned are the cancelled items, whose stock goes back once every
 	// order is checked, all in product order (see inProductOrder).
 	returned []Item
