@@ -22,6 +22,8 @@ import (
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/demo"
+	"github.com/vitrin/vitrin/internal/order"
+	"github.com/vitrin/vitrin/internal/payment"
 	"github.com/vitrin/vitrin/internal/session"
 	"github.com/vitrin/vitrin/internal/token"
 )
@@ -137,6 +139,10 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 	if err := startMail(ctx, cfg, db); err != nil {
 		return err
 	}
+	// The request that cancels an order sends its refund at once; this
+	// retries the ones that failed or whose node died before sending.
+	refunder := order.NewRefunder(db, map[string]payment.Gateway{"sandbox": payment.NewSandbox(db)})
+	go refunder.Run(ctx)
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           handler,

@@ -22,6 +22,7 @@ type shop struct {
 	checkout  *checkout.Service
 	gateways  map[string]payment.Gateway
 	sandbox   *payment.Sandbox
+	refunder  *order.Refunder
 	// restocked fires the stock alerts of products that a cancelled or
 	// released order brought back from zero, in that transaction.
 	restocked order.Restocked
@@ -37,6 +38,8 @@ func registerCheckout(s *Server) error {
 			_, err := alerts.FireRestocked(ctx, tx, productIDs)
 			return err
 		}}
+	s.shop.refunder = order.NewRefunder(s.db, s.shop.gateways)
+	s.metrics.registry.MustRegister(order.NewRefundCollector(s.db))
 	registerAddresses(s)
 	s.shop.checkout = checkout.New(s.db, s.sessions, s.baskets, s.shop.addresses, s.catalog, s.shop.gateways,
 		mailer, s.shop.restocked)

@@ -324,23 +324,15 @@ func toText(v any) string {
 	return ""
 }
 
-// afterCancel gives the money of committed cancellations back through
-// each order's gateway (their stock alerts fired in the transaction). A
-// shopper who hangs up must not stop refunds, so the request's
-// cancellation is ignored.
+// afterCancel sends the refunds of committed cancellations (recorded in
+// their transaction, as their stock alerts fired there) at once; whatever
+// fails is retried by the refunder of `vitrin serve`. A shopper who hangs
+// up must not stop refunds, so the request's cancellation is ignored.
 func (s *Server) afterCancel(r *http.Request, done *order.CancelResult) {
-	ctx := context.WithoutCancel(r.Context())
-	for _, rf := range done.Refunds {
-		gw := s.shop.gateways[rf.Gateway]
-		if gw == nil {
-			slog.Error("refund: unknown gateway", "order", rf.OrderID, "gateway", rf.Gateway)
-			continue
-		}
-		if err := gw.Refund(ctx, rf.Reference, rf.Amount); err != nil {
-			// The cancellation stands; the refund is retried by an operator
-			// from the order's refund_amount and the gateway's ledger.
-			slog.Error("refund failed", "order", rf.OrderID, "amount", rf.Amount.String(), "err", err)
-		}
+	if err := s.shop.refunder.Send(context.WithoutCancel(r.Context()), done.Refunds); err != nil {
+		// A database failure: the refunds stay pending and are retried
+		// once their lease runs out, under the same idempotency keys.
+		slog.Error("refund attempt not recorded", "err", err)
 	}
 }
 

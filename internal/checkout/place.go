@@ -223,8 +223,9 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 	})
 	if err != nil {
 		// The payment was taken but the order could not be completed
-		// (the voucher's last use went to someone else): give it back.
-		if rerr := gateway.Refund(ctx, paid.Reference, paid.Amount); rerr != nil {
+		// (the voucher's last use went to someone else): give it back,
+		// once however often the final step is retried.
+		if rerr := gateway.Refund(ctx, attempt+"/refund", paid.Reference, paid.Amount); rerr != nil {
 			return nil, errors.Join(err, rerr)
 		}
 		return s.failed(ctx, sh, key, pending.ID, err)

@@ -19,9 +19,10 @@ type CancelLine struct {
 	Description      string
 }
 
-// Refund is money to give back through the gateway after a cancellation.
+// Refund is money to give back through the gateway after a cancellation,
+// recorded in the refunds table (see Refunder).
 type Refund struct {
-	OrderID            int64
+	ID, OrderID        int64
 	Gateway, Reference string
 	Amount             money.Amount
 }
@@ -35,7 +36,7 @@ type Cancellation struct {
 
 // CancelResult is what a committed cancellation leaves the caller to do.
 type CancelResult struct {
-	Refunds []Refund // money to give back through the gateways
+	Refunds []Refund // recorded, to send at once with Refunder.Send
 	// returned are the cancelled items, whose stock goes back once every
 	// order is checked, all in product order (see inProductOrder).
 	returned []Item
@@ -46,8 +47,9 @@ type CancelResult struct {
 // request naming a shipped order cancels none of the others). Each
 // cancelled item's stock is returned. An order with no item left is
 // cancelled, and the rest of what was paid for it (shipping, interest,
-// fee) is refunded too. The caller refunds through the gateway after the
-// commit, so no gateway call runs inside the transaction.
+// fee) is refunded too. The refunds are recorded in the transaction and
+// sent by a Refunder after the commit, so no gateway call runs inside the
+// transaction and none is lost when the gateway fails.
 func Cancel(ctx context.Context, db *database.DB, customerID int64, requests []Cancellation, restocked Restocked) (*CancelResult, error) {
 	// Orders are locked in id order, so two bulk requests naming the same
 	// orders cannot deadlock.
@@ -152,7 +154,11 @@ func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, customerID int
 		return err
 	}
 	if amount > 0 {
-		done.Refunds = append(done.Refunds, Refund{OrderID: o.ID, Gateway: o.Gateway, Reference: o.GatewayRef, Amount: amount})
+		rf := Refund{OrderID: o.ID, Gateway: o.Gateway, Reference: o.GatewayRef, Amount: amount}
+		if err := queueRefund(ctx, tx, &rf, now); err != nil {
+			return err
+		}
+		done.Refunds = append(done.Refunds, rf)
 	}
 	return nil
 }

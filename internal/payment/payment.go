@@ -48,7 +48,8 @@ type ThreeD struct {
 	Fields map[string]string
 }
 
-// Declined is a refusal by the bank: the order is not placed.
+// Declined is a refusal by the bank, of a payment (the order is not
+// placed) or of a refund: asking again cannot change it.
 type Declined struct{ Reason string }
 
 func (d *Declined) Error() string { return d.Reason }
@@ -67,8 +68,10 @@ type Gateway interface {
 	// CompleteThreeD takes the payment the bank authenticated. posted is
 	// what came back; it is never proof of payment on its own.
 	CompleteThreeD(ctx context.Context, key string, posted map[string]string) (Payment, error)
-	// Refund gives amount of a payment back.
-	Refund(ctx context.Context, reference string, amount money.Amount) error
+	// Refund gives amount of a payment back. Key makes it idempotent: the
+	// gateway refunds a key once, whatever how often it is asked, so a
+	// refund whose answer was lost can be sent again.
+	Refund(ctx context.Context, key, reference string, amount money.Amount) error
 }
 
 // CardErrors checks a card's shape: Luhn, length, expiry in the future,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/testdb"
 )
 
@@ -69,11 +70,11 @@ func TestSandbox(t *testing.T) {
 	if _, err := charge("k-err", "4000000000000119"); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("gateway error card: %v", err)
 	}
-	if err := s.Refund(ctx, p1.Reference, 600); err != nil {
+	if err := s.Refund(ctx, "r1", p1.Reference, 600); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Refund(ctx, p1.Reference, 600); err == nil {
-		t.Fatal("refunded more than charged")
+	if err := s.Refund(ctx, "r2", p1.Reference, 600); !errors.As(err, &declined) {
+		t.Fatalf("refunded more than charged: %v", err)
 	}
 
 	// 3-D Secure: the card that needs it passes once the bank approves;
@@ -101,5 +102,47 @@ func TestSandbox(t *testing.T) {
 	_ = s.Decide(ctx, id, false)
 	if _, err := s.CompleteThreeD(ctx, "k4", map[string]string{"three_d_token": id}); !errors.As(err, &declined) {
 		t.Fatalf("bank declined but paid: %v", err)
+	}
+}
+
+// TestSandboxRefundOnce sends refunds of one charge with repeated keys: a
+// key refunds once however often it is sent, and a key names one refund.
+func TestSandboxRefundOnce(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t)
+	s := NewSandbox(db)
+	card := Card{Holder: "A", Number: "4242424242424242", Month: "12", Year: "2040", CVV: "123"}
+	p, err := s.Charge(ctx, Charge{Key: "charge", Amount: 1000, Currency: "TRY", Installments: 1, Card: card})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		key      string
+		amount   int64
+		declined bool
+		refunded int64 // the charge's refunded total after the step
+	}{
+		{"a", 400, false, 400},
+		{"a", 400, false, 400}, // the answer was lost, the refund is sent again
+		{"b", 400, false, 800},
+		{"a", 400, false, 800},
+		{"a", 300, true, 800}, // the key of another refund
+		{"c", 400, true, 800}, // more than is left
+		{"c", 200, false, 1000},
+		{"c", 200, false, 1000},
+	}
+	for i, st := range steps {
+		err := s.Refund(ctx, st.key, p.Reference, money.Amount(st.amount))
+		var declined *Declined
+		if got := errors.As(err, &declined); got != st.declined || (err != nil && !got) {
+			t.Fatalf("step %d (%s %d): %v", i, st.key, st.amount, err)
+		}
+		var refunded int64
+		if err := db.QueryRowContext(ctx, "SELECT refunded FROM sandbox_charges WHERE reference = $1", p.Reference).Scan(&refunded); err != nil {
+			t.Fatal(err)
+		}
+		if refunded != st.refunded {
+			t.Fatalf("step %d (%s %d): refunded %d, want %d", i, st.key, st.amount, refunded, st.refunded)
+		}
 	}
 }

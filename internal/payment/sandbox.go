@@ -176,15 +176,37 @@ func (s *Sandbox) CompleteThreeD(ctx context.Context, key string, posted map[str
 	return s.record(ctx, key, money.Amount(amount), currency, installments, brand, last4)
 }
 
-// Refund gives back part or all of a charge; never more than was charged.
-func (s *Sandbox) Refund(ctx context.Context, reference string, amount money.Amount) error {
-	res, err := s.db.ExecContext(ctx, "UPDATE sandbox_charges SET refunded = refunded + $1 WHERE reference = $2 AND refunded + $1 <= amount",
-		int64(amount), reference)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errors.New("sandbox: refund exceeds the charge or the charge is unknown")
-	}
-	return nil
+// Refund gives back part or all of a charge, never more than was charged,
+// once per key: the key is recorded with the refund in one transaction, so
+// a repeated key finds it and refunds nothing more.
+func (s *Sandbox) Refund(ctx context.Context, key, reference string, amount money.Amount) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO sandbox_refunds (idempotency_key, reference, amount, created_at)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING`, key, reference, int64(amount), s.now().UTC())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var storedReference string
+			var storedAmount int64
+			err := tx.QueryRowContext(ctx, "SELECT reference, amount FROM sandbox_refunds WHERE idempotency_key = $1", key).
+				Scan(&storedReference, &storedAmount)
+			if err != nil {
+				return err
+			}
+			if storedReference != reference || money.Amount(storedAmount) != amount {
+				return &Declined{Reason: "sandbox: the refund key was used for another refund"}
+			}
+			return nil
+		}
+		res, err = tx.ExecContext(ctx, "UPDATE sandbox_charges SET refunded = refunded + $1 WHERE reference = $2 AND refunded + $1 <= amount",
+			int64(amount), reference)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &Declined{Reason: "sandbox: refund exceeds the charge or the charge is unknown"}
+		}
+		return nil
+	})
 }

@@ -1,0 +1,217 @@
+package order
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/payment"
+	"github.com/vitrin/vitrin/internal/token"
+)
+
+// States of a refund row.
+const (
+	refundPending = "pending"
+	refundDone    = "done"
+	// refundFailed is a refund the gateway refused for good (more than
+	// is left of the charge): an operator has to look at it.
+	refundFailed = "failed"
+)
+
+// queueRefund records a refund in the cancellation's transaction, so a
+// committed cancellation always has its refund to send.
+func queueRefund(ctx context.Context, tx *sql.Tx, rf *Refund, now time.Time) error {
+	return tx.QueryRowContext(ctx, `INSERT INTO refunds (order_id, gateway, reference, amount, idempotency_key, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		rf.OrderID, rf.Gateway, rf.Reference, int64(rf.Amount), "refund_"+token.New(24), now, now).Scan(&rf.ID)
+}
+
+// Refunder sends the refunds of cancellations to the gateways: at once
+// after the cancellation (Send), and again until the gateway takes them
+// (Run). Any number of refunders may run against one PostgreSQL database:
+// each claims its rows with FOR UPDATE SKIP LOCKED and a lease, so no
+// refund is sent by two at once. On SQLite claims are serialised by the
+// database's single writer. A refund that went out but whose answer was
+// lost is sent again with the same idempotency key, which the gateway
+// refunds once.
+type Refunder struct {
+	db       *database.DB
+	gateways map[string]payment.Gateway
+	now      func() time.Time
+
+	// Batch is how many refunds one claim takes.
+	Batch int
+	// Lease is how long a claimed refund is left alone by other
+	// refunders: one that dies mid-batch leaves its refunds to be
+	// retried after it. A gateway call gets half of it.
+	Lease time.Duration
+	// Poll is the wait between looks for due refunds.
+	Poll time.Duration
+	// RetryBase and RetryMax bound the exponential backoff between
+	// attempts: RetryBase, 2×, 4×, … capped at RetryMax. A refund is
+	// money owed, so it is never given up for a mere failure.
+	RetryBase, RetryMax time.Duration
+}
+
+// NewRefunder returns a refunder for the gateways, by the names orders
+// keep in their gateway column.
+func NewRefunder(db *database.DB, gateways map[string]payment.Gateway) *Refunder {
+	return &Refunder{db: db, gateways: gateways, now: time.Now,
+		Batch: 20, Lease: 5 * time.Minute, Poll: 5 * time.Second,
+		RetryBase: 10 * time.Second, RetryMax: 15 * time.Minute}
+}
+
+// claimedRefund is one refund row a refunder holds the lease of.
+type claimedRefund struct {
+	Refund
+	key      string // the gateway's idempotency key
+	attempts int
+}
+
+// Send tries the refunds of a committed cancellation at once. What fails
+// stays pending for Run; what another refunder holds is left to it.
+func (r *Refunder) Send(ctx context.Context, refunds []Refund) error {
+	var errs []error
+	for _, rf := range refunds {
+		claimed, err := r.claim(ctx, " AND id = $4", rf.ID)
+		if err == nil {
+			err = r.sendAll(ctx, claimed)
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Run retries due refunds until ctx ends: at once while there is a
+// backlog, every Poll otherwise.
+func (r *Refunder) Run(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := r.SendDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			slog.Warn("refunds", "err", err)
+		}
+		if n == r.Batch && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(r.Poll):
+		}
+	}
+}
+
+// SendDue claims up to Batch due refunds, sends them and records each
+// outcome. It returns how many it claimed.
+func (r *Refunder) SendDue(ctx context.Context) (int, error) {
+	claimed, err := r.claim(ctx, " AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $4", r.Batch)
+	if err != nil {
+		return 0, err
+	}
+	return len(claimed), r.sendAll(ctx, claimed)
+}
+
+// claim leases the pending, unleased refunds that filter selects (its
+// argument is $4) and counts an attempt for each.
+func (r *Refunder) claim(ctx context.Context, filter string, arg any) ([]claimedRefund, error) {
+	now := r.now().UTC()
+	skipLocked := ""
+	if r.db.Engine == database.Postgres {
+		skipLocked = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := r.db.QueryContext(ctx, `UPDATE refunds SET claimed_until = $1, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM refunds WHERE status = $3 AND (claimed_until IS NULL OR claimed_until <= $2)`+filter+skipLocked+`)
+		RETURNING id, order_id, gateway, reference, amount, idempotency_key, attempts`,
+		now.Add(r.Lease), now, refundPending, arg)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var claimed []claimedRefund
+	for rows.Next() {
+		var c claimedRefund
+		var amount int64
+		if err := rows.Scan(&c.ID, &c.OrderID, &c.Gateway, &c.Reference, &amount, &c.key, &c.attempts); err != nil {
+			return nil, err
+		}
+		c.Amount = money.Amount(amount)
+		claimed = append(claimed, c)
+	}
+	return claimed, rows.Err()
+}
+
+// sendAll sends claimed refunds one by one and records each outcome.
+func (r *Refunder) sendAll(ctx context.Context, claimed []claimedRefund) error {
+	var errs []error
+	for _, c := range claimed {
+		sent := r.send(ctx, c)
+		// Record the outcome even when ctx ended meanwhile: a refund that
+		// went out must be marked done.
+		errs = append(errs, r.record(context.WithoutCancel(ctx), c, sent))
+	}
+	return errors.Join(errs...)
+}
+
+// send asks the refund's gateway to pay it back. The call ends well
+// before the lease does, so no other refunder sends it meanwhile.
+func (r *Refunder) send(ctx context.Context, c claimedRefund) error {
+	gw := r.gateways[c.Gateway]
+	if gw == nil {
+		return fmt.Errorf("unknown gateway %q", c.Gateway)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.Lease/2)
+	defer cancel()
+	return gw.Refund(ctx, c.key, c.Reference, c.Amount)
+}
+
+// record writes the outcome of one attempt and releases the lease. A done
+// refund is noted in the order's history, once.
+func (r *Refunder) record(ctx context.Context, c claimedRefund, sent error) error {
+	now := r.now().UTC()
+	var declined *payment.Declined
+	switch {
+	case sent == nil:
+		return r.db.Tx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE refunds SET status = $1, done_at = $2, claimed_until = NULL, last_error = ''
+				WHERE id = $3 AND status = $4`, refundDone, now, c.ID, refundPending)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil // recorded by a refunder whose lease had run out
+			}
+			var status, currency string
+			err = tx.QueryRowContext(ctx, "SELECT status, currency FROM orders WHERE id = $1", c.OrderID).Scan(&status, &currency)
+			if err != nil {
+				return err
+			}
+			return addHistory(ctx, tx, c.OrderID, status, "refunded "+c.Amount.String()+" "+currency, now)
+		})
+	case errors.As(sent, &declined):
+		slog.Error("refund refused by the gateway; an operator has to look at it", "refund", c.ID, "order", c.OrderID,
+			"amount", c.Amount.String(), "attempts", c.attempts, "err", sent)
+		_, err := r.db.ExecContext(ctx, "UPDATE refunds SET status = $1, claimed_until = NULL, last_error = $2 WHERE id = $3 AND status = $4",
+			refundFailed, sent.Error(), c.ID, refundPending)
+		return err
+	default:
+		retry := r.backoff(c.attempts)
+		slog.Warn("refund not sent, will retry", "refund", c.ID, "order", c.OrderID, "amount", c.Amount.String(),
+			"attempts", c.attempts, "retry_in", retry, "err", sent)
+		_, err := r.db.ExecContext(ctx, `UPDATE refunds SET next_attempt_at = $1, claimed_until = NULL, last_error = $2
+			WHERE id = $3 AND status = $4`, now.Add(retry), sent.Error(), c.ID, refundPending)
+		return err
+	}
+}
+
+// backoff is the wait after the attempts-th failed attempt.
+func (r *Refunder) backoff(attempts int) time.Duration {
+	d := r.RetryBase
+	for i := 1; i < attempts && d < r.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, r.RetryMax)
+}
