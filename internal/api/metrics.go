@@ -17,6 +17,8 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// inFlight shows what a graceful shutdown is waiting for.
+	inFlight prometheus.Gauge
 }
 
 func newMetrics(db *database.DB) *metrics {
@@ -31,8 +33,12 @@ func newMetrics(db *database.DB) *metrics {
 			Help:    "HTTP request latency by route pattern and method.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route", "method"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "vitrin_http_requests_in_flight",
+			Help: "HTTP requests being served.",
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.duration,
+	m.registry.MustRegister(m.requests, m.duration, m.inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.DB, string(db.Engine)))
 	return m
