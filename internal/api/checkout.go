@@ -42,7 +42,7 @@ func registerCheckout(s *Server) error {
 	s.metrics.registry.MustRegister(order.NewRefundCollector(s.db))
 	registerAddresses(s)
 	s.shop.checkout = checkout.New(s.db, s.sessions, s.baskets, s.shop.addresses, s.catalog, s.shop.gateways,
-		mailer, s.shop.restocked)
+		mailer, s.shop.refunder, s.shop.restocked)
 	// The bank's answer is forwarded by the storefront with the session
 	// cookie only; the gateway, not the post, decides whether it paid.
 	s.csrfExempt = append(s.csrfExempt, func(r *http.Request) bool {

@@ -179,12 +179,22 @@ func TestCheckoutVoucherLastUseRace(t *testing.T) {
 	if n := cs.count("SELECT used_count FROM vouchers WHERE code = 'ONCE20'"); n != 1 {
 		t.Fatalf("voucher used %d times", n)
 	}
-	if cs.count("SELECT COUNT(*) FROM orders WHERE status <> 'pending'") != 1 || cs.stock("TEE-B") != stock-1 {
+	if cs.count("SELECT COUNT(*) FROM orders WHERE status NOT IN ('pending', 'cancelled')") != 1 || cs.stock("TEE-B") != stock-1 {
 		t.Fatalf("%d orders, stock %d of %d", cs.count("SELECT COUNT(*) FROM orders"), cs.stock("TEE-B"), stock)
 	}
 	if cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded <> 0 AND refunded <> amount") != 0 ||
-		cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded = 0") != cs.count("SELECT COUNT(*) FROM orders WHERE gateway_reference <> ''") {
+		cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded = 0") !=
+			cs.count("SELECT COUNT(*) FROM orders WHERE gateway_reference <> '' AND status <> 'cancelled'") {
 		t.Fatal("a losing card payment was kept")
+	}
+	// A card charged for a lost race leaves a cancelled order with its
+	// refund on the books.
+	voided := cs.count("SELECT COUNT(*) FROM orders WHERE status = 'cancelled'")
+	if voided != cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded > 0") ||
+		voided != cs.count("SELECT COUNT(*) FROM refunds WHERE status = 'done'") ||
+		voided != cs.count("SELECT COUNT(*) FROM orders WHERE status = 'cancelled' AND refund_amount = amount") {
+		t.Fatalf("%d voided orders, their refunds: %d charges refunded, %d refunds done", voided,
+			cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded > 0"), cs.count("SELECT COUNT(*) FROM refunds WHERE status = 'done'"))
 	}
 }
 
@@ -219,5 +229,37 @@ func TestCheckoutOppositeBasketOrdersRace(t *testing.T) {
 	wg.Wait()
 	if cs.stock("TEE-A") != stockA-buyers || cs.stock("TEE-B") != stockB-buyers {
 		t.Fatalf("stock %d and %d, want %d and %d", cs.stock("TEE-A"), cs.stock("TEE-B"), stockA-buyers, stockB-buyers)
+	}
+}
+
+// A card paid at the bank while its voucher's last use went to another
+// order: the order cannot be completed, so it is cancelled with its stock
+// back and a refund on the books that the gateway has taken.
+func TestCheckoutPaidButVoucherGoneIsRefunded(t *testing.T) {
+	cs := newCheckoutStore(t)
+	stock := cs.stock("TEE-B")
+	slow := cs.buyer(t, true, "slow@example.com", "TEE-B", 1)
+	slow.do("PATCH", "/baskets/basket/", map[string]any{"voucher_code": "ONCE20"}).must(t, 200)
+	confirm := payByCard(t, cs, slow, "4242 4242 4242 4242", 1, true)
+
+	fast := cs.buyer(t, true, "fast@example.com", "TEE-B", 1)
+	fast.do("PATCH", "/baskets/basket/", map[string]any{"voucher_code": "ONCE20"}).must(t, 200)
+	placed(t, cs.readyToPay(t, fast, false)())
+
+	late := threeD(t, slow, confirm, "approve")
+	if late.StatusCode != 400 || !strings.Contains(string(late.body), "ONCE20") {
+		t.Fatalf("the late payment answered %d %s", late.StatusCode, late.body)
+	}
+	var status string
+	var refund, amount int64
+	if err := cs.db.QueryRow("SELECT status, refund_amount, amount FROM orders WHERE email = 'slow@example.com'").Scan(&status, &refund, &amount); err != nil {
+		t.Fatal(err)
+	}
+	if status != "cancelled" || refund != amount || cs.stock("TEE-B") != stock-1 {
+		t.Fatalf("voided order: %s, refund %d of %d, stock %d of %d", status, refund, amount, cs.stock("TEE-B"), stock)
+	}
+	if cs.count("SELECT COUNT(*) FROM refunds WHERE status = 'done'") != 1 ||
+		cs.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded = amount") != 1 {
+		t.Fatal("the charge of the voided order was not refunded")
 	}
 }

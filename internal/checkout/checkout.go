@@ -131,6 +131,7 @@ type Service struct {
 	catalog   *catalog.Service
 	gateways  map[string]payment.Gateway
 	mailer    *mail.Mailer
+	refunder  *order.Refunder
 	restocked order.Restocked
 	// The imported options change only with an import, which moves the
 	// catalog version: they are read once per version.
@@ -144,9 +145,9 @@ type Service struct {
 
 func New(db *database.DB, sessions *session.Store, baskets *basket.Service, addresses *address.Service,
 	cat *catalog.Service, gateways map[string]payment.Gateway, mailer *mail.Mailer,
-	restocked order.Restocked) *Service {
+	refunder *order.Refunder, restocked order.Restocked) *Service {
 	return &Service{db: db, sessions: sessions, baskets: baskets, addresses: addresses, catalog: cat, gateways: gateways,
-		mailer: mailer, restocked: restocked, ThreeDReturnURL: "/orders/checkout/?page=" + ThreeDPage}
+		mailer: mailer, refunder: refunder, restocked: restocked, ThreeDReturnURL: "/orders/checkout/?page=" + ThreeDPage}
 }
 
 // stepError is a refused step: status, field errors and the page to show.

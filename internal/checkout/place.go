@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -223,12 +224,8 @@ func (s *Service) finish(ctx context.Context, sh Shopper, key, page string, form
 	})
 	if err != nil {
 		// The payment was taken but the order could not be completed
-		// (the voucher's last use went to someone else): give it back,
-		// once however often the final step is retried.
-		if rerr := gateway.Refund(ctx, attempt+"/refund", paid.Reference, paid.Amount); rerr != nil {
-			return nil, errors.Join(err, rerr)
-		}
-		return s.failed(ctx, sh, key, pending.ID, err)
+		// (the voucher's last use went to someone else).
+		return s.voided(ctx, sh, key, pending.ID, gwName, paid, err)
 	}
 	return s.answerPlaced(ctx, sh, pending.ID)
 }
@@ -293,7 +290,42 @@ func (s *Service) complete(ctx context.Context, tx *sql.Tx, key string, st *Stat
 // failed releases a pending order whose payment did not go through and
 // answers with why; stock and basket are as they were.
 func (s *Service) failed(ctx context.Context, sh Shopper, key string, orderID int64, cause error) (*Result, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.forgetPayment(ctx, key, orderID, func(tx *sql.Tx) error {
+		return order.Release(ctx, tx, orderID, s.restocked)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.answerFailure(ctx, sh, cause)
+}
+
+// voided cancels a pending order that was paid but could not be completed
+// and owes the payment back: the refund is recorded with the cancellation
+// and sent at once, and the refunder retries it until the gateway takes
+// it. The answer says why, as for a failed payment.
+func (s *Service) voided(ctx context.Context, sh Shopper, key string, orderID int64, gateway string, paid payment.Payment, cause error) (*Result, error) {
+	var refund *order.Refund
+	err := s.forgetPayment(ctx, key, orderID, func(tx *sql.Tx) error {
+		var err error
+		refund, err = order.Void(ctx, tx, orderID, gateway, paid, s.restocked)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if refund != nil {
+		if err := s.refunder.Send(context.WithoutCancel(ctx), []order.Refund{*refund}); err != nil {
+			slog.Warn("refund of an uncompleted order not sent yet; it will be retried", "order", orderID, "err", err)
+		}
+	}
+	return s.answerFailure(ctx, sh, cause)
+}
+
+// forgetPayment runs drop on the pending order of the shopper's payment and
+// clears the payment from the checkout, in one transaction; nothing
+// happens when a parallel request completed the order.
+func (s *Service) forgetPayment(ctx context.Context, key string, orderID int64, drop func(tx *sql.Tx) error) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		st, err := s.load(ctx, tx, key, s.db.ForUpdate())
 		if err != nil {
 			return err
@@ -301,15 +333,16 @@ func (s *Service) failed(ctx context.Context, sh Shopper, key string, orderID in
 		if st.Placed == orderID {
 			return nil
 		}
-		if err := order.Release(ctx, tx, orderID, s.restocked); err != nil {
+		if err := drop(tx); err != nil {
 			return err
 		}
 		st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = 0, "", nil
 		return s.save(ctx, tx, key, st)
 	})
-	if err != nil {
-		return nil, err
-	}
+}
+
+// answerFailure answers a payment that did not end in an order.
+func (s *Service) answerFailure(ctx context.Context, sh Shopper, cause error) (*Result, error) {
 	var declined *payment.Declined
 	var fields apperror.Fields
 	var se *stepError

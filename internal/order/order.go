@@ -18,6 +18,7 @@ import (
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/payment"
 	"github.com/vitrin/vitrin/internal/token"
 )
 
@@ -212,6 +213,39 @@ func Paid(ctx context.Context, tx *sql.Tx, id int64, gateway, reference, brand, 
 		return false, err
 	}
 	return true, addHistory(ctx, tx, id, Approved, "paid", now)
+}
+
+// Void cancels a pending order whose card was charged but that could not
+// be completed (its voucher's last use went to a parallel order): the
+// stock goes back and the charge is owed back, as a refund recorded in tx
+// for the refunder to send. It reports nil when the order is no longer
+// pending (completed by a parallel request, or released as abandoned).
+func Void(ctx context.Context, tx *sql.Tx, id int64, gateway string, paid payment.Payment, restocked Restocked) (*Refund, error) {
+	now := time.Now().UTC()
+	res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, gateway = $2, gateway_reference = $3, card_brand = $4,
+		card_last_four = $5, refund_amount = $6, updated_at = $7 WHERE id = $8 AND status = $9`,
+		Cancelled, gateway, paid.Reference, paid.Brand, paid.LastFour, int64(paid.Amount), now, id, Pending)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return nil, err
+	}
+	o, err := Get(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE order_items SET status = $1, updated_at = $2 WHERE order_id = $3", Cancelled, now, id); err != nil {
+		return nil, err
+	}
+	if err := returnStock(ctx, tx, o.Items, restocked); err != nil {
+		return nil, err
+	}
+	if err := addHistory(ctx, tx, id, Cancelled, "paid but not completed: refunded", now); err != nil {
+		return nil, err
+	}
+	rf := &Refund{OrderID: id, Gateway: gateway, Reference: paid.Reference, Amount: paid.Amount}
+	return rf, queueRefund(ctx, tx, rf, now)
 }
 
 // Restocked is told, inside the transaction that returns stock, of the
