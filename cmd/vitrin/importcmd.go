@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -16,7 +18,9 @@ import (
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/demo"
+	"github.com/vitrin/vitrin/internal/mail"
 	"github.com/vitrin/vitrin/internal/storeimport"
+	"github.com/vitrin/vitrin/internal/wishlist"
 )
 
 // parseFlags parses flags wherever they stand among the positional
@@ -86,7 +90,20 @@ func runImport(ctx context.Context, args []string) error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	var opts storeimport.Options
+	// Mail settings come from the environment, as for serve: stock alerts
+	// of products the import brings back are queued in its transaction.
+	cfg, err := config.Parse("vitrin import", nil, os.Getenv)
+	if err != nil {
+		return err
+	}
+	alerts := wishlist.NewService(db, mail.NewMailer(db, mail.SettingsFrom(cfg)))
+	opts := storeimport.Options{Restocked: func(ctx context.Context, tx *sql.Tx, productIDs []int64) error {
+		n, err := alerts.FireRestocked(ctx, tx, productIDs)
+		if n > 0 && err == nil {
+			slog.Info("stock alerts closed by the import, mails queued", "count", n)
+		}
+		return err
+	}}
 	started := time.Now()
 	tty := isatty.IsTerminal(os.Stderr.Fd())
 	if tty {

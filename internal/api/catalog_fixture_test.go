@@ -148,14 +148,19 @@ func fixtureStore(products []fixtureProduct) map[string]any {
 
 func decimalString(cents int64) string { return fmt.Sprintf("%d.%02d", cents/100, cents%100) }
 
-// importStore loads an import document into the test store's database.
+// importStore loads an import document into the test store's database,
+// firing stock alerts as `vitrin import` does.
 func (ts *testStore) importStore(doc map[string]any) {
 	ts.t.Helper()
+	if doc["format"] == nil {
+		doc["format"] = "vitrin.store/1"
+	}
 	raw, err := json.Marshal(doc)
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	if _, err := storeimport.Run(context.Background(), ts.db, strings.NewReader(string(raw)), storeimport.Options{}); err != nil {
+	opts := storeimport.Options{Restocked: ts.api.shop.restocked}
+	if _, err := storeimport.Run(context.Background(), ts.db, strings.NewReader(string(raw)), opts); err != nil {
 		ts.t.Fatalf("import: %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/mail"
 	"github.com/vitrin/vitrin/internal/mailtest"
-	"github.com/vitrin/vitrin/internal/storeimport"
 	"github.com/vitrin/vitrin/internal/token"
 	"github.com/vitrin/vitrin/internal/wishlist"
 )
@@ -76,20 +74,6 @@ func unique(name string) string {
 	return name + "-" + strings.ToLower(token.New(10)) + "@example.com"
 }
 
-// importStore loads a store document through the real importer (its
-// restock hook included).
-func importStore(t *testing.T, ts *testStore, doc map[string]any) {
-	t.Helper()
-	doc["format"] = "vitrin.store/1"
-	raw, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := storeimport.Run(context.Background(), ts.db, strings.NewReader(string(raw)), storeimport.Options{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func extrasProduct(sku string, stock int) map[string]any {
 	return map[string]any{"sku": sku, "base_code": sku, "name": "Ürün " + sku, "slug": strings.ToLower(sku),
 		"prices": map[string]any{"TRY": map[string]any{"price": "100.00", "retail_price": "120.00"}}, "stock": stock,
@@ -99,7 +83,7 @@ func extrasProduct(sku string, stock int) map[string]any {
 // extrasStore has two products and the contact subjects.
 func extrasStore(t *testing.T, ts *testStore, stockA, stockB int) {
 	t.Helper()
-	importStore(t, ts, map[string]any{
+	ts.importStore(map[string]any{
 		"store": map[string]any{"name": "Test Mağaza", "default_currency": "TRY", "currencies": []string{"TRY"},
 			"default_language": "tr-tr", "languages": []string{"tr-tr", "en-us"}, "country": "tr"},
 		"products": []any{extrasProduct("A-1", stockA), extrasProduct("B-1", stockB)},
@@ -315,7 +299,7 @@ func TestStockAlertsFiredByImport(t *testing.T) {
 			}
 		}()
 	}
-	importStore(t, ts, map[string]any{"products": []any{extrasProduct("A-1", 3)}})
+	ts.importStore(map[string]any{"products": []any{extrasProduct("A-1", 3)}})
 	wg.Wait()
 	if _, err := alerts.Sweep(context.Background()); err != nil {
 		t.Fatal(err)
@@ -329,8 +313,8 @@ func TestStockAlertsFiredByImport(t *testing.T) {
 		}
 	}
 	// Out of stock and back again: the alerts are closed, nobody is mailed twice.
-	importStore(t, ts, map[string]any{"products": []any{extrasProduct("A-1", 0)}})
-	importStore(t, ts, map[string]any{"products": []any{extrasProduct("A-1", 5)}})
+	ts.importStore(map[string]any{"products": []any{extrasProduct("A-1", 0)}})
+	ts.importStore(map[string]any{"products": []any{extrasProduct("A-1", 5)}})
 	drained(t, ts)
 	if n := mp.Count(t, carol); n != 2 {
 		t.Errorf("carol got %d mails, want confirmation + one alert", n)
@@ -562,7 +546,7 @@ func TestAnonymize(t *testing.T) {
 	tablet.login(ivy, "ivy-Secret-999")
 	var id int64
 	ts.db.QueryRow("SELECT id FROM customers WHERE email_lower = $1", ivy).Scan(&id)
-	importStore(t, ts, map[string]any{"geography": map[string]any{"countries": []any{map[string]any{"code": "tr", "name": "Türkiye",
+	ts.importStore(map[string]any{"geography": map[string]any{"countries": []any{map[string]any{"code": "tr", "name": "Türkiye",
 		"cities": []any{map[string]any{"name": "İstanbul"}}}}}})
 	res, err := ts.db.Exec(`INSERT INTO customer_addresses (customer_id, first_name, last_name, phone_number, country_id, city_id,
 		line, created_at, updated_at) SELECT $1, 'Ivy', 'Example', '05551112233', c.country_id, c.id, 'Moda Cd. 1', $2, $2

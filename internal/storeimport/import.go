@@ -35,6 +35,11 @@ type Options struct {
 	// Progress, when set, is called every few thousand records and once at
 	// the end, from the importing goroutine.
 	Progress func(Progress)
+	// Restocked, when set, runs in the import's transaction with the
+	// products whose stock went from zero to positive: stock alerts queue
+	// their mails there, so they commit with the stock or not at all. An
+	// error fails the import.
+	Restocked func(ctx context.Context, tx *sql.Tx, productIDs []int64) error
 }
 
 // Progress is how far an import has read.
@@ -163,11 +168,9 @@ func Run(ctx context.Context, db *database.DB, r io.Reader, opts Options) (*Summ
 		return nil, err
 	}
 	imp.summary.CatalogVersion, _ = strconv.ParseInt(version.String, 10, 64)
-	if len(imp.restocked) > 0 {
-		for _, hook := range restockHooks() {
-			if err := hook(ctx, db, tx, imp.restocked); err != nil {
-				return nil, fmt.Errorf("products back in stock: %w", err)
-			}
+	if len(imp.restocked) > 0 && opts.Restocked != nil {
+		if err := opts.Restocked(ctx, tx, imp.restocked); err != nil {
+			return nil, fmt.Errorf("products back in stock: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

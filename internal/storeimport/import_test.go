@@ -232,11 +232,14 @@ func TestChangedFileUpdatesExactlyTheChangedRecords(t *testing.T) {
 	products[1].(map[string]any)["stock"] = 7 // back in stock
 	d["categories"].([]any)[2].(map[string]any)["name"] = "Kadın Giyim"
 	var restocked []int64
-	storeimport.OnRestock(func(ctx context.Context, db *database.DB, tx *sql.Tx, ids []int64) error {
-		restocked = append(restocked, ids...)
-		return nil
-	})
-	s := mustRun(t, db, d.bytes(t))
+	s, err := storeimport.Run(context.Background(), db, bytes.NewReader(d.bytes(t)), storeimport.Options{
+		Restocked: func(ctx context.Context, tx *sql.Tx, ids []int64) error {
+			restocked = append(restocked, ids...)
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := counts(s)
 	if got["products"] != "0/2/1/0" || got["categories"] != "0/1/2/0" || got["customers"] != "0/0/2/0" {
 		t.Fatalf("summary %v", got)

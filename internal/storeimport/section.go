@@ -2,11 +2,8 @@ package storeimport
 
 import (
 	"context"
-	"database/sql"
 	"sort"
 	"sync"
-
-	"github.com/vitrin/vitrin/internal/database"
 )
 
 // A Section loads one top-level key of the import document. Load is called
@@ -71,29 +68,4 @@ func lookupSection(name string) (Section, bool) {
 	defer registryMu.RUnlock()
 	s, ok := registry[name]
 	return s, ok
-}
-
-// RestockFunc receives the products whose stock went from zero to
-// positive, inside the import's transaction tx of db: what it writes
-// through tx (stock alerts' mails) commits with the stock, or not at all.
-type RestockFunc func(ctx context.Context, db *database.DB, tx *sql.Tx, productIDs []int64) error
-
-var (
-	hooksMu   sync.Mutex
-	onRestock []RestockFunc
-)
-
-// OnRestock registers fn to run in every import that brought products
-// back in stock (stock alerts queue their e-mails from it). An error from
-// fn fails the import.
-func OnRestock(fn RestockFunc) {
-	hooksMu.Lock()
-	defer hooksMu.Unlock()
-	onRestock = append(onRestock, fn)
-}
-
-func restockHooks() []RestockFunc {
-	hooksMu.Lock()
-	defer hooksMu.Unlock()
-	return append([]RestockFunc(nil), onRestock...)
 }
