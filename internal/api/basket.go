@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/basket"
@@ -47,13 +48,14 @@ func (s *Server) basketWire(r *http.Request, b *basket.Basket) (basket.JSON, err
 	if err != nil {
 		return basket.JSON{}, err
 	}
+	offers := model.OffersAt(time.Now())
 	view := func(productID, stock int64) (any, *string) {
 		p, ok := model.Product(productID)
 		if !ok {
 			// Not in this node's model yet (imported a moment ago).
 			return map[string]any{"pk": productID, "stock": stock}, nil
 		}
-		card := p.Wire(b.Currency, lang, stock)
+		card := p.Wire(b.Currency, lang, stock, offers)
 		return card, card.Image
 	}
 	return b.Wire(view, lang), nil

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/catalog"
@@ -156,7 +157,7 @@ type paginationJSON struct {
 	TotalCount  int `json:"total_count"`
 }
 
-func renderListing(l *catalog.Listing, loc locale, stock map[int64]int64) listingJSON {
+func renderListing(l *catalog.Listing, loc locale, stock map[int64]int64, offers catalog.Offers) listingJSON {
 	out := listingJSON{
 		Facets:     l.Facets,
 		Pagination: paginationJSON{CurrentPage: l.Page, NumPages: l.NumPages, PageSize: l.PageSize, TotalCount: l.Total},
@@ -168,7 +169,7 @@ func renderListing(l *catalog.Listing, loc locale, stock map[int64]int64) listin
 		out.Facets = []catalog.Facet{}
 	}
 	for i, p := range l.Products {
-		out.Products[i] = p.Wire(loc.currency, loc.language, stock[p.ID])
+		out.Products[i] = p.Wire(loc.currency, loc.language, stock[p.ID], offers)
 	}
 	return out
 }
@@ -180,7 +181,7 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog
 	loc := s.locale(r)
 	req.Params, req.Currency, req.Language = r.URL.Query(), loc.currency, loc.language
 	key := catalog.CacheKey("list", scope, loc.currency, loc.language, canonicalQuery(req.Params))
-	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64) any, error) {
+	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64, catalog.Offers) any, error) {
 		v, err := m.Memo(key, func() (any, error) { return m.List(req) })
 		if err != nil {
 			return nil, nil, err
@@ -190,8 +191,8 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog
 		for i, p := range l.Products {
 			ids[i] = p.ID
 		}
-		return ids, func(stock map[int64]int64) any {
-			out := renderListing(l, loc, stock)
+		return ids, func(stock map[int64]int64, offers catalog.Offers) any {
+			out := renderListing(l, loc, stock, offers)
 			if decorate != nil {
 				decorate(&out)
 			}
@@ -201,12 +202,15 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog
 }
 
 // serveWithStock answers a cached body that shows products with their
-// current stock. prepare names the products and how to render them;
-// their stock is read fresh, and the body is cached under key and that
-// stock. While the database epoch has not moved, nothing was committed, so
-// the body made under the same epoch is served without any query.
+// current stock and the offers running now. prepare names the products and
+// how to render them; their stock is read fresh, and the body is cached
+// under key, the offers' phase and that stock. While the database epoch
+// has not moved, nothing was committed, so the body made under the same
+// epoch and phase is served without any query.
 func (s *Server) serveWithStock(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, key string,
-	prepare func() (ids []int64, render func(stock map[int64]int64) any, err error)) {
+	prepare func() (ids []int64, render func(stock map[int64]int64, offers catalog.Offers) any, err error)) {
+	offers := m.OffersAt(time.Now())
+	key = catalog.CacheKey(key, "offers", offers.Key())
 	epochKey := ""
 	if epoch != 0 {
 		epochKey = catalog.CacheKey(key, "epoch", strconv.FormatUint(uint64(epoch), 10))
@@ -231,7 +235,7 @@ func (s *Server) serveWithStock(w http.ResponseWriter, r *http.Request, m *catal
 		stockKey.WriteByte(',')
 	}
 	e, err := m.Cached(catalog.CacheKey(key, stockKey.String()), func() ([]byte, error) {
-		return json.Marshal(render(stock))
+		return json.Marshal(render(stock, offers))
 	})
 	if err != nil {
 		writeError(w, r, err)

@@ -96,7 +96,7 @@ func (s *Server) widget(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
 	loc := s.locale(r)
 	key := catalog.CacheKey("widget", slug, loc.currency, loc.language)
-	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64) any, error) {
+	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64, catalog.Offers) any, error) {
 		v, err := m.Memo(key, func() (any, error) { return s.catalog.Widget(r.Context(), slug, loc.language) })
 		if err != nil {
 			return nil, nil, err
@@ -110,10 +110,10 @@ func (s *Server) widget(w http.ResponseWriter, r *http.Request) {
 				ids = append(ids, id)
 			}
 		}
-		return ids, func(stock map[int64]int64) any {
+		return ids, func(stock map[int64]int64, offers catalog.Offers) any {
 			products := []catalog.ProductJSON{}
 			for _, p := range shown {
-				products = append(products, p.Wire(loc.currency, loc.language, stock[p.ID]))
+				products = append(products, p.Wire(loc.currency, loc.language, stock[p.ID], offers))
 			}
 			return map[string]any{"name": wd.Name, "slug": wd.Slug, "template": wd.Template, "attributes": wd.Attributes, "products": products}
 		}, nil

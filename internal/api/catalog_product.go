@@ -35,9 +35,9 @@ type variantOptionJSON struct {
 	Product                  catalog.ProductJSON `json:"product"`
 }
 
-func renderProductPage(page *catalog.ProductPage, loc locale, withGroup bool) productResultJSON {
+func renderProductPage(page *catalog.ProductPage, loc locale, withGroup bool, offers catalog.Offers) productResultJSON {
 	wire := func(p *catalog.Product) catalog.ProductJSON {
-		return p.Wire(loc.currency, loc.language, page.Stock[p.ID])
+		return p.Wire(loc.currency, loc.language, page.Stock[p.ID], offers)
 	}
 	product := wire(page.Product)
 	out := productResultJSON{InStock: product.InStock, Product: product, Variants: []variantJSON{}}
@@ -84,13 +84,13 @@ func (s *Server) serveProduct(w http.ResponseWriter, r *http.Request, m *catalog
 	loc := s.locale(r)
 	params := r.URL.Query()
 	key := catalog.CacheKey("product", strconv.FormatInt(p.ID, 10), strconv.FormatBool(withGroup), loc.currency, loc.language, canonicalQuery(params))
-	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64) any, error) {
+	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64, catalog.Offers) any, error) {
 		var ids []int64
 		for _, q := range m.Group(p) {
 			ids = append(ids, q.ID)
 		}
-		return ids, func(stock map[int64]int64) any {
-			return renderProductPage(m.ProductPage(p, params, stock, loc.currency), loc, withGroup)
+		return ids, func(stock map[int64]int64, offers catalog.Offers) any {
+			return renderProductPage(m.ProductPage(p, params, stock, loc.currency), loc, withGroup, offers)
 		}, nil
 	})
 }
@@ -221,7 +221,7 @@ func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) {
 		if len(found.Products) > 0 {
 			g := suggestionGroup{SuggestionType: "Product"}
 			for _, p := range found.Products {
-				pj := p.Wire(loc.currency, loc.language, p.Stock)
+				pj := p.Wire(loc.currency, loc.language, p.Stock, catalog.Offers{}) // suggestions show no offers
 				extra := map[string]any{"image": pj.Image, "price": pj.Price, "retail_price": pj.RetailPrice, "product_type": pj.ProductType}
 				g.Entries = append(g.Entries, suggestionEntry{Label: pj.Name, URL: pj.AbsoluteURL, SuggestionType: "Product", Extra: extra})
 			}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/vitrin/vitrin/internal/account"
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -224,10 +225,11 @@ func (x *extras) listItems(w http.ResponseWriter, r *http.Request, read func(ctx
 	}
 	loc := x.locale(r)
 	out := listJSON[wishItem]{Count: p.Total, Results: make([]wishItem, len(p.Items))}
+	offers := m.OffersAt(time.Now())
 	for i, it := range p.Items {
 		out.Results[i] = wishItem{PK: it.ID, Product: catalog.ProductJSON{PK: it.ProductID, Stock: it.Stock}}
 		if product, ok := m.Product(it.ProductID); ok {
-			out.Results[i].Product = product.Wire(loc.currency, loc.language, it.Stock)
+			out.Results[i].Product = product.Wire(loc.currency, loc.language, it.Stock, offers)
 		}
 	}
 	link := func(n int) *string {

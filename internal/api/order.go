@@ -149,10 +149,11 @@ func (s *Server) orderWire(r *http.Request, model *catalog.Model, o *order.Order
 			"cancel_amount": "0.00", "code": nil, "offer_type": "basket", "order": o.ID, "promotion": nil,
 			"session_offer_type": nil, "created_date": o.Created, "modified_date": o.Updated})
 	}
+	offers := model.OffersAt(time.Now())
 	for _, it := range o.Items {
 		var product any = map[string]any{"pk": it.ProductID}
 		if p, ok := model.Product(it.ProductID); ok {
-			product = p.Wire(o.Currency, lang, 0)
+			product = p.Wire(o.Currency, lang, 0, offers)
 		}
 		itemStatus := labelled{it.Status, order.Label(it.Status)}
 		j.OrderItems = append(j.OrderItems, orderItemJSON{ID: it.ID, Status: itemStatus, PriceCurrency: currency,

@@ -33,12 +33,14 @@ import (
 	"sync/atomic"
 
 	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/promotion"
 )
 
 // Service owns the node's read model and the reads that go to SQL.
 type Service struct {
-	db   *database.DB
-	gate *versionGate
+	db     *database.DB
+	gate   *versionGate
+	promos *promotion.Service // the offers shown on product cards
 
 	// model and settings are read without locks on every request.
 	model    atomic.Pointer[Model]
@@ -57,7 +59,7 @@ type Service struct {
 // New returns the catalog of the store in db. The read model is built on
 // first use.
 func New(db *database.DB) *Service {
-	s := &Service{db: db}
+	s := &Service{db: db, promos: promotion.NewService(db)}
 	s.gate = newVersionGate(s.currentState)
 	return s
 }
@@ -160,7 +162,7 @@ func (s *Service) modelFor(ctx context.Context, version int64) (*Model, error) {
 // install builds the model of version and makes it current; the caller
 // holds s.rebuild.
 func (s *Service) install(ctx context.Context, version int64) (*Model, error) {
-	m, err := load(ctx, s.db, version)
+	m, err := load(ctx, s.db, s.promos, version)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/promotion"
 	"github.com/vitrin/vitrin/internal/searchtext"
 )
 
@@ -48,6 +49,8 @@ type Model struct {
 	search *searchIndex
 
 	redirects map[string]string // old path → new path
+
+	offers offerPhases
 
 	cache *responseCache
 }
@@ -253,7 +256,7 @@ func (m *Model) Category(id int64) (*Category, bool) {
 }
 
 // load builds the model of the catalog as it is in the database now.
-func load(ctx context.Context, db *database.DB, version int64) (*Model, error) {
+func load(ctx context.Context, db *database.DB, promos *promotion.Service, version int64) (*Model, error) {
 	m := &Model{
 		Version:        version,
 		byID:           map[int64]int32{},
@@ -279,6 +282,9 @@ func load(ctx context.Context, db *database.DB, version int64) (*Model, error) {
 		if err := step(ctx, db); err != nil {
 			return nil, fmt.Errorf("catalog model: %w", err)
 		}
+	}
+	if err := m.loadOffers(ctx, db, promos); err != nil {
+		return nil, fmt.Errorf("catalog model: %w", err)
 	}
 	m.index()
 	return m, nil

@@ -19,7 +19,7 @@ type ProductJSON struct {
 	Attributes       json.RawMessage `json:"attributes"`
 	AttributesKwargs map[string]any  `json:"attributes_kwargs"`
 	BaseCode         string          `json:"base_code"`
-	BasketOffers     []any           `json:"basket_offers"`
+	BasketOffers     []BasketOffer   `json:"basket_offers"`
 	CurrencyType     string          `json:"currency_type"`
 	DataSource       any             `json:"data_source"`
 	ExtraAttributes  map[string]any  `json:"extra_attributes"`
@@ -55,13 +55,14 @@ type ProductImage struct {
 }
 
 // Wire renders p for a shopper buying in cur and reading lang, with the
-// given stock. A product without a price in cur is shown out of stock and
-// not ready to basket: it cannot be bought in that currency.
-func (p *Product) Wire(cur, lang string, stock int64) ProductJSON {
+// given stock and the offers running. A product without a price in cur is
+// shown out of stock and not ready to basket: it cannot be bought in that
+// currency.
+func (p *Product) Wire(cur, lang string, stock int64, offers Offers) ProductJSON {
 	price, priced := p.Prices.Get(cur)
 	out := ProductJSON{
 		AbsoluteURL: p.URL(), AttributeSet: 1, Attributes: p.Attributes, AttributesKwargs: map[string]any{},
-		BaseCode: p.BaseCode, BasketOffers: []any{}, CurrencyType: strings.ToLower(cur),
+		BaseCode: p.BaseCode, BasketOffers: offers.For(p, cur, lang), CurrencyType: strings.ToLower(cur),
 		ExtraAttributes: map[string]any{}, InStock: priced && stock > 0, IsReadyToBasket: priced && stock > 0,
 		Name: p.Label(lang), PK: p.ID, Price: price.Price, PriceType: "default", ProductType: "0",
 		Images: make([]ProductImage, len(p.Images)), Videos: []any{}, RetailPrice: price.RetailPrice,

@@ -50,20 +50,43 @@ type Offer struct {
 	Labels       map[string]string // Label in other languages
 }
 
-func coversAny(categories []int64, l Line) bool {
+func coversAny(categories []int64, closure map[int64]bool) bool {
 	if len(categories) == 0 {
 		return true
 	}
 	for _, c := range categories {
-		if l.Categories[c] {
+		if closure[c] {
 			return true
 		}
 	}
 	return false
 }
 
-func (o Offer) covers(l Line) bool   { return coversAny(o.Categories, l) }
-func (v Voucher) covers(l Line) bool { return coversAny(v.Categories, l) }
+func (o Offer) covers(l Line) bool   { return coversAny(o.Categories, l.Categories) }
+func (v Voucher) covers(l Line) bool { return coversAny(v.Categories, l.Categories) }
+
+// Reaches reports whether the offer applies to a product whose categories
+// and their ancestors are closure (see CategoryClosure): the rule the
+// basket applies, for badges shown before anything is in a basket.
+func (o Offer) Reaches(closure map[int64]bool) bool { return coversAny(o.Categories, closure) }
+
+// AppliesIn reports whether the offer can apply to a basket in currency:
+// free shipping needs a threshold in that currency.
+func (o Offer) AppliesIn(currency string) bool {
+	_, ok := o.MinBasket[currency]
+	return o.Kind != FreeShipping || ok
+}
+
+// LiveAt reports whether the offer runs at t.
+func (o Offer) LiveAt(t time.Time) bool { return live(o.Active, o.Starts, o.Ends, t) }
+
+// LabelIn is the offer's text in lang, falling back to Description.
+func (o Offer) LabelIn(lang, currency string) string {
+	if l := o.Labels[lang]; l != "" {
+		return l
+	}
+	return o.Description(currency)
+}
 
 // Description is the offer's text in discounts and badges.
 func (o Offer) Description(currency string) string {
@@ -222,6 +245,18 @@ func (s *Service) MarkUsed(ctx context.Context, tx *sql.Tx, code string, custome
 
 // LiveOffers returns the offers running now, in their order of application.
 func (s *Service) LiveOffers(ctx context.Context, q database.Querier) ([]Offer, error) {
+	return s.offers(ctx, q, s.now())
+}
+
+// Offers returns the active offers, running now or within their own time
+// window later or earlier, in their order of application.
+func (s *Service) Offers(ctx context.Context, q database.Querier) ([]Offer, error) {
+	return s.offers(ctx, q, time.Time{})
+}
+
+// offers returns the active offers that run at now, or all of them for a
+// zero now.
+func (s *Service) offers(ctx context.Context, q database.Querier, now time.Time) ([]Offer, error) {
 	rows, err := s.stmts.QueryContext(ctx, q, `SELECT o.id, o.slug, o.label, o.kind, o.value, o.buy, o.pay, o.starts_at, o.ends_at,
 			o.sort_order, o.translations, oc.category_id
 		FROM offers o LEFT JOIN offer_categories oc ON oc.offer_id = o.id
@@ -230,7 +265,6 @@ func (s *Service) LiveOffers(ctx context.Context, q database.Querier) ([]Offer, 
 		return nil, err
 	}
 	defer rows.Close()
-	now := s.now()
 	var offers []Offer
 	byID := map[int64]int{}
 	for rows.Next() {
@@ -242,7 +276,7 @@ func (s *Service) LiveOffers(ctx context.Context, q database.Querier) ([]Offer, 
 			return nil, err
 		}
 		o.Starts, o.Ends, o.Active = timePtr(starts), timePtr(ends), true
-		if !live(true, o.Starts, o.Ends, now) {
+		if !now.IsZero() && !o.LiveAt(now) {
 			continue
 		}
 		i, seen := byID[o.ID]
