@@ -65,6 +65,7 @@ func New(cfg *config.Config, db *database.DB, sessions *session.Store) (*Server,
 		registerCaptcha,
 		registerCatalog,
 		registerBasket,
+		registerAccountOffers,
 		registerCheckout,
 		registerExtras,
 	} {

@@ -3,7 +3,9 @@ package order
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -162,4 +164,50 @@ func ItemOrder(ctx context.Context, q database.Querier, customerID, itemID int64
 		return 0, apperror.ErrNotFound
 	}
 	return id, err
+}
+
+// UsedDiscount is one discount that one of a customer's orders got.
+type UsedDiscount struct {
+	Label       string
+	Amount      money.Amount
+	Currency    string
+	VoucherCode string // the order's voucher, whether or not this discount is its
+	OrderNumber string
+	Created     time.Time
+}
+
+// UsedDiscounts returns the discounts of the customer's placed orders,
+// newest order first.
+func UsedDiscounts(ctx context.Context, q database.Querier, customerID int64) ([]UsedDiscount, error) {
+	rows, err := q.QueryContext(ctx, `SELECT number, currency, discounts, voucher_code, created_at FROM orders
+		WHERE customer_id = $1 AND status <> $2 AND discounts <> '[]' ORDER BY created_at DESC, id DESC`, customerID, Pending)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []UsedDiscount
+	for rows.Next() {
+		var number, currency, discounts, voucher string
+		var created time.Time
+		if err := rows.Scan(&number, &currency, &discounts, &voucher, &created); err != nil {
+			return nil, err
+		}
+		// As checkout stores them: [{"name": ..., "amount": "12.50"}].
+		var stored []struct {
+			Name   string `json:"name"`
+			Amount string `json:"amount"`
+		}
+		if err := json.Unmarshal([]byte(discounts), &stored); err != nil {
+			return nil, fmt.Errorf("order %s: discounts: %w", number, err)
+		}
+		for _, d := range stored {
+			amount, err := money.Parse(d.Amount)
+			if err != nil {
+				return nil, fmt.Errorf("order %s: discount amount: %w", number, err)
+			}
+			out = append(out, UsedDiscount{Label: d.Name, Amount: amount, Currency: currency, VoucherCode: voucher,
+				OrderNumber: number, Created: created})
+		}
+	}
+	return out, rows.Err()
 }
