@@ -53,7 +53,12 @@ func checkoutFixture() map[string]any {
 
 func newCheckoutStore(t *testing.T, configure ...func(*config.Config)) *checkoutStore {
 	t.Helper()
-	ts := newTestStore(t, configure...)
+	return checkoutStoreOn(t, newTestStore(t, configure...))
+}
+
+// checkoutStoreOn imports the checkout fixture into ts.
+func checkoutStoreOn(t *testing.T, ts *testStore) *checkoutStore {
+	t.Helper()
 	ts.importStore(checkoutFixture())
 	bs := &basketStore{testStore: ts, ids: map[string]int64{}}
 	cs := &checkoutStore{basketStore: bs, pk: map[string]int64{}}
