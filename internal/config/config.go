@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -183,15 +182,6 @@ func (c *Config) checkRecaptcha() error {
 		return fmt.Errorf("--recaptcha-verify-url: want an http(s) URL, not %q", c.RecaptchaVerifyURL)
 	}
 	return nil
-}
-
-// FromEnv is Parse with no flags: the defaults a test or subcommand wants.
-func FromEnv() *Config {
-	c, err := Parse("vitrin", nil, os.Getenv)
-	if err != nil {
-		panic(err)
-	}
-	return c
 }
 
 func splitList(s string) []string {

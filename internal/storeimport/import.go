@@ -288,9 +288,6 @@ func (imp *Import) After(fn func() error) { imp.finalizers = append(imp.finalize
 // Restocked records products whose stock went from zero to positive.
 func (imp *Import) Restocked(ids ...int64) { imp.restocked = append(imp.restocked, ids...) }
 
-// Section is the name of the section being read.
-func (imp *Import) Section() string { return imp.current.Name }
-
 // Items reads a list section, given either as an array of records or as
 // {"replace": true, "items": [...]}, calling fn for each record. It
 // reports whether the rest of the section's records are to be removed.

@@ -78,13 +78,6 @@ func (r *Record) Done() bool {
 	return !r.failed
 }
 
-// Ignore marks keys as read without validating them.
-func (r *Record) Ignore(keys ...string) {
-	for _, k := range keys {
-		r.used[k] = true
-	}
-}
-
 // String returns a required, non-blank string.
 func (r *Record) String(key string) string {
 	v, ok := r.get(key)

@@ -2,7 +2,6 @@ package storeimport
 
 import (
 	"context"
-	"sort"
 	"sync"
 )
 
@@ -49,18 +48,6 @@ func Supported(name string) bool {
 	defer registryMu.RUnlock()
 	_, ok := registry[name]
 	return ok
-}
-
-// Sections lists the supported section names, sorted.
-func Sections() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 func lookupSection(name string) (Section, bool) {
