@@ -22,6 +22,7 @@ import (
 type sqliteChanges struct {
 	path    string
 	shm     *os.File
+	shmInfo os.FileInfo // shm's identity, which cannot change while it is open
 	last    [walIndexHeaderSize]byte
 	version int64
 	known   bool
@@ -55,11 +56,29 @@ func watchSQLite(ctx context.Context, db *database.DB) *sqliteChanges {
 	if path == "" {
 		return nil
 	}
-	shm, err := os.Open(path + "-shm")
-	if err != nil {
+	c := &sqliteChanges{path: path + "-shm"}
+	if !c.open() {
 		return nil
 	}
-	return &sqliteChanges{path: path + "-shm", shm: shm}
+	return c
+}
+
+// open (re)opens the "-shm" file.
+func (c *sqliteChanges) open() bool {
+	f, err := os.Open(c.path)
+	if err != nil {
+		return false
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return false
+	}
+	if c.shm != nil {
+		c.shm.Close()
+	}
+	c.shm, c.shmInfo = f, info
+	return true
 }
 
 // header reads the current WAL index header. When the last connection to
@@ -68,13 +87,8 @@ func watchSQLite(ctx context.Context, db *database.DB) *sqliteChanges {
 // swapped for the new one and the answer is "unknown".
 func (c *sqliteChanges) header() ([walIndexHeaderSize]byte, bool) {
 	var h [walIndexHeaderSize]byte
-	onDisk, err1 := os.Stat(c.path)
-	open, err2 := c.shm.Stat()
-	if err1 != nil || err2 != nil || !os.SameFile(onDisk, open) {
-		if f, err := os.Open(c.path); err == nil {
-			c.shm.Close()
-			c.shm = f
-		}
+	if onDisk, err := os.Stat(c.path); err != nil || !os.SameFile(onDisk, c.shmInfo) {
+		c.open()
 		return h, false
 	}
 	n, err := c.shm.ReadAt(h[:], 0)

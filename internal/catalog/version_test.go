@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"strconv"
 	"testing"
 
@@ -62,4 +64,47 @@ func TestSQLiteChangesSkipQueries(t *testing.T) {
 	if queries != 1 {
 		t.Errorf("%d queries for an unchanged database, want 1", queries)
 	}
+}
+
+// TestSQLiteChangesFollowANewIndexFile: when SQLite replaces the "-shm"
+// file (its last connection closed, a new one opened), the watcher reads
+// the new file, never the old one whose header no longer moves.
+func TestSQLiteChangesFollowANewIndexFile(t *testing.T) {
+	path := t.TempDir() + "/vitrin.db-shm"
+	header := func(b byte) []byte { return bytes.Repeat([]byte{b}, walIndexHeaderSize) }
+	write := func(b byte) {
+		t.Helper()
+		// A new file under the old name, as SQLite makes it.
+		if err := os.WriteFile(path+".new", header(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(path+".new", path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(1)
+	c := &sqliteChanges{path: path}
+	if !c.open() {
+		t.Fatal("cannot open the index file")
+	}
+	t.Cleanup(func() { c.shm.Close() })
+	queries := 0
+	check := func(wantQuery bool) {
+		t.Helper()
+		before := queries
+		if _, err := c.versionSince(context.Background(), func(context.Context) (int64, error) { queries++; return 1, nil }); err != nil {
+			t.Fatal(err)
+		}
+		if queried := queries > before; queried != wantQuery {
+			t.Fatalf("queried %v, want %v", queried, wantQuery)
+		}
+	}
+	check(true)  // nothing known yet
+	check(false) // unchanged
+	write(2)
+	check(true)  // a new file: unknown
+	check(true)  // its header, read for the first time
+	check(false) // unchanged
+	write(2)
+	check(true) // a new file with the same bytes is still a new file
 }
