@@ -57,7 +57,7 @@ func newCheckoutStore(t *testing.T, configure ...func(*config.Config)) *checkout
 }
 
 // checkoutStoreOn imports the checkout fixture into ts.
-func checkoutStoreOn(t *testing.T, ts *testStore) *checkoutStore {
+func checkoutStoreOn(t testing.TB, ts *testStore) *checkoutStore {
 	t.Helper()
 	ts.importStore(checkoutFixture())
 	bs := &basketStore{testStore: ts, ids: map[string]int64{}}

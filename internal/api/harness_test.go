@@ -20,13 +20,13 @@ import (
 
 // testStore is a running Vitrin on a fresh database.
 type testStore struct {
-	t   *testing.T
+	t   testing.TB
 	db  *database.DB
 	srv *httptest.Server
 	api *Server
 }
 
-func newTestStore(t *testing.T, configure ...func(*config.Config)) *testStore {
+func newTestStore(t testing.TB, configure ...func(*config.Config)) *testStore {
 	t.Helper()
 	db := testdb.Open(t)
 	s := newTestServer(t, db, configure...)
@@ -60,7 +60,7 @@ func newTestServer(tb testing.TB, db *database.DB, configure ...func(*config.Con
 // shopper is a client the way a storefront drives Vitrin: a cookie jar and
 // the CSRF token sent back as x-csrftoken.
 type shopper struct {
-	t     *testing.T
+	t     testing.TB
 	store *testStore
 	http  *http.Client
 	// noCSRF makes requests without the x-csrftoken header.
@@ -100,7 +100,7 @@ func (r *response) json() map[string]any {
 	return m
 }
 
-func (r *response) decode(t *testing.T, v any) {
+func (r *response) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
@@ -156,7 +156,7 @@ func (sh *shopper) do(method, path string, body any, headers ...string) *respons
 }
 
 // must asserts the status and returns the response.
-func (r *response) must(t *testing.T, status int) *response {
+func (r *response) must(t testing.TB, status int) *response {
 	t.Helper()
 	if r.StatusCode != status {
 		t.Fatalf("%s %s: status %d, want %d; body %s", r.Request.Method, r.Request.URL.Path, r.StatusCode, status, r.body)
