@@ -85,12 +85,18 @@ func (s *Summary) Changed() bool {
 	return false
 }
 
-// Error is one problem in the document, located by its JSON path.
+// Error is one problem in the document, located by its JSON path ("" for
+// the document as a whole).
 type Error struct {
 	Path, Message string
 }
 
-func (e Error) Error() string { return e.Path + ": " + e.Message }
+func (e Error) Error() string {
+	if e.Path == "" {
+		return e.Message
+	}
+	return e.Path + ": " + e.Message
+}
 
 // Errors are the problems that made an import write nothing.
 type Errors []Error

@@ -27,7 +27,7 @@ import (
 // the fixture and import it.
 type doc map[string]any
 
-func (d doc) bytes(t *testing.T) []byte {
+func (d doc) bytes(t testing.TB) []byte {
 	t.Helper()
 	b, err := json.Marshal(d)
 	if err != nil {
@@ -51,7 +51,7 @@ func djangoPBKDF2(password, salt string) string {
 	return fmt.Sprintf("pbkdf2_sha256$1000$%s$%s", salt, base64.StdEncoding.EncodeToString(key))
 }
 
-func djangoBcrypt(t *testing.T, password string) string {
+func djangoBcrypt(t testing.TB, password string) string {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func djangoBcrypt(t *testing.T, password string) string {
 	return "bcrypt$" + string(h)
 }
 
-func fixture(t *testing.T) doc {
+func fixture(t testing.TB) doc {
 	return doc{
 		"format": "vitrin.store/1",
 		"store": map[string]any{"name": "Test", "default_currency": "TRY", "currencies": []string{"TRY", "USD"},
