@@ -323,7 +323,7 @@ func (s *Service) SetQuantity(ctx context.Context, sess *session.Session, curren
 
 func (s *Service) change(ctx context.Context, sess *session.Session, currency string, c Change, add bool) (*Basket, error) {
 	var h *header
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.TxRelaxed(ctx, func(tx *sql.Tx) error {
 		if !add && c.Quantity == 0 {
 			var err error
 			if h, err = s.claim(ctx, tx, sess); err != nil || h == nil {
@@ -365,7 +365,7 @@ func (s *Service) change(ctx context.Context, sess *session.Session, currency st
 
 // Clear empties the session's basket and drops its voucher.
 func (s *Service) Clear(ctx context.Context, sess *session.Session, currency string) (*Basket, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.TxRelaxed(ctx, func(tx *sql.Tx) error {
 		h, err := s.claim(ctx, tx, sess)
 		if err != nil || h == nil {
 			return err
@@ -392,7 +392,7 @@ func (s *Service) ClearTx(ctx context.Context, tx *sql.Tx, basketID int64) error
 // email is a guest's checkout e-mail, for the per-customer limit ("" when
 // none).
 func (s *Service) ApplyVoucher(ctx context.Context, sess *session.Session, currency, email, code string) (*Basket, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.TxRelaxed(ctx, func(tx *sql.Tx) error {
 		v, err := s.promos.Voucher(ctx, tx, code)
 		if err != nil {
 			return err
@@ -428,7 +428,7 @@ func (s *Service) ApplyVoucher(ctx context.Context, sess *session.Session, curre
 
 // RemoveVoucher drops the basket's voucher.
 func (s *Service) RemoveVoucher(ctx context.Context, sess *session.Session, currency string) (*Basket, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.TxRelaxed(ctx, func(tx *sql.Tx) error {
 		h, err := s.claim(ctx, tx, sess)
 		if err != nil || h == nil {
 			return err

@@ -22,7 +22,7 @@ func (s *Service) MergeOnLogin(ctx context.Context, sess *session.Session) error
 	if guestID == 0 || !sess.IsCustomer() {
 		return nil
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.TxRelaxed(ctx, func(tx *sql.Tx) error {
 		var guestVoucher string
 		err := tx.QueryRowContext(ctx, "SELECT voucher_code FROM baskets WHERE id = $1 AND customer_id IS NULL"+s.db.ForUpdate(), guestID).Scan(&guestVoucher)
 		if err == sql.ErrNoRows {

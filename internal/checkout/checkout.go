@@ -556,7 +556,13 @@ func (s *Service) restartAfterOrder(st *State) {
 // changing nothing, when another request changed the checkout meanwhile.
 func (s *Service) changed(ctx context.Context, key, base string, before, st *State) (bool, error) {
 	saved := false
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	// A step's choices are the shopper's to make again should a crash lose
+	// them; releasing a pending order is not.
+	tx := s.db.TxRelaxed
+	if before.ThreeDOrder != 0 {
+		tx = s.db.Tx
+	}
+	err := tx(ctx, func(tx *sql.Tx) error {
 		if before.ThreeDOrder != 0 {
 			st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = 0, "", nil
 		}

@@ -6,6 +6,7 @@ package database
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -90,7 +91,9 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(NORMAL)")
+	// Every commit reaches the disk before it returns, as on PostgreSQL:
+	// a placed order survives a power cut. Basket writes opt out (TxRelaxed).
+	q.Add("_pragma", "synchronous(FULL)")
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
 	sep := "?"
@@ -118,19 +121,76 @@ func (db *DB) ForUpdate() string {
 // inside another one waits no longer than the busy timeout for the slot,
 // then goes on as it would without it.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	if db.writer != nil {
-		wait := time.NewTimer(sqliteBusyTimeout)
-		select {
-		case db.writer <- struct{}{}:
-			defer func() { <-db.writer }()
-		case <-wait.C:
-		case <-ctx.Done():
-			wait.Stop()
-			return ctx.Err()
-		}
-		wait.Stop()
+	release, err := db.writeSlot(ctx)
+	if err != nil {
+		return err
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	defer release()
+	return run(ctx, db.DB, fn)
+}
+
+// TxRelaxed is Tx for writes that a shopper simply makes again should a
+// crash of the machine lose them (basket lines, a basket's voucher): the
+// commit does not wait for the disk, which halves an add to basket on
+// PostgreSQL. Every other transaction waits, so a placed order, a payment
+// or a password change survives a power cut. Nothing is ever corrupted,
+// and the next waiting commit takes the relaxed ones to disk with it.
+func (db *DB) TxRelaxed(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.Engine == Postgres {
+		return db.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
+	}
+	release, err := db.writeSlot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	// SQLite's setting belongs to the connection and cannot change inside
+	// a transaction: one connection is taken, relaxed, and set back.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return err
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
+			// Never hand a relaxed connection back to the pool.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return run(ctx, conn, fn)
+}
+
+// writeSlot waits for SQLite's write slot (see Tx); on PostgreSQL there is
+// none to wait for.
+func (db *DB) writeSlot(ctx context.Context) (release func(), err error) {
+	if db.writer == nil {
+		return func() {}, nil
+	}
+	wait := time.NewTimer(sqliteBusyTimeout)
+	defer wait.Stop()
+	select {
+	case db.writer <- struct{}{}:
+		return func() { <-db.writer }, nil
+	case <-wait.C:
+		return func() {}, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// run runs fn in a transaction begun on b, committing when it returns nil.
+func run(ctx context.Context, b interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, fn func(tx *sql.Tx) error) error {
+	tx, err := b.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

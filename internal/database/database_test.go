@@ -2,6 +2,8 @@ package database_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"os"
 	"slices"
 	"testing"
@@ -12,7 +14,8 @@ import (
 )
 
 // TestSQLiteSettings: every pooled SQLite connection runs in WAL mode with
-// a busy timeout and foreign keys enforced.
+// a busy timeout, foreign keys enforced and commits that wait for the disk
+// (synchronous FULL).
 func TestSQLiteSettings(t *testing.T) {
 	ctx := context.Background()
 	db, err := database.Open(ctx, "sqlite:"+t.TempDir()+"/vitrin.db")
@@ -27,7 +30,7 @@ func TestSQLiteSettings(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "10000"} {
+		for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "10000", "synchronous": "2"} {
 			var got string
 			if err := conn.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
 				t.Fatal(err)
@@ -69,5 +72,50 @@ func TestMigrateAgainAndForeignKeys(t *testing.T) {
 	_, err := db.ExecContext(ctx, "INSERT INTO sessions (id, customer_id, data, created_at, expires_at) VALUES ('s', 424242, '{}', $1, $1)", time.Now().UTC())
 	if err == nil {
 		t.Fatal("a session of a customer who does not exist was stored")
+	}
+}
+
+// TestRelaxedTransactions: a relaxed transaction commits like any other,
+// and leaves no connection relaxed behind it (SQLite's setting belongs to
+// the connection, PostgreSQL's is set for the transaction only), also when
+// it fails.
+func TestRelaxedTransactions(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t)
+	if _, err := db.Exec("CREATE TABLE relaxed_test (n INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		err := db.TxRelaxed(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO relaxed_test (n) VALUES ($1)", i); err != nil {
+				return err
+			}
+			if i%2 == 1 {
+				return errors.New("undone")
+			}
+			return nil
+		})
+		if (err != nil) != (i%2 == 1) {
+			t.Fatalf("transaction %d: %v", i, err)
+		}
+	}
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM relaxed_test").Scan(&n); err != nil || n != 5 {
+		t.Fatalf("%d rows committed, want 5 (%v)", n, err)
+	}
+	query, want := "PRAGMA synchronous", "2"
+	if db.Engine == database.Postgres {
+		query, want = "SHOW synchronous_commit", "on"
+	}
+	for i := range 8 {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var got string
+		if err := conn.QueryRowContext(ctx, query).Scan(&got); err != nil || got != want {
+			t.Fatalf("connection %d after relaxed transactions: %q = %q, want %q (%v)", i, query, got, want, err)
+		}
 	}
 }
