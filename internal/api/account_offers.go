@@ -41,7 +41,8 @@ func registerAccountOffers(s *Server) error {
 				writeJSON(w, http.StatusOK, paginate(r, out, 20))
 				return
 			}
-			// The running ones answer in the client's coupon shape.
+			// The running ones answer in the client's coupon shape;
+			// total_discount sums coupon amounts, which offers have none.
 			writeJSON(w, http.StatusOK, map[string]any{"discounts": out, "all_discounts": out, "total_discount": money.Amount(0)})
 		}
 	}
