@@ -397,6 +397,15 @@ func TestOrderListPages(t *testing.T) {
 	if len(p.Results) != 1 || p.Results[0]["id"] != float64(first) || p.Next != nil || p.Previous == nil {
 		t.Fatalf("second page: %+v", p)
 	}
+	// Both on one page, each with its own lines (read for the whole page at once).
+	sh.do("GET", "/users/orders/", nil).must(t, 200).decode(t, &p)
+	for i, sku := range []string{"TEE-A", "TEE-B"} {
+		items := p.Results[i]["orderitem_set"].([]any)
+		product := items[0].(map[string]any)["product"].(map[string]any)
+		if len(items) != 1 || product["sku"] != sku {
+			t.Fatalf("order %d of the page: items %v", i, items)
+		}
+	}
 	tomorrow := time.Now().UTC().Add(24 * time.Hour).Format(time.DateOnly)
 	sh.do("GET", "/users/orders/?created_date__gte="+tomorrow, nil).must(t, 200).decode(t, &p)
 	if p.Count != 0 {

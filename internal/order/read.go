@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -39,41 +41,55 @@ func scanOrder(row interface{ Scan(...any) error }) (*Order, error) {
 	return &o, nil
 }
 
-// withLines loads the items and history of o.
-func withLines(ctx context.Context, q database.Querier, o *Order) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, product_id, quantity, unit_price, retail_price, discount, total, tax_rate,
-		attributes, status, created_at, updated_at FROM order_items WHERE order_id = $1 ORDER BY id`, o.ID)
+// withLines loads the items and history of orders: two queries, however
+// many orders (a page of the order history is one answer).
+func withLines(ctx context.Context, q database.Querier, orders ...*Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*Order, len(orders))
+	ids := make([]any, len(orders))
+	marks := make([]string, len(orders))
+	for i, o := range orders {
+		o.Items, o.History = o.Items[:0], o.History[:0]
+		byID[o.ID], ids[i], marks[i] = o, o.ID, "$"+strconv.Itoa(i+1)
+	}
+	in := "(" + strings.Join(marks, ", ") + ")"
+	rows, err := q.QueryContext(ctx, `SELECT order_id, id, product_id, quantity, unit_price, retail_price, discount, total, tax_rate,
+		attributes, status, created_at, updated_at FROM order_items WHERE order_id IN `+in+` ORDER BY id`, ids...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	o.Items = o.Items[:0]
 	for rows.Next() {
+		var orderID int64
 		var it Item
 		var unit, retail, discount, total int64
 		var attrs string
-		if err := rows.Scan(&it.ID, &it.ProductID, &it.Quantity, &unit, &retail, &discount, &total, &it.TaxRate,
+		if err := rows.Scan(&orderID, &it.ID, &it.ProductID, &it.Quantity, &unit, &retail, &discount, &total, &it.TaxRate,
 			&attrs, &it.Status, &it.Created, &it.Updated); err != nil {
 			return err
 		}
 		it.UnitPrice, it.RetailPrice, it.Discount, it.Total = money.Amount(unit), money.Amount(retail), money.Amount(discount), money.Amount(total)
 		it.Attributes = []byte(attrs)
+		o := byID[orderID]
 		o.Items = append(o.Items, it)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	hist, err := q.QueryContext(ctx, "SELECT status, note, created_at FROM order_status_history WHERE order_id = $1 ORDER BY id", o.ID)
+	hist, err := q.QueryContext(ctx, "SELECT order_id, status, note, created_at FROM order_status_history WHERE order_id IN "+in+" ORDER BY id", ids...)
 	if err != nil {
 		return err
 	}
 	defer hist.Close()
-	o.History = o.History[:0]
 	for hist.Next() {
+		var orderID int64
 		var h StatusChange
-		if err := hist.Scan(&h.Status, &h.Note, &h.At); err != nil {
+		if err := hist.Scan(&orderID, &h.Status, &h.Note, &h.At); err != nil {
 			return err
 		}
+		o := byID[orderID]
 		o.History = append(o.History, h)
 	}
 	return hist.Err()
@@ -147,10 +163,8 @@ func List(ctx context.Context, q database.Querier, customerID int64, f Filter) (
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	for _, o := range list {
-		if err := withLines(ctx, q, o); err != nil {
-			return nil, 0, err
-		}
+	if err := withLines(ctx, q, list...); err != nil {
+		return nil, 0, err
 	}
 	return list, count, nil
 }
