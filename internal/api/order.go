@@ -221,7 +221,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	from, err1 := dateParam(r, "created_date__gte", false)
 	to, err2 := dateParam(r, "created_date__lte", true)
 	if err := errors.Join(err1, err2); err != nil {
-		writeError(w, r, mergeFieldErrors(err1, err2))
+		writeError(w, r, apperror.Merge(err1, err2))
 		return
 	}
 	q := r.URL.Query()
@@ -255,21 +255,6 @@ func pageURL(r *http.Request, page int) string {
 	q := r.URL.Query()
 	q.Set("page", strconv.Itoa(page))
 	return r.URL.Path + "/?" + q.Encode()
-}
-
-func mergeFieldErrors(errs ...error) error {
-	out := apperror.Fields{}
-	for _, err := range errs {
-		var f apperror.Fields
-		if errors.As(err, &f) {
-			for k, v := range f {
-				out[k] = append(out[k], v...)
-			}
-		} else if err != nil {
-			return err
-		}
-	}
-	return out.OrNil()
 }
 
 func (s *Server) customerOrder(w http.ResponseWriter, r *http.Request) {

@@ -68,3 +68,23 @@ func Status(err error) int {
 	}
 	return http.StatusInternalServerError
 }
+
+// Merge joins the field errors of several checks into one answer, so a
+// client learns every bad field at once. Any other error wins: a failed
+// lookup is not the client's mistake and must not read as one.
+func Merge(errs ...error) error {
+	out := Fields{}
+	for _, err := range errs {
+		var f Fields
+		switch {
+		case err == nil:
+		case errors.As(err, &f):
+			for k, v := range f {
+				out[k] = append(out[k], v...)
+			}
+		default:
+			return err
+		}
+	}
+	return out.OrNil()
+}

@@ -632,7 +632,7 @@ func (s *Service) apply(ctx context.Context, sh Shopper, st *State, p *priced, p
 		shipID, err1 := pk(form, "shipping_address")
 		billID, err2 := pk(form, "billing_address")
 		if err := errors.Join(err1, err2); err != nil {
-			return mergeFields(err1, err2)
+			return apperror.Merge(err1, err2)
 		}
 		var bad []error
 		for _, a := range []struct {
@@ -644,14 +644,14 @@ func (s *Service) apply(ctx context.Context, sh Shopper, st *State, p *priced, p
 			}
 		}
 		if len(bad) > 0 {
-			return mergeFields(bad...)
+			return apperror.Merge(bad...)
 		}
 		st.ShippingAddr, st.BillingAddr = shipID, billID
 	case RetailStorePage:
 		storeID, err1 := pk(form, "retail_store")
 		billID, err2 := pk(form, "billing_address")
 		if err := errors.Join(err1, err2); err != nil {
-			return mergeFields(err1, err2)
+			return apperror.Merge(err1, err2)
 		}
 		var active bool
 		err := s.db.QueryRowContext(ctx, "SELECT is_active FROM retail_stores WHERE id = $1", storeID).Scan(&active)
@@ -753,20 +753,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// mergeFields joins the field errors of several checks into one answer.
-func mergeFields(errs ...error) error {
-	out := apperror.Fields{}
-	for _, err := range errs {
-		var f apperror.Fields
-		if errors.As(err, &f) {
-			for k, v := range f {
-				out[k] = append(out[k], v...)
-			}
-		}
-	}
-	return out.OrNil()
 }
 
 // PurgeAbandoned deletes the checkouts nobody touched for maxAge and
