@@ -517,40 +517,10 @@ func (s *Service) price(ctx context.Context, q database.Querier, h *header, curr
 		FROM basket_items bi JOIN products p ON p.id = bi.product_id
 		LEFT JOIN product_prices pp ON pp.product_id = bi.product_id AND pp.currency = $2
 		WHERE bi.basket_id = $1 ORDER BY bi.id`, h.id, currency)
+	b.Lines, err = database.Collect(rows, err, func(row database.Scanner) (Line, error) { return scanLine(row, currency) })
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	b.Lines = []Line{}
-	for rows.Next() {
-		var l Line
-		var attrs string
-		var active bool
-		var price, retail sql.NullInt64
-		if err := rows.Scan(&l.ID, &l.ProductID, &l.Quantity, &attrs, &l.AddedCurrency, &l.AddedPrice, &l.Created,
-			&active, &l.Stock, &l.TaxRate, &price, &retail); err != nil {
-			return nil, err
-		}
-		l.Attributes = json.RawMessage(attrs)
-		l.UnitPrice, l.RetailPrice = money.Amount(price.Int64), money.Amount(retail.Int64)
-		l.PriceChanged = price.Valid && l.AddedCurrency == currency && l.AddedPrice != l.UnitPrice
-		switch {
-		case !active:
-			l.Problem = Inactive
-		case !price.Valid:
-			l.Problem = Unpriced
-		case l.Stock == 0:
-			l.Problem = OutOfStock
-		case l.Quantity > l.Stock:
-			l.Problem = InsufficientStock
-		}
-		b.Lines = append(b.Lines, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-
 	offers, err := s.promos.LiveOffers(ctx, q)
 	if err != nil {
 		return nil, err
@@ -582,6 +552,33 @@ func (s *Service) price(ctx context.Context, q database.Querier, h *header, curr
 	return b, nil
 }
 
+// scanLine reads a basket line priced in currency, with what keeps it
+// from being bought, if anything.
+func scanLine(row database.Scanner, currency string) (Line, error) {
+	var l Line
+	var attrs string
+	var active bool
+	var price, retail sql.NullInt64
+	if err := row.Scan(&l.ID, &l.ProductID, &l.Quantity, &attrs, &l.AddedCurrency, &l.AddedPrice, &l.Created,
+		&active, &l.Stock, &l.TaxRate, &price, &retail); err != nil {
+		return l, err
+	}
+	l.Attributes = json.RawMessage(attrs)
+	l.UnitPrice, l.RetailPrice = money.Amount(price.Int64), money.Amount(retail.Int64)
+	l.PriceChanged = price.Valid && l.AddedCurrency == currency && l.AddedPrice != l.UnitPrice
+	switch {
+	case !active:
+		l.Problem = Inactive
+	case !price.Valid:
+		l.Problem = Unpriced
+	case l.Stock == 0:
+		l.Problem = OutOfStock
+	case l.Quantity > l.Stock:
+		l.Problem = InsufficientStock
+	}
+	return l, nil
+}
+
 func needsCategories(offers []promotion.Offer, v *promotion.Voucher) bool {
 	if v != nil && len(v.Categories) > 0 {
 		return true
@@ -601,21 +598,21 @@ func (s *Service) categoryClosures(ctx context.Context, q database.Querier, bask
 		FROM basket_items bi JOIN product_categories pc ON pc.product_id = bi.product_id
 		JOIN categories c ON c.id = pc.category_id
 		WHERE bi.basket_id = $1`, basketID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[int64]map[int64]bool{}
-	for rows.Next() {
+	err = database.Each(rows, err, func(row database.Scanner) error {
 		var productID, categoryID int64
 		var path string
-		if err := rows.Scan(&productID, &categoryID, &path); err != nil {
-			return nil, err
+		if err := row.Scan(&productID, &categoryID, &path); err != nil {
+			return err
 		}
 		if out[productID] == nil {
 			out[productID] = map[int64]bool{}
 		}
 		promotion.CategoryClosure(out[productID], categoryID, path)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -73,19 +73,11 @@ type guestLine struct {
 func guestLines(ctx context.Context, tx *sql.Tx, basketID int64) ([]guestLine, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT bi.product_id, bi.quantity, bi.attributes, bi.added_currency, bi.added_price, p.stock
 		FROM basket_items bi JOIN products p ON p.id = bi.product_id WHERE bi.basket_id = $1 ORDER BY bi.id`, basketID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var lines []guestLine
-	for rows.Next() {
+	return database.Collect(rows, err, func(row database.Scanner) (guestLine, error) {
 		var l guestLine
-		if err := rows.Scan(&l.productID, &l.quantity, &l.attributes, &l.addedCurrency, &l.addedPrice, &l.stock); err != nil {
-			return nil, err
-		}
-		lines = append(lines, l)
-	}
-	return lines, rows.Err()
+		err := row.Scan(&l.productID, &l.quantity, &l.attributes, &l.addedCurrency, &l.addedPrice, &l.stock)
+		return l, err
+	})
 }
 
 func (s *Service) mergeLine(ctx context.Context, tx *sql.Tx, customerBasketID int64, l guestLine) error {

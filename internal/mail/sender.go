@@ -147,24 +147,15 @@ func (s *Sender) claim(ctx context.Context) ([]outgoing, error) {
 			ORDER BY next_attempt_at, id LIMIT $3`+skipLocked+`)
 		RETURNING id, message_id, kind, recipient, reply_to, subject, text_body, html_body, headers, attempts, created_at`,
 		now.Add(s.Lease), now, s.Batch)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var mails []outgoing
-	for rows.Next() {
+	return database.Collect(rows, err, func(row database.Scanner) (outgoing, error) {
 		var m outgoing
 		var headers string
-		if err := rows.Scan(&m.id, &m.messageID, &m.kind, &m.to, &m.replyTo, &m.subject, &m.text, &m.html,
+		if err := row.Scan(&m.id, &m.messageID, &m.kind, &m.to, &m.replyTo, &m.subject, &m.text, &m.html,
 			&headers, &m.attempts, &m.createdAt); err != nil {
-			return nil, err
+			return m, err
 		}
-		if err := json.Unmarshal([]byte(headers), &m.headers); err != nil {
-			return nil, err
-		}
-		mails = append(mails, m)
-	}
-	return mails, rows.Err()
+		return m, json.Unmarshal([]byte(headers), &m.headers)
+	})
 }
 
 // record writes every outcome of a batch in one transaction.

@@ -127,21 +127,13 @@ func (r *Refunder) claim(ctx context.Context, filter string, arg any) ([]claimed
 		WHERE id IN (SELECT id FROM refunds WHERE status = $3 AND (claimed_until IS NULL OR claimed_until <= $2)`+filter+skipLocked+`)
 		RETURNING id, order_id, gateway, reference, amount, idempotency_key, attempts`,
 		now.Add(r.Lease), now, refundPending, arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var claimed []claimedRefund
-	for rows.Next() {
+	return database.Collect(rows, err, func(row database.Scanner) (claimedRefund, error) {
 		var c claimedRefund
 		var amount int64
-		if err := rows.Scan(&c.ID, &c.OrderID, &c.Gateway, &c.Reference, &amount, &c.key, &c.attempts); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&c.ID, &c.OrderID, &c.Gateway, &c.Reference, &amount, &c.key, &c.attempts)
 		c.Amount = money.Amount(amount)
-		claimed = append(claimed, c)
-	}
-	return claimed, rows.Err()
+		return c, err
+	})
 }
 
 // sendAll sends claimed refunds one by one and records each outcome.
