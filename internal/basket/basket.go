@@ -10,6 +10,7 @@
 package basket
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -127,6 +128,35 @@ func guestBasketID(sess *session.Session) int64 {
 	return id
 }
 
+// owner selects one basket row: a condition on baskets whose argument is $1.
+type owner struct {
+	cond string
+	arg  any
+}
+
+// ownerOf is the owner of the session's basket. A guest's basket is
+// looked up through its owner too: a customer's basket id never works from
+// a guest session.
+func ownerOf(sess *session.Session) owner {
+	if sess.IsCustomer() {
+		return owner{"customer_id = $1", sess.CustomerID}
+	}
+	if id := guestBasketID(sess); id != 0 {
+		return guestBasket(id)
+	}
+	// The session lost the id (a concurrent write of other session data
+	// won): the basket is still the one this session created.
+	return guestKeyed(sess.ID)
+}
+
+// guestBasket is the guest basket with id.
+func guestBasket(id int64) owner { return owner{"id = $1 AND customer_id IS NULL", id} }
+
+// guestKeyed is the guest basket that session sessionID created.
+func guestKeyed(sessionID string) owner {
+	return owner{"guest_key = $1 AND customer_id IS NULL", sessionID}
+}
+
 // find returns the session's basket row, or nil when it has none. With
 // lock, the row stays locked until q's transaction ends.
 func (s *Service) find(ctx context.Context, q database.Querier, sess *session.Session, lock bool) (*header, error) {
@@ -134,42 +164,26 @@ func (s *Service) find(ctx context.Context, q database.Querier, sess *session.Se
 	if lock {
 		forUpdate = s.db.ForUpdate()
 	}
-	const cols = "SELECT id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at FROM baskets "
-	var row *sql.Row
-	if sess.IsCustomer() {
-		row = s.stmts.QueryRowContext(ctx, q, cols+"WHERE customer_id = $1"+forUpdate, sess.CustomerID)
-	} else if id := guestBasketID(sess); id != 0 {
-		// A guest's basket is looked up through its owner too: a
-		// customer's basket id never works from a guest session.
-		row = s.stmts.QueryRowContext(ctx, q, cols+"WHERE id = $1 AND customer_id IS NULL"+forUpdate, id)
-	} else {
-		// The session lost the id (a concurrent write of other session
-		// data won): the basket is still the one this session created.
-		row = s.stmts.QueryRowContext(ctx, q, cols+"WHERE guest_key = $1 AND customer_id IS NULL"+forUpdate, sess.ID)
-	}
-	h := &header{}
-	err := row.Scan(&h.id, &h.customerID, &h.voucher, &h.created, &h.modified)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	return h, err
+	o := ownerOf(sess)
+	return scanHeader(s.stmts.QueryRowContext(ctx, q, `SELECT id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at
+		FROM baskets WHERE `+o.cond+forUpdate, o.arg))
 }
 
 // claim locks the session's basket row for a change and stamps its
 // modification time in one statement (an UPDATE takes the row lock on
 // both engines); nil when the session has no basket yet.
 func (s *Service) claim(ctx context.Context, tx *sql.Tx, sess *session.Session) (*header, error) {
-	const update = "UPDATE baskets SET updated_at = $1 WHERE "
-	const returning = " RETURNING id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at"
-	now := time.Now().UTC()
-	var row *sql.Row
-	if sess.IsCustomer() {
-		row = s.stmts.QueryRowContext(ctx, tx, update+"customer_id = $2"+returning, now, sess.CustomerID)
-	} else if id := guestBasketID(sess); id != 0 {
-		row = s.stmts.QueryRowContext(ctx, tx, update+"id = $2 AND customer_id IS NULL"+returning, now, id)
-	} else {
-		row = s.stmts.QueryRowContext(ctx, tx, update+"guest_key = $2 AND customer_id IS NULL"+returning, now, sess.ID)
-	}
+	return s.claimOwned(ctx, tx, ownerOf(sess))
+}
+
+// claimOwned is claim of o's basket.
+func (s *Service) claimOwned(ctx context.Context, tx *sql.Tx, o owner) (*header, error) {
+	return scanHeader(s.stmts.QueryRowContext(ctx, tx, `UPDATE baskets SET updated_at = $2 WHERE `+o.cond+`
+		RETURNING id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at`, o.arg, time.Now().UTC()))
+}
+
+// scanHeader reads a basket row; nil when there is none.
+func scanHeader(row *sql.Row) (*header, error) {
 	h := &header{}
 	err := row.Scan(&h.id, &h.customerID, &h.voucher, &h.created, &h.modified)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -200,11 +214,10 @@ func (s *Service) claimOrCreate(ctx context.Context, tx *sql.Tx, sess *session.S
 			ON CONFLICT (guest_key) DO NOTHING`, sess.ID, now); err != nil {
 			return nil, err
 		}
-		h = &header{}
-		err = tx.QueryRowContext(ctx, `UPDATE baskets SET updated_at = $1 WHERE guest_key = $2 AND customer_id IS NULL
-			RETURNING id, voucher_code, created_at, updated_at`, now, sess.ID).Scan(&h.id, &h.voucher, &h.created, &h.modified)
-		if err != nil {
-			return nil, err
+		// By the key, not by the id the session may still hold of a
+		// basket since deleted.
+		if h, err = s.claimOwned(ctx, tx, guestKeyed(sess.ID)); err != nil || h == nil {
+			return nil, cmp.Or(err, sql.ErrNoRows)
 		}
 	}
 	// The session keeps the basket's id (again, when it had lost it).

@@ -24,7 +24,8 @@ func (s *Service) MergeOnLogin(ctx context.Context, sess *session.Session) error
 	}
 	return s.db.TxRelaxed(ctx, func(tx *sql.Tx) error {
 		var guestVoucher string
-		err := tx.QueryRowContext(ctx, "SELECT voucher_code FROM baskets WHERE id = $1 AND customer_id IS NULL"+s.db.ForUpdate(), guestID).Scan(&guestVoucher)
+		guest := guestBasket(guestID)
+		err := tx.QueryRowContext(ctx, "SELECT voucher_code FROM baskets WHERE "+guest.cond+s.db.ForUpdate(), guest.arg).Scan(&guestVoucher)
 		if err == sql.ErrNoRows {
 			sess.Set(SessionKey, "")
 			return s.sessions.Save(ctx, tx, sess)
