@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/database"
@@ -140,7 +139,7 @@ func (s *Service) Register(ctx context.Context, r Registration, then func(ctx co
 	}
 	if r.Password == "" {
 		errs.Add("password", "This field is required.")
-	} else if msgs := PasswordProblems(r.Password, email); len(msgs) > 0 {
+	} else if msgs := passwordProblems(r.Password, email); len(msgs) > 0 {
 		errs["password"] = msgs
 	}
 	// A new customer is logged in at once, so the registration is also
@@ -197,32 +196,14 @@ func (s *Service) ChangePassword(ctx context.Context, id int64, old, new1, new2 
 	if err != nil {
 		return err
 	}
-	errs := apperror.Fields{}
+	err = CheckNewPassword(new1, new2, c.Email)
 	if ok, _ := CheckPassword(c.PasswordHash, old); !ok {
-		errs.Add("old_password", "Your old password was entered incorrectly. Please enter it again.")
+		err = apperror.Merge(err, apperror.Field("old_password", "Your old password was entered incorrectly. Please enter it again."))
 	}
-	if err := checkNewPassword(new1, new2, c.Email, errs); err != nil {
+	if err != nil {
 		return err
 	}
-	if len(errs) > 0 {
-		return errs
-	}
 	return s.SetPassword(ctx, s.db, id, new1)
-}
-
-// checkNewPassword validates a new password and its confirmation.
-func checkNewPassword(new1, new2, email string, errs apperror.Fields) error {
-	switch {
-	case new1 == "":
-		errs.Add("new_password1", "This field is required.")
-	case new1 != new2:
-		errs.Add("new_password2", "The two password fields didn't match.")
-	default:
-		if msgs := PasswordProblems(new1, email); len(msgs) > 0 {
-			errs["new_password2"] = msgs
-		}
-	}
-	return nil
 }
 
 // SetPassword stores a new argon2id hash for a customer.
@@ -242,35 +223,6 @@ func NormalizeEmail(raw string) (string, error) {
 		return "", errors.New("Enter a valid email address.")
 	}
 	return email, nil
-}
-
-// PasswordProblems applies Django's default validators: length, not
-// entirely numeric, not too common, not too similar to the e-mail.
-func PasswordProblems(password, email string) []string {
-	var msgs []string
-	if len([]rune(password)) < 8 {
-		msgs = append(msgs, "This password is too short. It must contain at least 8 characters.")
-	}
-	if len(password) > 128 {
-		msgs = append(msgs, "This password is too long. It must contain at most 128 characters.")
-	}
-	if strings.IndexFunc(password, func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
-		msgs = append(msgs, "This password is entirely numeric.")
-	}
-	if commonPasswords[strings.ToLower(password)] {
-		msgs = append(msgs, "This password is too common.")
-	}
-	if local, _, _ := strings.Cut(strings.ToLower(email), "@"); len(local) >= 4 && strings.Contains(strings.ToLower(password), local) {
-		msgs = append(msgs, "The password is too similar to the email.")
-	}
-	return msgs
-}
-
-var commonPasswords = map[string]bool{
-	"password": true, "password1": true, "12345678": true, "123456789": true, "1234567890": true,
-	"qwertyuiop": true, "qwerty123": true, "iloveyou": true, "11111111": true, "abcd1234": true,
-	"sunshine": true, "princess": true, "football": true, "baseball": true, "welcome1": true,
-	"passw0rd": true, "trustno1": true, "superman": true, "letmein1": true, "asdfghjkl": true,
 }
 
 var genders = map[string]bool{"": true, "male": true, "female": true, "none": true, "other": true}

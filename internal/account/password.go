@@ -11,9 +11,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/vitrin/vitrin/internal/apperror"
 )
 
 // New hashes are argon2id in Django's encoding, so a store that leaves
@@ -114,4 +117,49 @@ func checkPBKDF2(rest, password string) bool {
 	}
 	got, err := pbkdf2.Key(sha256.New, password, []byte(parts[1]), iterations, len(want))
 	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// CheckNewPassword checks a new password (new1) and its confirmation
+// (new2) for the customer with the e-mail address email; the answer is
+// field errors on new_password1 or new_password2, or nil.
+func CheckNewPassword(new1, new2, email string) error {
+	switch {
+	case new1 == "":
+		return apperror.Field("new_password1", "This field is required.")
+	case new1 != new2:
+		return apperror.Field("new_password2", "The two password fields didn't match.")
+	}
+	if msgs := passwordProblems(new1, email); len(msgs) > 0 {
+		return apperror.Fields{"new_password2": msgs}
+	}
+	return nil
+}
+
+// passwordProblems applies Django's default validators: length, not
+// entirely numeric, not too common, not too similar to the e-mail.
+func passwordProblems(password, email string) []string {
+	var msgs []string
+	if len([]rune(password)) < 8 {
+		msgs = append(msgs, "This password is too short. It must contain at least 8 characters.")
+	}
+	if len(password) > 128 {
+		msgs = append(msgs, "This password is too long. It must contain at most 128 characters.")
+	}
+	if strings.IndexFunc(password, func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
+		msgs = append(msgs, "This password is entirely numeric.")
+	}
+	if commonPasswords[strings.ToLower(password)] {
+		msgs = append(msgs, "This password is too common.")
+	}
+	if local, _, _ := strings.Cut(strings.ToLower(email), "@"); len(local) >= 4 && strings.Contains(strings.ToLower(password), local) {
+		msgs = append(msgs, "The password is too similar to the email.")
+	}
+	return msgs
+}
+
+var commonPasswords = map[string]bool{
+	"password": true, "password1": true, "12345678": true, "123456789": true, "1234567890": true,
+	"qwertyuiop": true, "qwerty123": true, "iloveyou": true, "11111111": true, "abcd1234": true,
+	"sunshine": true, "princess": true, "football": true, "baseball": true, "welcome1": true,
+	"passw0rd": true, "trustno1": true, "superman": true, "letmein1": true, "asdfghjkl": true,
 }

@@ -5,11 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/vitrin/vitrin/internal/apperror"
 )
 
 func djangoPBKDF2(password, salt string, iterations int) string {
@@ -83,4 +87,42 @@ func BenchmarkPassword(b *testing.B) {
 			HashPassword("s3cret-pass")
 		}
 	})
+}
+
+// TestCheckNewPassword: the one check of a new password (password change
+// and reset) names the field to fix and every rule the password breaks.
+func TestCheckNewPassword(t *testing.T) {
+	cases := []struct {
+		name, new1, new2 string
+		field            string // "" when the password is accepted
+		want             []string
+	}{
+		{"good", "second-Secret-9", "second-Secret-9", "", nil},
+		{"missing", "", "", "new_password1", []string{"required"}},
+		{"mismatch", "second-Secret-9", "other-Secret-9", "new_password2", []string{"didn't match"}},
+		{"short and numeric", "12345", "12345", "new_password2", []string{"too short", "entirely numeric"}},
+		{"common", "Password1", "Password1", "new_password2", []string{"too common"}},
+		{"like the e-mail", "ada.lovelace-99", "ada.lovelace-99", "new_password2", []string{"too similar"}},
+		{"too long", strings.Repeat("x", 129), strings.Repeat("x", 129), "new_password2", []string{"too long"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckNewPassword(c.new1, c.new2, "Ada.Lovelace@example.com")
+			if c.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var fields apperror.Fields
+			if !errors.As(err, &fields) || len(fields) != 1 || len(fields[c.field]) != len(c.want) {
+				t.Fatalf("got %v, want %d messages on %s", err, len(c.want), c.field)
+			}
+			for i, msg := range fields[c.field] {
+				if !strings.Contains(msg, c.want[i]) {
+					t.Errorf("message %d: %q, want one saying %q", i, msg, c.want[i])
+				}
+			}
+		})
+	}
 }

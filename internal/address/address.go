@@ -75,7 +75,7 @@ func ownerCondition(o Owner) (string, any) {
 	return "a.guest_key = $1", o.GuestKey
 }
 
-func scan(rows interface{ Scan(...any) error }) (*Address, error) {
+func scan(rows database.Scanner) (*Address, error) {
 	var a Address
 	var tID, dID int64
 	var tName, tPost, dName, dPost string
@@ -106,19 +106,7 @@ func scan(rows interface{ Scan(...any) error }) (*Address, error) {
 func (s *Service) List(ctx context.Context, o Owner) ([]*Address, error) {
 	cond, arg := ownerCondition(o)
 	rows, err := s.stmts.QueryContext(ctx, s.db, selectAddress+"WHERE "+cond+" ORDER BY a.is_primary DESC, a.id DESC", arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*Address{}
-	for rows.Next() {
-		a, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return database.Collect(rows, err, scan)
 }
 
 // Get returns one of the owner's addresses; another owner's is not found.

@@ -10,6 +10,7 @@
 package basket
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -127,6 +128,35 @@ func guestBasketID(sess *session.Session) int64 {
 	return id
 }
 
+// owner selects one basket row: a condition on baskets whose argument is $1.
+type owner struct {
+	cond string
+	arg  any
+}
+
+// ownerOf is the owner of the session's basket. A guest's basket is
+// looked up through its owner too: a customer's basket id never works from
+// a guest session.
+func ownerOf(sess *session.Session) owner {
+	if sess.IsCustomer() {
+		return owner{"customer_id = $1", sess.CustomerID}
+	}
+	if id := guestBasketID(sess); id != 0 {
+		return guestBasket(id)
+	}
+	// The session lost the id (a concurrent write of other session data
+	// won): the basket is still the one this session created.
+	return guestKeyed(sess.ID)
+}
+
+// guestBasket is the guest basket with id.
+func guestBasket(id int64) owner { return owner{"id = $1 AND customer_id IS NULL", id} }
+
+// guestKeyed is the guest basket that session sessionID created.
+func guestKeyed(sessionID string) owner {
+	return owner{"guest_key = $1 AND customer_id IS NULL", sessionID}
+}
+
 // find returns the session's basket row, or nil when it has none. With
 // lock, the row stays locked until q's transaction ends.
 func (s *Service) find(ctx context.Context, q database.Querier, sess *session.Session, lock bool) (*header, error) {
@@ -134,42 +164,26 @@ func (s *Service) find(ctx context.Context, q database.Querier, sess *session.Se
 	if lock {
 		forUpdate = s.db.ForUpdate()
 	}
-	const cols = "SELECT id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at FROM baskets "
-	var row *sql.Row
-	if sess.IsCustomer() {
-		row = s.stmts.QueryRowContext(ctx, q, cols+"WHERE customer_id = $1"+forUpdate, sess.CustomerID)
-	} else if id := guestBasketID(sess); id != 0 {
-		// A guest's basket is looked up through its owner too: a
-		// customer's basket id never works from a guest session.
-		row = s.stmts.QueryRowContext(ctx, q, cols+"WHERE id = $1 AND customer_id IS NULL"+forUpdate, id)
-	} else {
-		// The session lost the id (a concurrent write of other session
-		// data won): the basket is still the one this session created.
-		row = s.stmts.QueryRowContext(ctx, q, cols+"WHERE guest_key = $1 AND customer_id IS NULL"+forUpdate, sess.ID)
-	}
-	h := &header{}
-	err := row.Scan(&h.id, &h.customerID, &h.voucher, &h.created, &h.modified)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	return h, err
+	o := ownerOf(sess)
+	return scanHeader(s.stmts.QueryRowContext(ctx, q, `SELECT id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at
+		FROM baskets WHERE `+o.cond+forUpdate, o.arg))
 }
 
 // claim locks the session's basket row for a change and stamps its
 // modification time in one statement (an UPDATE takes the row lock on
 // both engines); nil when the session has no basket yet.
 func (s *Service) claim(ctx context.Context, tx *sql.Tx, sess *session.Session) (*header, error) {
-	const update = "UPDATE baskets SET updated_at = $1 WHERE "
-	const returning = " RETURNING id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at"
-	now := time.Now().UTC()
-	var row *sql.Row
-	if sess.IsCustomer() {
-		row = s.stmts.QueryRowContext(ctx, tx, update+"customer_id = $2"+returning, now, sess.CustomerID)
-	} else if id := guestBasketID(sess); id != 0 {
-		row = s.stmts.QueryRowContext(ctx, tx, update+"id = $2 AND customer_id IS NULL"+returning, now, id)
-	} else {
-		row = s.stmts.QueryRowContext(ctx, tx, update+"guest_key = $2 AND customer_id IS NULL"+returning, now, sess.ID)
-	}
+	return s.claimOwned(ctx, tx, ownerOf(sess))
+}
+
+// claimOwned is claim of o's basket.
+func (s *Service) claimOwned(ctx context.Context, tx *sql.Tx, o owner) (*header, error) {
+	return scanHeader(s.stmts.QueryRowContext(ctx, tx, `UPDATE baskets SET updated_at = $2 WHERE `+o.cond+`
+		RETURNING id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at`, o.arg, time.Now().UTC()))
+}
+
+// scanHeader reads a basket row; nil when there is none.
+func scanHeader(row *sql.Row) (*header, error) {
 	h := &header{}
 	err := row.Scan(&h.id, &h.customerID, &h.voucher, &h.created, &h.modified)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -200,11 +214,10 @@ func (s *Service) claimOrCreate(ctx context.Context, tx *sql.Tx, sess *session.S
 			ON CONFLICT (guest_key) DO NOTHING`, sess.ID, now); err != nil {
 			return nil, err
 		}
-		h = &header{}
-		err = tx.QueryRowContext(ctx, `UPDATE baskets SET updated_at = $1 WHERE guest_key = $2 AND customer_id IS NULL
-			RETURNING id, voucher_code, created_at, updated_at`, now, sess.ID).Scan(&h.id, &h.voucher, &h.created, &h.modified)
-		if err != nil {
-			return nil, err
+		// By the key, not by the id the session may still hold of a
+		// basket since deleted.
+		if h, err = s.claimOwned(ctx, tx, guestKeyed(sess.ID)); err != nil || h == nil {
+			return nil, cmp.Or(err, sql.ErrNoRows)
 		}
 	}
 	// The session keeps the basket's id (again, when it had lost it).
@@ -517,40 +530,10 @@ func (s *Service) price(ctx context.Context, q database.Querier, h *header, curr
 		FROM basket_items bi JOIN products p ON p.id = bi.product_id
 		LEFT JOIN product_prices pp ON pp.product_id = bi.product_id AND pp.currency = $2
 		WHERE bi.basket_id = $1 ORDER BY bi.id`, h.id, currency)
+	b.Lines, err = database.Collect(rows, err, func(row database.Scanner) (Line, error) { return scanLine(row, currency) })
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	b.Lines = []Line{}
-	for rows.Next() {
-		var l Line
-		var attrs string
-		var active bool
-		var price, retail sql.NullInt64
-		if err := rows.Scan(&l.ID, &l.ProductID, &l.Quantity, &attrs, &l.AddedCurrency, &l.AddedPrice, &l.Created,
-			&active, &l.Stock, &l.TaxRate, &price, &retail); err != nil {
-			return nil, err
-		}
-		l.Attributes = json.RawMessage(attrs)
-		l.UnitPrice, l.RetailPrice = money.Amount(price.Int64), money.Amount(retail.Int64)
-		l.PriceChanged = price.Valid && l.AddedCurrency == currency && l.AddedPrice != l.UnitPrice
-		switch {
-		case !active:
-			l.Problem = Inactive
-		case !price.Valid:
-			l.Problem = Unpriced
-		case l.Stock == 0:
-			l.Problem = OutOfStock
-		case l.Quantity > l.Stock:
-			l.Problem = InsufficientStock
-		}
-		b.Lines = append(b.Lines, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-
 	offers, err := s.promos.LiveOffers(ctx, q)
 	if err != nil {
 		return nil, err
@@ -582,6 +565,33 @@ func (s *Service) price(ctx context.Context, q database.Querier, h *header, curr
 	return b, nil
 }
 
+// scanLine reads a basket line priced in currency, with what keeps it
+// from being bought, if anything.
+func scanLine(row database.Scanner, currency string) (Line, error) {
+	var l Line
+	var attrs string
+	var active bool
+	var price, retail sql.NullInt64
+	if err := row.Scan(&l.ID, &l.ProductID, &l.Quantity, &attrs, &l.AddedCurrency, &l.AddedPrice, &l.Created,
+		&active, &l.Stock, &l.TaxRate, &price, &retail); err != nil {
+		return l, err
+	}
+	l.Attributes = json.RawMessage(attrs)
+	l.UnitPrice, l.RetailPrice = money.Amount(price.Int64), money.Amount(retail.Int64)
+	l.PriceChanged = price.Valid && l.AddedCurrency == currency && l.AddedPrice != l.UnitPrice
+	switch {
+	case !active:
+		l.Problem = Inactive
+	case !price.Valid:
+		l.Problem = Unpriced
+	case l.Stock == 0:
+		l.Problem = OutOfStock
+	case l.Quantity > l.Stock:
+		l.Problem = InsufficientStock
+	}
+	return l, nil
+}
+
 func needsCategories(offers []promotion.Offer, v *promotion.Voucher) bool {
 	if v != nil && len(v.Categories) > 0 {
 		return true
@@ -601,21 +611,21 @@ func (s *Service) categoryClosures(ctx context.Context, q database.Querier, bask
 		FROM basket_items bi JOIN product_categories pc ON pc.product_id = bi.product_id
 		JOIN categories c ON c.id = pc.category_id
 		WHERE bi.basket_id = $1`, basketID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[int64]map[int64]bool{}
-	for rows.Next() {
+	err = database.Each(rows, err, func(row database.Scanner) error {
 		var productID, categoryID int64
 		var path string
-		if err := rows.Scan(&productID, &categoryID, &path); err != nil {
-			return nil, err
+		if err := row.Scan(&productID, &categoryID, &path); err != nil {
+			return err
 		}
 		if out[productID] == nil {
 			out[productID] = map[int64]bool{}
 		}
 		promotion.CategoryClosure(out[productID], categoryID, path)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

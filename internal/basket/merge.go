@@ -24,7 +24,8 @@ func (s *Service) MergeOnLogin(ctx context.Context, sess *session.Session) error
 	}
 	return s.db.TxRelaxed(ctx, func(tx *sql.Tx) error {
 		var guestVoucher string
-		err := tx.QueryRowContext(ctx, "SELECT voucher_code FROM baskets WHERE id = $1 AND customer_id IS NULL"+s.db.ForUpdate(), guestID).Scan(&guestVoucher)
+		guest := guestBasket(guestID)
+		err := tx.QueryRowContext(ctx, "SELECT voucher_code FROM baskets WHERE "+guest.cond+s.db.ForUpdate(), guest.arg).Scan(&guestVoucher)
 		if err == sql.ErrNoRows {
 			sess.Set(SessionKey, "")
 			return s.sessions.Save(ctx, tx, sess)
@@ -73,19 +74,11 @@ type guestLine struct {
 func guestLines(ctx context.Context, tx *sql.Tx, basketID int64) ([]guestLine, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT bi.product_id, bi.quantity, bi.attributes, bi.added_currency, bi.added_price, p.stock
 		FROM basket_items bi JOIN products p ON p.id = bi.product_id WHERE bi.basket_id = $1 ORDER BY bi.id`, basketID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var lines []guestLine
-	for rows.Next() {
+	return database.Collect(rows, err, func(row database.Scanner) (guestLine, error) {
 		var l guestLine
-		if err := rows.Scan(&l.productID, &l.quantity, &l.attributes, &l.addedCurrency, &l.addedPrice, &l.stock); err != nil {
-			return nil, err
-		}
-		lines = append(lines, l)
-	}
-	return lines, rows.Err()
+		err := row.Scan(&l.productID, &l.quantity, &l.attributes, &l.addedCurrency, &l.addedPrice, &l.stock)
+		return l, err
+	})
 }
 
 func (s *Service) mergeLine(ctx context.Context, tx *sql.Tx, customerBasketID int64, l guestLine) error {

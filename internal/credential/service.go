@@ -101,19 +101,8 @@ func (s *Service) ResetPassword(ctx context.Context, t, new1, new2 string) error
 		// The address changed since the link was mailed.
 		return errInvalidLink(PasswordReset)
 	}
-	errs := apperror.Fields{}
-	switch {
-	case new1 == "":
-		errs.Add("new_password1", "This field is required.")
-	case new1 != new2:
-		errs.Add("new_password2", "The two password fields didn't match.")
-	default:
-		if msgs := account.PasswordProblems(new1, c.Email); len(msgs) > 0 {
-			errs["new_password2"] = msgs
-		}
-	}
-	if len(errs) > 0 {
-		return errs
+	if err := account.CheckNewPassword(new1, new2, c.Email); err != nil {
+		return err
 	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := consume(ctx, tx, PasswordReset, t, now); err != nil {

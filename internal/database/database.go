@@ -112,6 +112,16 @@ func (db *DB) ForUpdate() string {
 	return ""
 }
 
+// SkipLocked is the clause for a SELECT that claims rows for a worker
+// (an outbox, a queue): rows another worker holds are passed over rather
+// than waited for. SQLite needs none, as ForUpdate.
+func (db *DB) SkipLocked() string {
+	if db.Engine == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // Tx runs fn in a transaction, committing when it returns nil.
 //
 // On SQLite, where one transaction writes at a time, transactions queue

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/retry"
 )
 
 // outgoing is one claimed outbox row.
@@ -112,7 +113,7 @@ func (s *Sender) Run(ctx context.Context) {
 		wait := s.Poll
 		switch {
 		case s.failedBatches > 0:
-			wait = s.backoff(s.failedBatches)
+			wait = retry.Backoff(s.RetryBase, s.RetryMax, s.failedBatches)
 		case n == s.Batch && err == nil:
 			continue
 		}
@@ -138,33 +139,20 @@ func (s *Sender) DeliverDue(ctx context.Context) (int, error) {
 
 func (s *Sender) claim(ctx context.Context) ([]outgoing, error) {
 	now := s.now().UTC()
-	skipLocked := ""
-	if s.db.Engine == database.Postgres {
-		skipLocked = " FOR UPDATE SKIP LOCKED"
-	}
 	rows, err := s.db.QueryContext(ctx, `UPDATE mail_outbox SET next_attempt_at = $1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2
-			ORDER BY next_attempt_at, id LIMIT $3`+skipLocked+`)
+			ORDER BY next_attempt_at, id LIMIT $3`+s.db.SkipLocked()+`)
 		RETURNING id, message_id, kind, recipient, reply_to, subject, text_body, html_body, headers, attempts, created_at`,
 		now.Add(s.Lease), now, s.Batch)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var mails []outgoing
-	for rows.Next() {
+	return database.Collect(rows, err, func(row database.Scanner) (outgoing, error) {
 		var m outgoing
 		var headers string
-		if err := rows.Scan(&m.id, &m.messageID, &m.kind, &m.to, &m.replyTo, &m.subject, &m.text, &m.html,
+		if err := row.Scan(&m.id, &m.messageID, &m.kind, &m.to, &m.replyTo, &m.subject, &m.text, &m.html,
 			&headers, &m.attempts, &m.createdAt); err != nil {
-			return nil, err
+			return m, err
 		}
-		if err := json.Unmarshal([]byte(headers), &m.headers); err != nil {
-			return nil, err
-		}
-		mails = append(mails, m)
-	}
-	return mails, rows.Err()
+		return m, json.Unmarshal([]byte(headers), &m.headers)
+	})
 }
 
 // record writes every outcome of a batch in one transaction.
@@ -192,10 +180,10 @@ func (s *Sender) record(ctx context.Context, mails []outgoing, results []error) 
 				_, err = tx.ExecContext(ctx, "UPDATE mail_outbox SET failed_at = $1, last_error = $2 WHERE id = $3",
 					now, res.Error(), m.id)
 			default:
-				retry := s.backoff(m.attempts)
-				slog.Warn("mail not delivered, will retry", "id", m.id, "kind", m.kind, "attempts", m.attempts, "retry_in", retry, "err", res)
+				wait := retry.Backoff(s.RetryBase, s.RetryMax, m.attempts)
+				slog.Warn("mail not delivered, will retry", "id", m.id, "kind", m.kind, "attempts", m.attempts, "retry_in", wait, "err", res)
 				_, err = tx.ExecContext(ctx, "UPDATE mail_outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3",
-					now.Add(retry), res.Error(), m.id)
+					now.Add(wait), res.Error(), m.id)
 			}
 			if err != nil {
 				return err
@@ -203,15 +191,6 @@ func (s *Sender) record(ctx context.Context, mails []outgoing, results []error) 
 		}
 		return nil
 	})
-}
-
-// backoff is the wait after the attempts-th failed attempt.
-func (s *Sender) backoff(attempts int) time.Duration {
-	d := s.RetryBase
-	for i := 1; i < attempts && d < s.RetryMax; i++ {
-		d *= 2
-	}
-	return min(d, s.RetryMax)
 }
 
 func (s *Sender) purgeSent(ctx context.Context) error {

@@ -22,7 +22,7 @@ const selectOrder = `SELECT id, number, token, idempotency_key, COALESCE(custome
 	bank_account, gateway, gateway_reference, card_brand, card_last_four, COALESCE(basket_id, 0), remote_addr,
 	tracking_number, tracking_url, created_at, updated_at FROM orders `
 
-func scanOrder(row interface{ Scan(...any) error }) (*Order, error) {
+func scanOrder(row database.Scanner) (*Order, error) {
 	var o Order
 	var amounts [7]int64
 	var payment, shipping, billing, discounts, bank string
@@ -57,16 +57,12 @@ func withLines(ctx context.Context, q database.Querier, orders ...*Order) error 
 	in := "(" + strings.Join(marks, ", ") + ")"
 	rows, err := q.QueryContext(ctx, `SELECT order_id, id, product_id, quantity, unit_price, retail_price, discount, total, tax_rate,
 		attributes, status, created_at, updated_at FROM order_items WHERE order_id IN `+in+` ORDER BY id`, ids...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err = database.Each(rows, err, func(row database.Scanner) error {
 		var orderID int64
 		var it Item
 		var unit, retail, discount, total int64
 		var attrs string
-		if err := rows.Scan(&orderID, &it.ID, &it.ProductID, &it.Quantity, &unit, &retail, &discount, &total, &it.TaxRate,
+		if err := row.Scan(&orderID, &it.ID, &it.ProductID, &it.Quantity, &unit, &retail, &discount, &total, &it.TaxRate,
 			&attrs, &it.Status, &it.Created, &it.Updated); err != nil {
 			return err
 		}
@@ -74,25 +70,22 @@ func withLines(ctx context.Context, q database.Querier, orders ...*Order) error 
 		it.Attributes = []byte(attrs)
 		o := byID[orderID]
 		o.Items = append(o.Items, it)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	hist, err := q.QueryContext(ctx, "SELECT order_id, status, note, created_at FROM order_status_history WHERE order_id IN "+in+" ORDER BY id", ids...)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	defer hist.Close()
-	for hist.Next() {
+	hist, err := q.QueryContext(ctx, "SELECT order_id, status, note, created_at FROM order_status_history WHERE order_id IN "+in+" ORDER BY id", ids...)
+	return database.Each(hist, err, func(row database.Scanner) error {
 		var orderID int64
 		var h StatusChange
-		if err := hist.Scan(&orderID, &h.Status, &h.Note, &h.At); err != nil {
+		if err := row.Scan(&orderID, &h.Status, &h.Note, &h.At); err != nil {
 			return err
 		}
 		o := byID[orderID]
 		o.History = append(o.History, h)
-	}
-	return hist.Err()
+		return nil
+	})
 }
 
 func one(ctx context.Context, q database.Querier, where string, args ...any) (*Order, error) {
@@ -147,20 +140,8 @@ func List(ctx context.Context, q database.Querier, customerID int64, f Filter) (
 	}
 	rows, err := q.QueryContext(ctx, selectOrder+where+" ORDER BY created_at DESC, id DESC LIMIT $7 OFFSET $8",
 		append(args, f.Limit, f.Offset)...)
+	list, err := database.Collect(rows, err, scanOrder)
 	if err != nil {
-		return nil, 0, err
-	}
-	var list []*Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			rows.Close()
-			return nil, 0, err
-		}
-		list = append(list, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
 	if err := withLines(ctx, q, list...); err != nil {
@@ -195,16 +176,12 @@ type UsedDiscount struct {
 func UsedDiscounts(ctx context.Context, q database.Querier, customerID int64) ([]UsedDiscount, error) {
 	rows, err := q.QueryContext(ctx, `SELECT number, currency, discounts, voucher_code, created_at FROM orders
 		WHERE customer_id = $1 AND status <> $2 AND discounts <> '[]' ORDER BY created_at DESC, id DESC`, customerID, Pending)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []UsedDiscount
-	for rows.Next() {
+	err = database.Each(rows, err, func(row database.Scanner) error {
 		var number, currency, discounts, voucher string
 		var created time.Time
-		if err := rows.Scan(&number, &currency, &discounts, &voucher, &created); err != nil {
-			return nil, err
+		if err := row.Scan(&number, &currency, &discounts, &voucher, &created); err != nil {
+			return err
 		}
 		// As checkout stores them: [{"name": ..., "amount": "12.50"}].
 		var stored []struct {
@@ -212,16 +189,20 @@ func UsedDiscounts(ctx context.Context, q database.Querier, customerID int64) ([
 			Amount string `json:"amount"`
 		}
 		if err := json.Unmarshal([]byte(discounts), &stored); err != nil {
-			return nil, fmt.Errorf("order %s: discounts: %w", number, err)
+			return fmt.Errorf("order %s: discounts: %w", number, err)
 		}
 		for _, d := range stored {
 			amount, err := money.Parse(d.Amount)
 			if err != nil {
-				return nil, fmt.Errorf("order %s: discount amount: %w", number, err)
+				return fmt.Errorf("order %s: discount amount: %w", number, err)
 			}
 			out = append(out, UsedDiscount{Label: d.Name, Amount: amount, Currency: currency, VoucherCode: voucher,
 				OrderNumber: number, Created: created})
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

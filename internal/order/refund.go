@@ -11,6 +11,7 @@ import (
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/payment"
+	"github.com/vitrin/vitrin/internal/retry"
 	"github.com/vitrin/vitrin/internal/token"
 )
 
@@ -119,29 +120,17 @@ func (r *Refunder) SendDue(ctx context.Context) (int, error) {
 // argument is $4) and counts an attempt for each.
 func (r *Refunder) claim(ctx context.Context, filter string, arg any) ([]claimedRefund, error) {
 	now := r.now().UTC()
-	skipLocked := ""
-	if r.db.Engine == database.Postgres {
-		skipLocked = " FOR UPDATE SKIP LOCKED"
-	}
 	rows, err := r.db.QueryContext(ctx, `UPDATE refunds SET claimed_until = $1, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM refunds WHERE status = $3 AND (claimed_until IS NULL OR claimed_until <= $2)`+filter+skipLocked+`)
+		WHERE id IN (SELECT id FROM refunds WHERE status = $3 AND (claimed_until IS NULL OR claimed_until <= $2)`+filter+r.db.SkipLocked()+`)
 		RETURNING id, order_id, gateway, reference, amount, idempotency_key, attempts`,
 		now.Add(r.Lease), now, refundPending, arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var claimed []claimedRefund
-	for rows.Next() {
+	return database.Collect(rows, err, func(row database.Scanner) (claimedRefund, error) {
 		var c claimedRefund
 		var amount int64
-		if err := rows.Scan(&c.ID, &c.OrderID, &c.Gateway, &c.Reference, &amount, &c.key, &c.attempts); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&c.ID, &c.OrderID, &c.Gateway, &c.Reference, &amount, &c.key, &c.attempts)
 		c.Amount = money.Amount(amount)
-		claimed = append(claimed, c)
-	}
-	return claimed, rows.Err()
+		return c, err
+	})
 }
 
 // sendAll sends claimed refunds one by one and records each outcome.
@@ -198,20 +187,11 @@ func (r *Refunder) record(ctx context.Context, c claimedRefund, sent error) erro
 			refundFailed, sent.Error(), c.ID, refundPending)
 		return err
 	default:
-		retry := r.backoff(c.attempts)
+		wait := retry.Backoff(r.RetryBase, r.RetryMax, c.attempts)
 		slog.Warn("refund not sent, will retry", "refund", c.ID, "order", c.OrderID, "amount", c.Amount.String(),
-			"attempts", c.attempts, "retry_in", retry, "err", sent)
+			"attempts", c.attempts, "retry_in", wait, "err", sent)
 		_, err := r.db.ExecContext(ctx, `UPDATE refunds SET next_attempt_at = $1, claimed_until = NULL, last_error = $2
-			WHERE id = $3 AND status = $4`, now.Add(retry), sent.Error(), c.ID, refundPending)
+			WHERE id = $3 AND status = $4`, now.Add(wait), sent.Error(), c.ID, refundPending)
 		return err
 	}
-}
-
-// backoff is the wait after the attempts-th failed attempt.
-func (r *Refunder) backoff(attempts int) time.Duration {
-	d := r.RetryBase
-	for i := 1; i < attempts && d < r.RetryMax; i++ {
-		d *= 2
-	}
-	return min(d, r.RetryMax)
 }

@@ -208,12 +208,3 @@ func TestRefundLeaseOfADeadRefunderRunsOut(t *testing.T) {
 		t.Fatalf("gateway calls %v", gw.calls)
 	}
 }
-
-func TestRefundBackoff(t *testing.T) {
-	r := &Refunder{RetryBase: 10 * time.Second, RetryMax: time.Minute}
-	for attempts, want := range map[int]time.Duration{1: 10 * time.Second, 2: 20 * time.Second, 3: 40 * time.Second, 4: time.Minute, 50: time.Minute} {
-		if got := r.backoff(attempts); got != want {
-			t.Errorf("backoff after %d attempts: %v, want %v", attempts, got, want)
-		}
-	}
-}

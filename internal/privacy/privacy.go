@@ -123,24 +123,16 @@ var orderAddressKeys = []string{"country", "city", "township", "district"}
 func anonymizeOrders(ctx context.Context, tx *sql.Tx, customerID int64, email, placeholder string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id, shipping_address, billing_address FROM orders
 		WHERE customer_id = $1 OR (customer_id IS NULL AND LOWER(email) = $2)`, customerID, email)
-	if err != nil {
-		return err
-	}
 	type snapshot struct {
 		id                int64
 		shipping, billing string
 	}
-	var orders []snapshot
-	for rows.Next() {
+	orders, err := database.Collect(rows, err, func(row database.Scanner) (snapshot, error) {
 		var o snapshot
-		if err := rows.Scan(&o.id, &o.shipping, &o.billing); err != nil {
-			rows.Close()
-			return err
-		}
-		orders = append(orders, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := row.Scan(&o.id, &o.shipping, &o.billing)
+		return o, err
+	})
+	if err != nil {
 		return err
 	}
 	for _, o := range orders {

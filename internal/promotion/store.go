@@ -181,18 +181,10 @@ func (s *Service) Voucher(ctx context.Context, q database.Querier, code string) 
 	}
 	v.Starts, v.Ends = timePtr(starts), timePtr(ends)
 	rows, err := s.stmts.QueryContext(ctx, q, "SELECT category_id FROM voucher_categories WHERE voucher_id = $1", v.ID)
-	if err != nil {
+	if v.Categories, err = database.Collect(rows, err, database.Scalar[int64]); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		v.Categories = append(v.Categories, id)
-	}
-	return v, rows.Err()
+	return v, nil
 }
 
 // CheckCustomer refuses the voucher to a customer (or a guest's e-mail)
@@ -261,23 +253,19 @@ func (s *Service) offers(ctx context.Context, q database.Querier, now time.Time)
 			o.sort_order, o.translations, oc.category_id
 		FROM offers o LEFT JOIN offer_categories oc ON oc.offer_id = o.id
 		WHERE o.active ORDER BY o.sort_order, o.id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var offers []Offer
 	byID := map[int64]int{}
-	for rows.Next() {
+	err = database.Each(rows, err, func(row database.Scanner) error {
 		var o Offer
 		var starts, ends sql.NullTime
 		var category sql.NullInt64
 		var translations string
-		if err := rows.Scan(&o.ID, &o.Slug, &o.Label, &o.Kind, &o.Value, &o.Buy, &o.Pay, &starts, &ends, &o.SortOrder, &translations, &category); err != nil {
-			return nil, err
+		if err := row.Scan(&o.ID, &o.Slug, &o.Label, &o.Kind, &o.Value, &o.Buy, &o.Pay, &starts, &ends, &o.SortOrder, &translations, &category); err != nil {
+			return err
 		}
 		o.Starts, o.Ends, o.Active = timePtr(starts), timePtr(ends), true
 		if !now.IsZero() && !o.LiveAt(now) {
-			continue
+			return nil
 		}
 		i, seen := byID[o.ID]
 		if !seen {
@@ -289,25 +277,18 @@ func (s *Service) offers(ctx context.Context, q database.Querier, now time.Time)
 		if category.Valid {
 			offers[i].Categories = append(offers[i].Categories, category.Int64)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil || len(offers) == 0 {
 		return nil, err
-	}
-	rows.Close()
-	if len(offers) == 0 {
-		return nil, nil
 	}
 	thresholds, err := s.stmts.QueryContext(ctx, q, "SELECT offer_id, currency, amount FROM offer_thresholds")
-	if err != nil {
-		return nil, err
-	}
-	defer thresholds.Close()
-	for thresholds.Next() {
+	err = database.Each(thresholds, err, func(row database.Scanner) error {
 		var id int64
 		var cur string
 		var amount money.Amount
-		if err := thresholds.Scan(&id, &cur, &amount); err != nil {
-			return nil, err
+		if err := row.Scan(&id, &cur, &amount); err != nil {
+			return err
 		}
 		if i, ok := byID[id]; ok {
 			if offers[i].MinBasket == nil {
@@ -315,8 +296,12 @@ func (s *Service) offers(ctx context.Context, q database.Querier, now time.Time)
 			}
 			offers[i].MinBasket[cur] = amount
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return offers, thresholds.Err()
+	return offers, nil
 }
 
 // SaveVoucher creates or updates the voucher with v.Code (the import's

@@ -47,21 +47,13 @@ type Subject struct {
 func (s *Service) Subjects(ctx context.Context, language string) ([]Subject, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, text, is_order_needed, translations FROM contact_subjects
 		WHERE active = TRUE ORDER BY sort_order, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	list := []Subject{}
-	for rows.Next() {
+	return database.Collect(rows, err, func(row database.Scanner) (Subject, error) {
 		var sub Subject
 		var translations string
-		if err := rows.Scan(&sub.ID, &sub.Text, &sub.IsOrderNeeded, &translations); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&sub.ID, &sub.Text, &sub.IsOrderNeeded, &translations)
 		sub.Text = translate(sub.Text, translations, language)
-		list = append(list, sub)
-	}
-	return list, rows.Err()
+		return sub, err
+	})
 }
 
 func translate(base, translations, language string) string {

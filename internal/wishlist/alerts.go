@@ -11,6 +11,7 @@ import (
 	"github.com/vitrin/vitrin/internal/account"
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/catalog"
+	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/mail"
 	"github.com/vitrin/vitrin/internal/ratelimit"
 )
@@ -160,7 +161,6 @@ func (s *Service) fire(ctx context.Context, tx *sql.Tx, filter string, filterArg
 		id, customerID, productID int64
 		email, language           string
 	}
-	var list []fired
 	args := append([]any{s.now().UTC()}, filterArgs...)
 	rows, err := tx.QueryContext(ctx, `UPDATE product_alerts SET notified_at = $1
 		WHERE notified_at IS NULL AND id IN (
@@ -168,19 +168,12 @@ func (s *Service) fire(ctx context.Context, tx *sql.Tx, filter string, filterArg
 			WHERE a.notified_at IS NULL AND p.stock > 0 AND p.active = TRUE AND `+filter+`
 			ORDER BY a.id LIMIT `+strconv.Itoa(fireBatch)+`)
 		RETURNING id, COALESCE(customer_id, 0), product_id, email, language`, args...)
-	if err != nil {
-		return 0, err
-	}
-	for rows.Next() {
+	list, err := database.Collect(rows, err, func(row database.Scanner) (fired, error) {
 		var f fired
-		if err := rows.Scan(&f.id, &f.customerID, &f.productID, &f.email, &f.language); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		list = append(list, f)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := row.Scan(&f.id, &f.customerID, &f.productID, &f.email, &f.language)
+		return f, err
+	})
+	if err != nil {
 		return 0, err
 	}
 	for _, f := range list {

@@ -47,24 +47,21 @@ func (s *Service) Favourites(ctx context.Context, customerID int64, limit, offse
 }
 
 func (s *Service) page(ctx context.Context, from string, customerID int64, limit, offset int) (*Page, error) {
-	page := &Page{Items: []Item{}}
+	page := &Page{}
 	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) "+from, customerID).Scan(&page.Total); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT f.id, f.product_id, p.stock "+from+" ORDER BY f.id DESC LIMIT $2 OFFSET $3",
 		customerID, limit, offset)
+	page.Items, err = database.Collect(rows, err, func(row database.Scanner) (Item, error) {
+		var it Item
+		err := row.Scan(&it.ID, &it.ProductID, &it.Stock)
+		return it, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var it Item
-		if err := rows.Scan(&it.ID, &it.ProductID, &it.Stock); err != nil {
-			return nil, err
-		}
-		page.Items = append(page.Items, it)
-	}
-	return page, rows.Err()
+	return page, nil
 }
 
 // AddFavourite adds a product to a customer's favourites. Adding one that
