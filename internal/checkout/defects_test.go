@@ -116,7 +116,7 @@ func TestAddressLookupFailureIsNotInvalidPK(t *testing.T) {
 // success: the database, not the shopper, failed.
 func TestSettleReadFailureIsAnError(t *testing.T) {
 	s := newStore(t)
-	sh, key, id := s.pendingThreeD("TEE")
+	sh, _, id := s.pendingThreeD("TEE")
 	ctx := context.Background()
 	o, err := order.Get(ctx, s.db, id)
 	if err != nil {
@@ -138,5 +138,4 @@ func TestSettleReadFailureIsAnError(t *testing.T) {
 	if errors.Is(err, errRollback) || err == nil {
 		t.Fatalf("settle with an unreadable order: %v; want the read's error", err)
 	}
-	_ = key
 }

@@ -158,17 +158,8 @@ func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, qt *qu
 	case DeliveryPage:
 		pc["delivery_options"] = qt.opts.delivery
 	case AddressPage, RetailStorePage:
-		list, err := s.addressesOf(ctx, sh)
-		if err != nil {
+		if err := s.placesContext(ctx, sh, page, pc); err != nil {
 			return Context{}, err
-		}
-		pc["addresses"] = list
-		if page == RetailStorePage {
-			stores, _, err := s.catalog.RetailStores(ctx, catalog.StoreFilter{})
-			if err != nil {
-				return Context{}, err
-			}
-			pc["retail_stores"] = stores
 		}
 	case ShippingPage:
 		pc["shipping_options"] = shippingOffered(sh, qt)
@@ -202,6 +193,24 @@ func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, qt *qu
 		pc["payment_choices"] = list
 	}
 	return Context{PageName: page, PageSlug: slugOf(page), PageContext: pc}, nil
+}
+
+// placesContext lists the shopper's addresses in pc, and the stores for
+// store pickup.
+func (s *Service) placesContext(ctx context.Context, sh Shopper, page string, pc map[string]any) error {
+	list, err := s.addressesOf(ctx, sh)
+	if err != nil {
+		return err
+	}
+	pc["addresses"] = list
+	if page == RetailStorePage {
+		stores, _, err := s.catalog.RetailStores(ctx, catalog.StoreFilter{})
+		if err != nil {
+			return err
+		}
+		pc["retail_stores"] = stores
+	}
+	return nil
 }
 
 // shippingOffered lists the shipping options for the shipping address,
