@@ -46,33 +46,79 @@ func (s *store) pendingThreeD(sku string) (Shopper, string, int64) {
 }
 
 // A payment that waited at the bank for too long is asked after at the
-// gateway: charged, it becomes an order; not charged, its stock goes back.
+// gateway: charged, it becomes an order (or, when its voucher went
+// meanwhile, is cancelled and refunded); not charged, its stock goes back;
+// when the gateway cannot tell, it waits for the next run.
 func TestReleaseStaleAsksTheGateway(t *testing.T) {
-	for _, charged := range []bool{true, false} {
-		t.Run("charged="+strconv.FormatBool(charged), func(t *testing.T) {
+	cases := []struct {
+		name           string
+		charged        bool
+		voucherGone    bool
+		lookupErr      error
+		status         string // of the order afterwards; "" when released
+		stock, refunds int
+	}{
+		{name: "charged", charged: true, status: order.Approved, stock: 0},
+		{name: "charged, voucher used up", charged: true, voucherGone: true, status: order.Cancelled, stock: 1, refunds: 1},
+		{name: "not charged", status: "", stock: 1},
+		{name: "gateway cannot tell", charged: true, lookupErr: payment.ErrUnavailable, status: order.Pending, stock: 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
 			s := newStore(t)
 			_, key, id := s.pendingThreeD("LAST")
-			if charged {
+			if c.charged {
 				// The bank took the money; the node settling it died.
 				if _, err := s.gateway.Sandbox.Charge(context.Background(), payment.Charge{Key: key, Amount: 14990,
 					Currency: "TRY", Installments: 1, Card: payment.Card{Number: "4242424242424242"}}); err != nil {
 					t.Fatal(err)
 				}
 			}
+			if c.voucherGone {
+				s.exec("UPDATE orders SET voucher_code = 'ONCE20' WHERE id = $1", id)
+				s.exec("UPDATE vouchers SET used_count = usage_limit")
+			}
+			s.gateway.lookupErr = c.lookupErr
 			s.exec("UPDATE orders SET created_at = $1 WHERE id = $2", time.Now().UTC().Add(-2*PaymentTimeout), id)
-			if err := s.svc.ReleaseStale(context.Background()); err != nil {
-				t.Fatal(err)
+			err := s.svc.ReleaseStale(context.Background())
+			if (err != nil) != (c.lookupErr != nil) {
+				t.Fatalf("ReleaseStale: %v", err)
 			}
-			approved := s.count("SELECT COUNT(*) FROM orders WHERE id = $1 AND status = $2", id, order.Approved)
+			var status string
+			s.db.QueryRow("SELECT status FROM orders WHERE id = $1", id).Scan(&status)
 			stock := s.count("SELECT stock FROM products WHERE sku = 'LAST'")
-			if charged && (approved != 1 || stock != 0 || s.count("SELECT COUNT(*) FROM basket_items") != 0) {
-				t.Fatalf("charged: approved %d, stock %d, basket lines %d; want the order placed", approved, stock,
-					s.count("SELECT COUNT(*) FROM basket_items"))
+			refunds := s.count("SELECT COUNT(*) FROM sandbox_charges WHERE refunded = amount")
+			if status != c.status || stock != c.stock || refunds != c.refunds {
+				t.Fatalf("order %q, stock %d, refunded %d; want %q, %d, %d", status, stock, refunds, c.status, c.stock, c.refunds)
 			}
-			if !charged && (s.count("SELECT COUNT(*) FROM orders") != 0 || stock != 1) {
-				t.Fatalf("not charged: %d orders, stock %d; want it released", s.count("SELECT COUNT(*) FROM orders"), stock)
+			if c.status == order.Approved && s.count("SELECT COUNT(*) FROM basket_items") != 0 {
+				t.Fatal("the basket of the placed order is not emptied")
 			}
 		})
+	}
+}
+
+// A charge whose answer was lost (neither a decline nor "nothing
+// charged") keeps the order pending: ReleaseStale asks the gateway, and
+// the money taken becomes the order.
+func TestLostChargeAnswerKeepsTheOrder(t *testing.T) {
+	s := newStore(t)
+	sh, addr := s.guest("LAST", 1, true)
+	s.toPayment(sh, addr)
+	s.toCard(sh)
+	s.gateway.lostAnswer = errors.New("connection reset by peer")
+	if _, err := s.svc.Handle(context.Background(), sh, CardPage, true, fields(card("4242424242424242", false)...)); err == nil {
+		t.Fatal("a lost gateway answer passed for an answer")
+	}
+	if n := s.count("SELECT COUNT(*) FROM orders WHERE status = $1", order.Pending); n != 1 {
+		t.Fatalf("%d pending orders after a lost answer, want 1", n)
+	}
+	s.exec("UPDATE orders SET created_at = $1", time.Now().UTC().Add(-2*PaymentTimeout))
+	if err := s.svc.ReleaseStale(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.count("SELECT COUNT(*) FROM orders WHERE status = $1", order.Approved); n != 1 {
+		t.Fatalf("%d approved orders, want the one paid for", n)
 	}
 }
 

@@ -35,11 +35,14 @@ type store struct {
 	pk       map[string]int64 // "sku:TEE", "payment:card", "city:İstanbul", ...
 }
 
-// gatewayProbe is the sandbox with a hook run after each call that
-// charged: a test cancels the shopper's request there.
+// gatewayProbe is the sandbox with a hook run after each charge (a test
+// cancels the shopper's request there) and failures a test may set: an
+// answer lost after the charge, a gateway that cannot look payments up.
 type gatewayProbe struct {
 	*payment.Sandbox
 	afterCharge func()
+	lostAnswer  error
+	lookupErr   error
 }
 
 func (g *gatewayProbe) Charge(ctx context.Context, c payment.Charge) (payment.Payment, error) {
@@ -47,7 +50,17 @@ func (g *gatewayProbe) Charge(ctx context.Context, c payment.Charge) (payment.Pa
 	if err == nil && g.afterCharge != nil {
 		g.afterCharge()
 	}
+	if err == nil && g.lostAnswer != nil {
+		return payment.Payment{}, g.lostAnswer
+	}
 	return p, err
+}
+
+func (g *gatewayProbe) Lookup(ctx context.Context, key string) (payment.Payment, bool, error) {
+	if g.lookupErr != nil {
+		return payment.Payment{}, false, g.lookupErr
+	}
+	return g.Sandbox.Lookup(ctx, key)
 }
 
 func storeFixture() map[string]any {
