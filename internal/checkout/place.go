@@ -35,7 +35,7 @@ type placement struct {
 	gatewayName string
 	order       *order.Order // the order reserve wrote or found: pending for a card
 	placed      int64        // an order final already: the shopper is thanked
-	refused     *stepError   // why reserve refused the step, committed with the checkout
+	refused     *stepError   // why reserve refused the step
 }
 
 // place answers a page that places the order. Placing is in three phases
@@ -45,17 +45,15 @@ type placement struct {
 //     transfer or pay on delivery, pending for a card;
 //  2. charge the card through the gateway under the checkout's attempt
 //     key (a retried or parallel final step charges once);
-//  3. settle: mark the order paid, empty the basket and use the voucher —
-//     or, when the payment failed, release the pending order and its stock.
+//  3. settle: mark the order paid, empty the basket and use the voucher.
+//
+// A payment that failed releases the pending order and its stock instead.
 func (s *Service) place(ctx context.Context, sh Shopper, key, page string, form Form) (*Result, error) {
 	pl, refused := newPlacement(sh, key, page, form)
 	if refused != nil {
 		return s.show(ctx, sh, page, refused)
 	}
 	if err := s.reserve(ctx, pl); err != nil {
-		if se, ok := asStepError(err, page); ok {
-			return s.show(ctx, sh, se.page, se)
-		}
 		return nil, err
 	}
 	switch {
@@ -107,13 +105,13 @@ func truthy(s string) bool {
 
 // reserve is phase 1. It sets pl.order (pending for a card), pl.placed
 // (an order that is final: a transfer, pay on delivery, or one placed
-// already) or pl.refused; a refusal it returns instead rolls back.
+// already) or pl.refused.
 func (s *Service) reserve(ctx context.Context, pl *placement) error {
 	opts, err := s.options(ctx)
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		st, err := s.load(ctx, tx, pl.key, s.db.ForUpdate())
 		if err != nil {
 			return err
@@ -142,6 +140,11 @@ func (s *Service) reserve(ctx context.Context, pl *placement) error {
 		}
 		return s.writeOrder(ctx, tx, pl, st, qt)
 	})
+	if se, ok := asStepError(err, pl.page); ok {
+		pl.refused = se // and everything rolled back
+		return nil
+	}
+	return err
 }
 
 // priorAttempt returns the order this checkout attempt wrote already, if
