@@ -136,6 +136,7 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 		_, err := checkout.PurgeAbandoned(ctx, db, cfg.SessionLifetime)
 		return err
 	})
+	go every(ctx, time.Minute, "settle or release card payments left pending", handler.ReleaseStale)
 	if err := startMail(ctx, cfg, db); err != nil {
 		return err
 	}

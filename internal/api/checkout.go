@@ -60,6 +60,10 @@ func registerCheckout(s *Server) error {
 	return nil
 }
 
+// ReleaseStale settles or releases the card payments left pending (see
+// checkout.Service.ReleaseStale): background work of the serve loop.
+func (s *Server) ReleaseStale(ctx context.Context) error { return s.shop.checkout.ReleaseStale(ctx) }
+
 // formInput adapts a parsed body to checkout.Form.
 type formInput struct{ in *input }
 

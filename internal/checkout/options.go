@@ -85,6 +85,12 @@ func (p *PaymentOption) Wire() map[string]any {
 	return map[string]any{"pk": p.PK, "slug": p.Slug, "name": p.Name, "payment_type": p.Type, "payment_type_label": paymentTypeLabels[p.Type]}
 }
 
+// offered reports whether the checkout takes payments of this option's
+// type; the import knows more types than it does.
+func (p *PaymentOption) offered() bool {
+	return p.Type == "credit_card" || p.Type == "funds_transfer" || p.Type == "pay_on_delivery"
+}
+
 var paymentTypeLabels = map[string]string{"credit_card": "Credit Card", "funds_transfer": "Funds Transfer",
 	"pay_on_delivery": "Pay on Delivery", "redirection": "Redirection", "loyalty_money": "Loyalty Money"}
 

@@ -323,31 +323,23 @@ func Release(ctx context.Context, tx *sql.Tx, id int64, restocked Restocked) err
 // ErrNotCancellable refuses to cancel a shipped or cancelled order.
 var ErrNotCancellable = &apperror.Problem{Status: 400, Detail: "This order can no longer be cancelled.", Code: "order_not_cancellable"}
 
-// ReleaseStale releases pending orders placed before cutoff: payments
-// abandoned at the bank. Each goes in its own transaction; a few per call
-// keep the caller's request short (every checkout's final step calls it).
-func ReleaseStale(ctx context.Context, db *database.DB, cutoff time.Time, restocked Restocked) error {
-	rows, err := db.QueryContext(ctx, "SELECT id FROM orders WHERE status = $1 AND created_at < $2 ORDER BY id LIMIT 20", Pending, cutoff.UTC())
+// Stale returns the ids of a few pending orders placed before cutoff:
+// card payments abandoned at the bank, or whose settlement was cut short.
+// Whoever releases them asks the gateway first (see payment.Gateway's
+// Lookup): a pending order may have been paid.
+func Stale(ctx context.Context, q database.Querier, cutoff time.Time) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, "SELECT id FROM orders WHERE status = $1 AND created_at < $2 ORDER BY id LIMIT 20", Pending, cutoff.UTC())
 	if err != nil {
-		return err
+		return nil, err
 	}
+	defer rows.Close()
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
+			return nil, err
 		}
 		ids = append(ids, id)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := db.Tx(ctx, func(tx *sql.Tx) error { return Release(ctx, tx, id, restocked) }); err != nil {
-			return err
-		}
-	}
-	return nil
+	return ids, rows.Err()
 }

@@ -68,6 +68,12 @@ type Gateway interface {
 	// CompleteThreeD takes the payment the bank authenticated. posted is
 	// what came back; it is never proof of payment on its own.
 	CompleteThreeD(ctx context.Context, key string, posted map[string]string) (Payment, error)
+	// Lookup reports the payment taken under an idempotency key (the
+	// Charge's Key): charged is false when nothing was taken (declined,
+	// abandoned at the bank, never tried). A caller that lost a charge's
+	// answer (its node died, the shopper left) asks here before it gives
+	// the reservation up. An error means the gateway cannot tell now.
+	Lookup(ctx context.Context, key string) (p Payment, charged bool, err error)
 	// Refund gives amount of a payment back. Key makes it idempotent: the
 	// gateway refunds a key once, whatever how often it is asked, so a
 	// refund whose answer was lost can be sent again.

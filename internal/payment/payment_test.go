@@ -146,3 +146,28 @@ func TestSandboxRefundOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestSandboxLookup asks after charges by their key: one taken, one
+// declined, one 3-D Secure session the shopper never finished.
+func TestSandboxLookup(t *testing.T) {
+	ctx := context.Background()
+	s := NewSandbox(testdb.Open(t))
+	card := func(n string) Card { return Card{Holder: "A", Number: n, Month: "12", Year: "2040", CVV: "123"} }
+	paid, err := s.Charge(ctx, Charge{Key: "paid", Amount: 1000, Currency: "TRY", Card: card("4242424242424242")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Charge(ctx, Charge{Key: "declined", Amount: 1000, Currency: "TRY", Card: card("4000000000000002")})
+	if _, err := s.StartThreeD(ctx, Charge{Key: "at-bank", Amount: 1000, Currency: "TRY", Card: card("4242424242424242")}, "/r"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		key     string
+		charged bool
+	}{{"paid", true}, {"declined", false}, {"at-bank", false}, {"never", false}} {
+		p, charged, err := s.Lookup(ctx, c.key)
+		if err != nil || charged != c.charged || (charged && p != paid) {
+			t.Errorf("%s: %+v %v %v, want charged %v", c.key, p, charged, err, c.charged)
+		}
+	}
+}

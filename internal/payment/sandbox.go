@@ -176,6 +176,19 @@ func (s *Sandbox) CompleteThreeD(ctx context.Context, key string, posted map[str
 	return s.record(ctx, key, money.Amount(amount), currency, installments, brand, last4)
 }
 
+// Lookup reports the charge recorded under key, if any.
+func (s *Sandbox) Lookup(ctx context.Context, key string) (Payment, bool, error) {
+	var p Payment
+	var amount int64
+	err := s.db.QueryRowContext(ctx, "SELECT reference, brand, last_four, amount FROM sandbox_charges WHERE idempotency_key = $1", key).
+		Scan(&p.Reference, &p.Brand, &p.LastFour, &amount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Payment{}, false, nil
+	}
+	p.Amount = money.Amount(amount)
+	return p, err == nil, err
+}
+
 // Refund gives back part or all of a charge, never more than was charged,
 // once per key: the key is recorded with the refund in one transaction, so
 // a repeated key finds it and refunds nothing more.

@@ -3,12 +3,12 @@ package checkout
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/vitrin/vitrin/internal/address"
 	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/basket"
 	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/order"
@@ -24,100 +24,116 @@ const unavailableLines = "Some products in your basket are no longer available; 
 // BasketPath is the storefront's basket page.
 const BasketPath = "/baskets/basket/"
 
-// answer renders the checkout as it stands: the page to show (page if it
+// show answers with the checkout as stored: the page to show (page if it
 // may be shown now, else the next one), pre_order and the errors of a
 // refused step. Choices that no longer hold are dropped here and said so.
-func (s *Service) answer(ctx context.Context, sh Shopper, page string, refused *stepError) (*Result, error) {
+func (s *Service) show(ctx context.Context, sh Shopper, page string, refused *stepError) (*Result, error) {
 	key, _ := s.key(ctx, sh, false)
 	st, base, err := s.loadStored(ctx, s.db, key, "")
 	if err != nil {
 		return nil, err
 	}
-	return s.render(ctx, sh, key, st, base, page, refused)
+	return s.showState(ctx, sh, key, st, base, page, refused)
 }
 
-// render is answer for a state in hand: st, stored under key as base.
-func (s *Service) render(ctx context.Context, sh Shopper, key string, st *State, base, page string, refused *stepError) (*Result, error) {
+// showState is show for a state in hand: st, stored under key as base.
+// What quoting it drops, and a new basket's fingerprint, are saved.
+func (s *Service) showState(ctx context.Context, sh Shopper, key string, st *State, base, page string, refused *stepError) (*Result, error) {
 	saved, _ := json.Marshal(st)
-	p, dropped, err := s.resolve(ctx, s.db, sh, st, false, nil)
+	qt, dropped, err := s.quote(ctx, s.db, sh, st, false, nil)
 	if err != nil {
 		return nil, err
 	}
-	if st.Placed != 0 && len(p.basket.Lines) == 0 {
+	if st.Placed != 0 && len(qt.basket.Lines) == 0 {
 		if o, err := order.Get(ctx, s.db, st.Placed); err == nil {
-			return s.thankYou(sh, p, o), nil
+			return thankYou(sh, qt.basket, o), nil
 		}
 	}
 	if st.Placed != 0 {
-		s.restartAfterOrder(st)
-		if p, dropped, err = s.resolve(ctx, s.db, sh, st, false, nil); err != nil {
+		restartAfterOrder(st)
+		if qt, dropped, err = s.quote(ctx, s.db, sh, st, false, nil); err != nil {
 			return nil, err
 		}
 	}
-	st.Fingerprint = fingerprint(p.basket)
+	st.Fingerprint = fingerprint(qt.basket)
 	if now, _ := json.Marshal(st); key != "" && string(now) != string(saved) {
 		// Stale choices dropped, or a new basket: saved unless another
 		// request saved the checkout meanwhile (it dropped them too, or
 		// the next answer will).
 		before := &State{}
 		_ = json.Unmarshal(saved, before)
-		if _, err := s.changed(ctx, key, base, before, st); err != nil {
+		if _, err := s.storeChange(ctx, key, base, before, st); err != nil {
 			return nil, err
 		}
 	}
-	res := &Result{Status: 200, Basket: p.basket}
-	path := steps(st, sh, p)
-	show := next(path)
-	if page != "" && reachable(path, page, st) && page != ThreeDPage {
+	if refused == nil && len(dropped) > 0 {
+		refused = &stepError{status: 200, errors: dropped}
+	}
+	return s.result(ctx, sh, st, qt, page, refused)
+}
+
+// result is the answer of a quoted checkout: the page to show with its
+// context, pre_order, and the errors of refused (status 200 when it only
+// says what was dropped).
+func (s *Service) result(ctx context.Context, sh Shopper, st *State, qt *quote, page string, refused *stepError) (*Result, error) {
+	res := &Result{Status: 200, Basket: qt.basket, PreOrder: preOrder(sh, st, qt)}
+	p := path(st, sh, qt)
+	show := next(p)
+	if page != "" && reachable(p, page, st) && page != ThreeDPage {
 		show = page
 	}
 	if refused != nil {
-		res.Status = refused.status
-		res.Errors = refused.errors
-		if refused.page != "" && reachable(path, refused.page, st) {
+		res.Status, res.Errors = refused.status, refused.errors
+		if refused.page != "" && reachable(p, refused.page, st) {
 			show = refused.page
 		}
-	} else if len(dropped) > 0 {
-		res.Errors = dropped
 	}
-	if len(p.basket.Lines) == 0 || p.basket.HasUnavailable() {
+	if len(qt.basket.Lines) == 0 || qt.basket.HasUnavailable() {
 		// Nothing can be ordered as the basket stands (empty, or a line
 		// out of stock, withdrawn or unpriced): back to the basket, which
 		// shows what is wrong with each line.
 		res.RedirectURL = BasketPath
-		if res.Errors == nil && len(p.basket.Lines) > 0 {
+		if res.Errors == nil && len(qt.basket.Lines) > 0 {
 			res.Errors = apperror.Field("non_field_errors", unavailableLines)
 		}
 	}
-	ctxt, err := s.pageContext(ctx, sh, st, p, show)
+	pc, err := s.pageContext(ctx, sh, st, qt, show)
 	if err != nil {
 		return nil, err
 	}
 	if res.RedirectURL != "" {
 		// The real client follows only a page context's redirect_url
 		// (redux/middlewares/checkout.ts), not the top-level one.
-		ctxt.PageContext["redirect_url"] = res.RedirectURL
+		pc.PageContext["redirect_url"] = res.RedirectURL
 	}
-	res.Contexts = []Context{ctxt}
-	res.PreOrder = preOrder(sh, st, p)
+	res.Contexts = []Context{pc}
 	if st.RetailStore != 0 {
 		// The client shows the chosen store (RetailStore of
 		// types/commerce/misc.ts), not just its pk.
-		stores, _, err := s.catalog.RetailStores(ctx, catalog.StoreFilter{})
+		store, err := s.retailStore(ctx, st.RetailStore)
 		if err != nil {
 			return nil, err
 		}
-		for i := range stores {
-			if stores[i].PK == st.RetailStore {
-				res.PreOrder["retail_store"] = stores[i]
-			}
+		if store != nil {
+			res.PreOrder["retail_store"] = *store
 		}
 	}
 	return res, nil
 }
 
-func (s *Service) thankYou(sh Shopper, p *priced, o *order.Order) *Result {
-	return &Result{Status: 200, Basket: p.basket, PreOrder: map[string]any{"is_guest": !sh.Sess.IsCustomer()},
+// retailStore returns the store id as the catalog lists it, nil when it
+// lists no such store.
+func (s *Service) retailStore(ctx context.Context, id int64) (*catalog.RetailStore, error) {
+	stores, _, err := s.catalog.RetailStores(ctx, catalog.StoreFilter{})
+	if err != nil {
+		return nil, err
+	}
+	return find(stores, func(r *catalog.RetailStore) bool { return r.PK == id }), nil
+}
+
+// thankYou is the answer of a placed order.
+func thankYou(sh Shopper, b *basket.Basket, o *order.Order) *Result {
+	return &Result{Status: 200, Basket: b, PreOrder: map[string]any{"is_guest": !sh.Sess.IsCustomer()},
 		Contexts: []Context{{PageName: ThankYouPage, PageSlug: "thankyoupage", PageContext: map[string]any{
 			"redirect_url": "/orders/completed/" + o.Token + "/", "order_id": o.ID, "token": o.Token,
 			"new_user": false, "campaigns": []any{}}}}}
@@ -134,38 +150,23 @@ func slugOf(page string) string {
 	return string(out)
 }
 
-func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, p *priced, page string) (Context, error) {
+func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, qt *quote, page string) (Context, error) {
 	pc := map[string]any{}
 	switch page {
 	case IndexPage:
 		pc["can_guest_purchase"] = true
 	case DeliveryPage:
-		pc["delivery_options"] = p.opts.delivery
+		pc["delivery_options"] = qt.opts.delivery
 	case AddressPage, RetailStorePage:
-		list, err := s.addressesOf(ctx, sh)
-		if err != nil {
+		if err := s.placesContext(ctx, sh, page, pc); err != nil {
 			return Context{}, err
 		}
-		pc["addresses"] = list
-		if page == RetailStorePage {
-			stores, _, err := s.catalog.RetailStores(ctx, catalog.StoreFilter{})
-			if err != nil {
-				return Context{}, err
-			}
-			pc["retail_stores"] = stores
-		}
 	case ShippingPage:
-		offered := []map[string]any{}
-		for _, o := range p.opts.shipping {
-			if p.shipAddr != nil && o.Offers(p.shipAddr.CountryPlace.Code, sh.Currency) {
-				offered = append(offered, shippingWire(&o, o.Price(sh.Currency, p.basket.Pricing.ProductAmount-p.basket.Pricing.DiscountAmount)))
-			}
-		}
-		pc["shipping_options"] = offered
+		pc["shipping_options"] = shippingOffered(sh, qt)
 	case PaymentPage:
 		list := []map[string]any{}
-		for _, o := range p.opts.payment {
-			if o.Type == "credit_card" || o.Type == "funds_transfer" || o.Type == "pay_on_delivery" {
+		for _, o := range qt.opts.payment {
+			if o.offered() {
 				list = append(list, o.Wire())
 			}
 		}
@@ -174,29 +175,62 @@ func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, p *pri
 		brand := payment.Brand(st.Bin)
 		pc["card_type"] = map[string]any{"name": brand, "slug": brand, "logo": ""}
 		list := []map[string]any{}
-		total := p.basket.Pricing.Total
-		for _, i := range p.payment.Installments {
-			withInterest := total + i.Interest(total)
-			monthly := withInterest / money.Amount(max(i.Count, 1))
-			list = append(list, map[string]any{"pk": i.Count, "installment_count": i.Count,
-				"label": installmentLabel(i.Count), "price_with_accrued_interest": withInterest,
-				"monthly_price_with_accrued_interest": monthly})
+		for _, i := range qt.payment.Installments {
+			list = append(list, installmentWire(i.Count, qt.basket.Pricing.Total+i.Interest(qt.basket.Pricing.Total)))
 		}
 		pc["installments"] = list
 	case TransferChoicePage:
 		list := []map[string]any{}
-		for _, b := range p.opts.banks {
+		for _, b := range qt.opts.banks {
 			list = append(list, b.Wire())
 		}
 		pc["bank_accounts"] = list
 	case DeliveryChoicePage:
 		list := []map[string]any{}
 		for _, c := range deliveryChoices {
-			list = append(list, paymentChoice(c, p.fee))
+			list = append(list, paymentChoice(c, qt.fee))
 		}
 		pc["payment_choices"] = list
 	}
 	return Context{PageName: page, PageSlug: slugOf(page), PageContext: pc}, nil
+}
+
+// placesContext lists the shopper's addresses in pc, and the stores for
+// store pickup.
+func (s *Service) placesContext(ctx context.Context, sh Shopper, page string, pc map[string]any) error {
+	list, err := s.addressesOf(ctx, sh)
+	if err != nil {
+		return err
+	}
+	pc["addresses"] = list
+	if page == RetailStorePage {
+		stores, _, err := s.catalog.RetailStores(ctx, catalog.StoreFilter{})
+		if err != nil {
+			return err
+		}
+		pc["retail_stores"] = stores
+	}
+	return nil
+}
+
+// shippingOffered lists the shipping options for the shipping address,
+// priced for this basket.
+func shippingOffered(sh Shopper, qt *quote) []map[string]any {
+	offered := []map[string]any{}
+	for _, o := range qt.opts.shipping {
+		if qt.shipAddr != nil && o.Offers(qt.shipAddr.CountryPlace.Code, sh.Currency) {
+			offered = append(offered, shippingWire(&o, o.Price(sh.Currency, qt.basket.Pricing.ProductAmount-qt.basket.Pricing.DiscountAmount)))
+		}
+	}
+	return offered
+}
+
+// installmentWire is an installment choice of count payments adding up to
+// withInterest.
+func installmentWire(count int, withInterest money.Amount) map[string]any {
+	return map[string]any{"pk": count, "installment_count": count, "label": installmentLabel(count),
+		"price_with_accrued_interest":         withInterest,
+		"monthly_price_with_accrued_interest": withInterest / money.Amount(max(count, 1))}
 }
 
 // paymentChoice is a PaymentChoice of types/commerce/checkout.ts.
@@ -234,64 +268,45 @@ func (s *Service) addressesOf(ctx context.Context, sh Shopper) ([]address.JSON, 
 
 // preOrder is the PreOrder shape of types/commerce/checkout.ts (the API
 // adds the basket).
-func preOrder(sh Shopper, st *State, p *priced) map[string]any {
+func preOrder(sh Shopper, st *State, qt *quote) map[string]any {
 	po := map[string]any{
 		"is_guest": !sh.Sess.IsCustomer(), "user_email": st.Email, "user_phone_number": st.Phone,
-		"shipping_amount": p.shipAmt, "total_amount": p.basket.Pricing.Total,
-		"total_amount_with_interest": p.total, "unpaid_amount": p.total, "currency_type_label": sh.Currency,
+		"shipping_amount": qt.shipAmt, "total_amount": qt.basket.Pricing.Total,
+		"total_amount_with_interest": qt.total, "unpaid_amount": qt.total, "currency_type_label": sh.Currency,
 		"notes": st.Notes, "is_post_order": false, "is_redirected": false,
 		"billing_and_shipping_same": st.ShippingAddr != 0 && st.ShippingAddr == st.BillingAddr,
 	}
-	if p.delivery != nil {
-		po["delivery_option"] = p.delivery
+	if qt.delivery != nil {
+		po["delivery_option"] = qt.delivery
 	}
-	if p.shipAddr != nil {
-		po["shipping_address"] = p.shipAddr.Wire()
+	if qt.shipAddr != nil {
+		po["shipping_address"] = qt.shipAddr.Wire()
 	}
-	if p.billAddr != nil {
-		po["billing_address"] = p.billAddr.Wire()
+	if qt.billAddr != nil {
+		po["billing_address"] = qt.billAddr.Wire()
 	}
-	if p.shipping != nil {
-		po["shipping_option"] = shippingWire(p.shipping, p.shipAmt)
+	if qt.shipping != nil {
+		po["shipping_option"] = shippingWire(qt.shipping, qt.shipAmt)
 	}
-	if p.payment != nil {
-		po["payment_option"] = p.payment.Wire()
+	if qt.payment != nil {
+		po["payment_option"] = qt.payment.Wire()
 	}
-	if p.installmt != nil {
-		po["installment"] = map[string]any{"pk": p.installmt.Count, "installment_count": p.installmt.Count,
-			"label": installmentLabel(p.installmt.Count), "price_with_accrued_interest": p.basket.Pricing.Total + p.interest,
-			"monthly_price_with_accrued_interest": (p.basket.Pricing.Total + p.interest) / money.Amount(p.installmt.Count)}
-		po["installment_interest_amount"] = p.interest
+	if qt.installmt != nil {
+		po["installment"] = installmentWire(qt.installmt.Count, qt.basket.Pricing.Total+qt.interest)
+		po["installment_interest_amount"] = qt.interest
 	}
-	if p.fee != 0 {
-		po["pay_on_delivery_fee"] = p.fee
+	if qt.fee != 0 {
+		po["pay_on_delivery_fee"] = qt.fee
 	}
 	if st.Choice != "" {
-		po["payment_choice"] = paymentChoice(st.Choice, p.fee)
+		po["payment_choice"] = paymentChoice(st.Choice, qt.fee)
 	}
-	if p.bank != nil {
-		po["bank_account"] = p.bank.Wire()
+	if qt.bank != nil {
+		po["bank_account"] = qt.bank.Wire()
 	}
 	return po
 }
 
-// isFinal reports whether a page places the order.
-func isFinal(page string) bool {
-	return page == CardPage || page == ThreeDPage || page == TransferPage || page == PayOnDeliveryPage
-}
-
-// asStepError turns a domain error into a refused step on page.
-func asStepError(err error, page string) (*stepError, bool) {
-	var se *stepError
-	if errors.As(err, &se) {
-		return se, true
-	}
-	var fields apperror.Fields
-	if errors.As(err, &fields) {
-		return &stepError{status: 400, errors: fields, page: page}, true
-	}
-	return nil, false
-}
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Summary is the checkout as the contracts shown before payment must name
@@ -322,15 +337,13 @@ func (s *Service) Summary(ctx context.Context, sh Shopper) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Placed != 0 {
-		s.restartAfterOrder(st)
-	}
-	p, _, err := s.resolve(ctx, s.db, sh, st, false, nil)
+	restartAfterOrder(st)
+	qt, _, err := s.quote(ctx, s.db, sh, st, false, nil)
 	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{Buyer: st.Email, Shipping: p.shipAmt, Total: p.total, Currency: sh.Currency}
-	for _, l := range p.basket.Lines {
+	sum := &Summary{Buyer: st.Email, Shipping: qt.shipAmt, Total: qt.total, Currency: sh.Currency}
+	for _, l := range qt.basket.Lines {
 		if l.Available() {
 			sum.Lines = append(sum.Lines, SummaryLine{ProductID: l.ProductID, Quantity: l.Quantity, Total: l.Total})
 		}
@@ -343,10 +356,22 @@ func (s *Service) Summary(ctx context.Context, sh Shopper) (*Summary, error) {
 			return nil, err
 		}
 	}
-	if a := p.billAddr; a != nil {
+	if a := qt.billAddr; a != nil {
 		sum.Name = strings.TrimSpace(a.FirstName + " " + a.LastName)
 	}
-	if a := p.shipAddr; a != nil {
+	if sum.Address, err = s.deliveryLine(ctx, st, qt); err != nil {
+		return nil, err
+	}
+	if qt.payment != nil {
+		sum.Payment = qt.payment.Name
+	}
+	return sum, nil
+}
+
+// deliveryLine is where the goods go, on one line: the shipping address,
+// or the store for click and collect.
+func (s *Service) deliveryLine(ctx context.Context, st *State, qt *quote) (string, error) {
+	if a := qt.shipAddr; a != nil {
 		var district, township string
 		if a.DistrictPlace != nil {
 			district = a.DistrictPlace.Name
@@ -354,18 +379,14 @@ func (s *Service) Summary(ctx context.Context, sh Shopper) (*Summary, error) {
 		if a.TownshipPlace != nil {
 			township = a.TownshipPlace.Name
 		}
-		sum.Address = oneLine(a.Line, district, township, a.Postcode, a.CityPlace.Name, a.CountryPlace.Name)
-	} else if st.RetailStore != 0 {
-		var name, line string
-		if err := s.db.QueryRowContext(ctx, "SELECT name, address FROM retail_stores WHERE id = $1", st.RetailStore).Scan(&name, &line); err != nil {
-			return nil, err
-		}
-		sum.Address = oneLine(name, line)
+		return oneLine(a.Line, district, township, a.Postcode, a.CityPlace.Name, a.CountryPlace.Name), nil
 	}
-	if p.payment != nil {
-		sum.Payment = p.payment.Name
+	if st.RetailStore == 0 {
+		return "", nil
 	}
-	return sum, nil
+	var name, line string
+	err := s.db.QueryRowContext(ctx, "SELECT name, address FROM retail_stores WHERE id = $1", st.RetailStore).Scan(&name, &line)
+	return oneLine(name, line), err
 }
 
 // oneLine joins the non-empty parts of an address.
