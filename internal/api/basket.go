@@ -1,43 +1,25 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/basket"
-	"github.com/vitrin/vitrin/internal/promotion"
 	"github.com/vitrin/vitrin/internal/session"
 )
 
-// registerBasket adds the routes of the basket and promotions (issue 4).
-func registerBasket(s *Server) error {
-	s.baskets = basket.New(s.db, s.sessions, promotion.NewService(s.db))
-	s.onLogin = append(s.onLogin, func(ctx context.Context, sess *session.Session) error {
-		return s.baskets.MergeOnLogin(ctx, sess)
-	})
-	s.handle("GET /baskets/basket", s.getBasket)
-	s.handle("POST /baskets/basket", s.addToBasket)
-	s.handle("PUT /baskets/basket", s.setBasketQuantity)
-	s.handle("DELETE /baskets/basket", s.clearBasket)
-	s.handle("PATCH /baskets/basket", s.basketVoucher)
-	return nil
-}
-
 // writeBasket answers {"basket": ...} in the request's currency and language.
-func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.Basket, err error) {
+func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.Basket, err error) error {
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	wire, err := s.basketWire(r, b)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"basket": wire})
+	return writeJSON(w, http.StatusOK, map[string]any{"basket": wire})
 }
 
 // basketWire renders b with the catalog's product cards (checkout's
@@ -61,14 +43,13 @@ func (s *Server) basketWire(r *http.Request, b *basket.Basket) (basket.JSON, err
 	return b.Wire(view, lang), nil
 }
 
-func (s *Server) getBasket(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getBasket(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.session(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	b, err := s.baskets.Get(r.Context(), sess, s.currency(r))
-	s.writeBasket(w, r, b, err)
+	return s.writeBasket(w, r, b, err)
 }
 
 // basketChange reads {product, quantity, attributes}; quantity defaults to
@@ -111,48 +92,43 @@ func (s *Server) basketChange(r *http.Request, adding bool) (*session.Session, b
 	return sess, c, err
 }
 
-func (s *Server) addToBasket(w http.ResponseWriter, r *http.Request) {
+func (s *Server) addToBasket(w http.ResponseWriter, r *http.Request) error {
 	sess, c, err := s.basketChange(r, true)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	b, err := s.baskets.Add(r.Context(), sess, s.currency(r), c)
-	s.writeBasket(w, r, b, err)
+	return s.writeBasket(w, r, b, err)
 }
 
-func (s *Server) setBasketQuantity(w http.ResponseWriter, r *http.Request) {
+func (s *Server) setBasketQuantity(w http.ResponseWriter, r *http.Request) error {
 	sess, c, err := s.basketChange(r, false)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	b, err := s.baskets.SetQuantity(r.Context(), sess, s.currency(r), c)
-	s.writeBasket(w, r, b, err)
+	return s.writeBasket(w, r, b, err)
 }
 
-func (s *Server) clearBasket(w http.ResponseWriter, r *http.Request) {
+func (s *Server) clearBasket(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.session(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	b, err := s.baskets.Clear(r.Context(), sess, s.currency(r))
-	s.writeBasket(w, r, b, err)
+	return s.writeBasket(w, r, b, err)
 }
 
 // basketVoucher applies {voucher_code} or removes it with
 // {remove_voucher_code: true}.
-func (s *Server) basketVoucher(w http.ResponseWriter, r *http.Request) {
+func (s *Server) basketVoucher(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	sess, err := s.session(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	var b *basket.Basket
 	switch {
@@ -163,5 +139,5 @@ func (s *Server) basketVoucher(w http.ResponseWriter, r *http.Request) {
 	default:
 		err = apperror.Field("voucher_code", "This field is required.")
 	}
-	s.writeBasket(w, r, b, err)
+	return s.writeBasket(w, r, b, err)
 }

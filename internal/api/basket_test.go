@@ -575,7 +575,7 @@ func TestBasketPromotions(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := bs.db.Tx(context.Background(), func(tx *sql.Tx) error {
-		return bs.api.baskets.Promotions().MarkUsed(context.Background(), tx, "MINE", customerID, "grace@example.com", "order-1")
+		return bs.api.promotions.MarkUsed(context.Background(), tx, "MINE", customerID, "grace@example.com", "order-1")
 	}); err != nil {
 		t.Fatal(err)
 	}

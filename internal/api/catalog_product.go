@@ -64,27 +64,26 @@ func renderProductPage(page *catalog.ProductPage, loc locale, withGroup bool, of
 	return out
 }
 
-func (s *Server) productPage(w http.ResponseWriter, r *http.Request) {
-	m, epoch, ok := s.freshModel(w, r)
-	if !ok {
-		return
+func (s *Server) productPage(w http.ResponseWriter, r *http.Request) error {
+	m, epoch, err := s.catalog.Fresh(r.Context())
+	if err != nil {
+		return err
 	}
 	pk, valid := catalog.ParsePK(r.PathValue("pk"))
 	p, found := m.Product(pk)
 	if !valid || !found {
-		writeError(w, r, apperror.ErrNotFound)
-		return
+		return apperror.ErrNotFound
 	}
-	s.serveProduct(w, r, m, epoch, p, strings.HasPrefix(r.URL.Path, "/group-product/"))
+	return s.serveProduct(w, r, m, epoch, p, strings.HasPrefix(r.URL.Path, "/group-product/"))
 }
 
 // serveProduct answers a product page with the current stock of the
 // product and its variants.
-func (s *Server) serveProduct(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, p *catalog.Product, withGroup bool) {
+func (s *Server) serveProduct(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, p *catalog.Product, withGroup bool) error {
 	loc := s.locale(r)
 	params := r.URL.Query()
 	key := catalog.CacheKey("product", strconv.FormatInt(p.ID, 10), strconv.FormatBool(withGroup), loc.currency, loc.language, canonicalQuery(params))
-	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64, catalog.Offers) any, error) {
+	return s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64, catalog.Offers) any, error) {
 		var ids []int64
 		for _, q := range m.Group(p) {
 			ids = append(ids, q.ID)
@@ -103,24 +102,24 @@ type categoryListJSON struct {
 	Results  []catalog.CategoryJSON `json:"results"`
 }
 
-func (s *Server) productFromPath(w http.ResponseWriter, r *http.Request) (*catalog.Model, *catalog.Product, bool) {
-	m, ok := s.model(w, r)
-	if !ok {
-		return nil, nil, false
+// productFromPath is the product the path's pk names; an unknown one is a 404.
+func (s *Server) productFromPath(r *http.Request) (*catalog.Model, *catalog.Product, error) {
+	m, err := s.catalog.Current(r.Context())
+	if err != nil {
+		return nil, nil, err
 	}
 	pk, valid := catalog.ParsePK(r.PathValue("pk"))
 	p, found := m.Product(pk)
 	if !valid || !found {
-		writeError(w, r, apperror.ErrNotFound)
-		return nil, nil, false
+		return nil, nil, apperror.ErrNotFound
 	}
-	return m, p, true
+	return m, p, nil
 }
 
-func (s *Server) productCategoryNodes(w http.ResponseWriter, r *http.Request) {
-	m, p, ok := s.productFromPath(w, r)
-	if !ok {
-		return
+func (s *Server) productCategoryNodes(w http.ResponseWriter, r *http.Request) error {
+	m, p, err := s.productFromPath(r)
+	if err != nil {
+		return err
 	}
 	lang := s.language(r)
 	categories := m.ProductCategories(p)
@@ -134,26 +133,25 @@ func (s *Server) productCategoryNodes(w http.ResponseWriter, r *http.Request) {
 	for _, c := range categories[:limit] {
 		out.Results = append(out.Results, c.Wire(lang))
 	}
-	writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) productCategory(w http.ResponseWriter, r *http.Request) {
-	m, p, ok := s.productFromPath(w, r)
-	if !ok {
-		return
+func (s *Server) productCategory(w http.ResponseWriter, r *http.Request) error {
+	m, p, err := s.productFromPath(r)
+	if err != nil {
+		return err
 	}
 	categories := m.ProductCategories(p)
 	if len(categories) == 0 {
-		writeError(w, r, apperror.ErrNotFound)
-		return
+		return apperror.ErrNotFound
 	}
-	writeJSON(w, http.StatusOK, categories[0].Wire(s.language(r)))
+	return writeJSON(w, http.StatusOK, categories[0].Wire(s.language(r)))
 }
 
-func (s *Server) menu(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
-	if !ok {
-		return
+func (s *Server) menu(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.catalog.Current(r.Context())
+	if err != nil {
+		return err
 	}
 	q := r.URL.Query()
 	depth := 3
@@ -162,19 +160,19 @@ func (s *Server) menu(w http.ResponseWriter, r *http.Request) {
 	}
 	parent := strings.TrimSpace(q.Get("parent"))
 	lang := s.language(r)
-	writeCached(w, r, m, catalog.CacheKey("menu", strconv.Itoa(depth), parent, lang), func() (any, error) {
+	return writeCached(w, r, m, catalog.CacheKey("menu", strconv.Itoa(depth), parent, lang), func() (any, error) {
 		return map[string]any{"menu": m.Menu(parent, depth, lang)}, nil
 	})
 }
 
-func (s *Server) breadcrumb(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
-	if !ok {
-		return
+func (s *Server) breadcrumb(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.catalog.Current(r.Context())
+	if err != nil {
+		return err
 	}
 	item := strings.TrimSpace(r.URL.Query().Get("item"))
 	lang := s.language(r)
-	writeCached(w, r, m, catalog.CacheKey("breadcrumb", item, lang), func() (any, error) {
+	return writeCached(w, r, m, catalog.CacheKey("breadcrumb", item, lang), func() (any, error) {
 		return map[string]any{"menu": m.Breadcrumb(item, lang)}, nil
 	})
 }
@@ -194,14 +192,14 @@ type suggestionEntry struct {
 	Extra          map[string]any `json:"extra"`
 }
 
-func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
-	if !ok {
-		return
+func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.catalog.Current(r.Context())
+	if err != nil {
+		return err
 	}
 	query := r.URL.Query().Get("search_text")
 	loc := s.locale(r)
-	writeCached(w, r, m, catalog.CacheKey("autocomplete", query, loc.currency, loc.language), func() (any, error) {
+	return writeCached(w, r, m, catalog.CacheKey("autocomplete", query, loc.currency, loc.language), func() (any, error) {
 		found := m.Autocomplete(query, autocompleteLimit)
 		groups := []suggestionGroup{}
 		if len(found.Categories) > 0 {

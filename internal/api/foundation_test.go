@@ -23,7 +23,7 @@ import (
 // JSON shape and changes nothing; a panic is a 500 with the request id.
 func TestBadInput(t *testing.T) {
 	ts := newTestStore(t)
-	ts.api.handle("GET /test/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	ts.api.handle("GET /test/panic", func(http.ResponseWriter, *http.Request) error { panic("boom") })
 	jsonType := "application/json"
 	form := "application/x-www-form-urlencoded"
 	tests := []struct {
@@ -254,7 +254,7 @@ func TestRequestLog(t *testing.T) {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))
 	t.Cleanup(func() { slog.SetDefault(saved) })
 	ts := newTestStore(t)
-	ts.api.handle("GET /test/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	ts.api.handle("GET /test/panic", func(http.ResponseWriter, *http.Request) error { panic("boom") })
 
 	buf.Reset()
 	ts.raw("GET", "/current_user/", "", "X-Request-ID", "lb-7f3a-0002").must(t, 401)
