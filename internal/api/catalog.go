@@ -85,45 +85,10 @@ func canonicalQuery(q url.Values) string {
 	return b.String()
 }
 
-// listingJSON is GetCategoryResponse of types/commerce/category.ts.
-type listingJSON struct {
-	Category    *catalog.CategoryJSON `json:"category,omitempty"`
-	SpecialPage any                   `json:"special_page,omitempty"`
-	Facets      []catalog.Facet       `json:"facets"`
-	Pagination  paginationJSON        `json:"pagination"`
-	Products    []catalog.ProductJSON `json:"products"`
-	SearchText  *string               `json:"search_text"`
-	Sorters     []catalog.Sorter      `json:"sorters"`
-}
-
-type paginationJSON struct {
-	CurrentPage int `json:"current_page"`
-	NumPages    int `json:"num_pages"`
-	PageSize    int `json:"page_size"`
-	TotalCount  int `json:"total_count"`
-}
-
-func renderListing(l *catalog.Listing, loc locale, stock map[int64]int64, offers catalog.Offers) listingJSON {
-	out := listingJSON{
-		Facets:     l.Facets,
-		Pagination: paginationJSON{CurrentPage: l.Page, NumPages: l.NumPages, PageSize: l.PageSize, TotalCount: l.Total},
-		Products:   make([]catalog.ProductJSON, len(l.Products)),
-		SearchText: l.SearchText,
-		Sorters:    l.Sorters,
-	}
-	if out.Facets == nil {
-		out.Facets = []catalog.Facet{}
-	}
-	for i, p := range l.Products {
-		out.Products[i] = p.Wire(loc.currency, loc.language, stock[p.ID], offers)
-	}
-	return out
-}
-
 // serveListing answers a listing: /list/, a category page or a special
 // page. The listing itself (facets, counts, the page's products) changes
 // only with the catalog version and is computed once per version.
-func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, scope string, req catalog.ListRequest, decorate func(*listingJSON)) error {
+func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, scope string, req catalog.ListRequest, decorate func(*catalog.ListingJSON)) error {
 	loc := s.locale(r)
 	req.Params, req.Currency, req.Language = r.URL.Query(), loc.currency, loc.language
 	key := catalog.CacheKey("list", scope, loc.currency, loc.language, canonicalQuery(req.Params))
@@ -138,7 +103,7 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog
 			ids[i] = p.ID
 		}
 		return ids, func(stock map[int64]int64, offers catalog.Offers) any {
-			out := renderListing(l, loc, stock, offers)
+			out := l.Wire(loc.currency, loc.language, stock, offers)
 			if decorate != nil {
 				decorate(&out)
 			}
@@ -212,7 +177,7 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) serveCategory(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, c *catalog.Category) error {
 	lang := s.language(r)
-	return s.serveListing(w, r, m, epoch, "category:"+c.UUID, catalog.ListRequest{Category: c}, func(out *listingJSON) {
+	return s.serveListing(w, r, m, epoch, "category:"+c.UUID, catalog.ListRequest{Category: c}, func(out *catalog.ListingJSON) {
 		cj := c.Wire(lang)
 		out.Category = &cj
 	})
@@ -231,7 +196,7 @@ func (s *Server) specialPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.serveListing(w, r, m, epoch, "special:"+r.PathValue("pk"), catalog.ListRequest{Curated: page.Products}, func(out *listingJSON) {
+	return s.serveListing(w, r, m, epoch, "special:"+r.PathValue("pk"), catalog.ListRequest{Curated: page.Products}, func(out *catalog.ListingJSON) {
 		out.SpecialPage = page.Wire()
 	})
 }

@@ -193,18 +193,6 @@ func storeFilter(r *http.Request) (catalog.StoreFilter, error) {
 	return f, nil
 }
 
-// storeStockJSON is one entry of StockResultType.
-type storeStockJSON struct {
-	Name       string `json:"name"`
-	Address    string `json:"address"`
-	Latitude   string `json:"latitude"`
-	Longitude  string `json:"longitude"`
-	Stock      string `json:"stock"`
-	StoreHours any    `json:"store_hours"`
-	PK         int64  `json:"pk"`
-	Phone      string `json:"phone"`
-}
-
 // retailStoreStock answers the find-in-store form: the stores of the
 // chosen place with their stock of the product, or of the variant that
 // the other fields select (size=M), as the product page would.
@@ -227,12 +215,7 @@ func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	out := []storeStockJSON{}
-	for i, st := range stores {
-		out = append(out, storeStockJSON{Name: st.Name, Address: st.Address, Latitude: st.Latitude, Longitude: st.Longitude,
-			Stock: strconv.FormatInt(stock[i], 10), StoreHours: st.StoreHours, PK: st.PK, Phone: st.Phone})
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, catalog.StoreStockWire(stores, stock))
 }
 
 func (s *Server) countries(w http.ResponseWriter, r *http.Request) error {

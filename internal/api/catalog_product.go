@@ -9,61 +9,6 @@ import (
 	"github.com/vitrin/vitrin/internal/catalog"
 )
 
-// productResultJSON is ProductResult of types/commerce/product.ts.
-type productResultJSON struct {
-	InStock         bool                  `json:"in_stock"`
-	Product         catalog.ProductJSON   `json:"product"`
-	SelectedVariant *catalog.ProductJSON  `json:"selected_variant"`
-	Variants        []variantJSON         `json:"variants"`
-	GroupProducts   []catalog.ProductJSON `json:"group_products,omitempty"`
-}
-
-type variantJSON struct {
-	AttributeKey  string              `json:"attribute_key"`
-	AttributeName string              `json:"attribute_name"`
-	Options       []variantOptionJSON `json:"options"`
-}
-
-type variantOptionJSON struct {
-	Label                    string              `json:"label"`
-	Value                    string              `json:"value"`
-	Order                    int                 `json:"order"`
-	InStock                  bool                `json:"in_stock"`
-	IsSelectable             bool                `json:"is_selectable"`
-	IsSelectableWithoutStock bool                `json:"is_selectable_without_stock"`
-	IsSelected               bool                `json:"is_selected"`
-	Product                  catalog.ProductJSON `json:"product"`
-}
-
-func renderProductPage(page *catalog.ProductPage, loc locale, withGroup bool, offers catalog.Offers) productResultJSON {
-	wire := func(p *catalog.Product) catalog.ProductJSON {
-		return p.Wire(loc.currency, loc.language, page.Stock[p.ID], offers)
-	}
-	product := wire(page.Product)
-	out := productResultJSON{InStock: product.InStock, Product: product, Variants: []variantJSON{}}
-	if page.Selected != nil {
-		sel := wire(page.Selected)
-		out.SelectedVariant = &sel
-	}
-	for _, v := range page.Variants {
-		vj := variantJSON{AttributeKey: v.Attribute.Key, AttributeName: v.Attribute.Label(loc.language), Options: []variantOptionJSON{}}
-		for _, o := range v.Options {
-			vj.Options = append(vj.Options, variantOptionJSON{
-				Label: v.Attribute.ValueLabel(o.Value, loc.language), Value: o.Value, Order: o.Order, InStock: o.InStock, IsSelectable: o.IsSelectable,
-				IsSelectableWithoutStock: o.IsSelectableWithoutStock, IsSelected: o.IsSelected, Product: wire(o.Product),
-			})
-		}
-		out.Variants = append(out.Variants, vj)
-	}
-	if withGroup {
-		out.GroupProducts = []catalog.ProductJSON{}
-		for _, p := range page.Group {
-			out.GroupProducts = append(out.GroupProducts, wire(p))
-		}
-	}
-	return out
-}
-
 func (s *Server) productPage(w http.ResponseWriter, r *http.Request) error {
 	m, epoch, err := s.catalog.Fresh(r.Context())
 	if err != nil {
@@ -89,7 +34,7 @@ func (s *Server) serveProduct(w http.ResponseWriter, r *http.Request, m *catalog
 			ids = append(ids, q.ID)
 		}
 		return ids, func(stock map[int64]int64, offers catalog.Offers) any {
-			return renderProductPage(m.ProductPage(p, params, stock, loc.currency), loc, withGroup, offers)
+			return m.ProductPage(p, params, stock, loc.currency).Wire(loc.currency, loc.language, withGroup, offers)
 		}, nil
 	})
 }
@@ -180,18 +125,6 @@ func (s *Server) breadcrumb(w http.ResponseWriter, r *http.Request) error {
 // Autocomplete answers every keystroke, so its answers are cached per query.
 const autocompleteLimit = 8
 
-type suggestionGroup struct {
-	SuggestionType string            `json:"suggestion_type"`
-	Entries        []suggestionEntry `json:"entries"`
-}
-
-type suggestionEntry struct {
-	Label          string         `json:"label"`
-	URL            string         `json:"url"`
-	SuggestionType string         `json:"suggestion_type"`
-	Extra          map[string]any `json:"extra"`
-}
-
 func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) error {
 	m, err := s.catalog.Current(r.Context())
 	if err != nil {
@@ -200,31 +133,8 @@ func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) error {
 	query := r.URL.Query().Get("search_text")
 	loc := s.locale(r)
 	return writeCached(w, r, m, catalog.CacheKey("autocomplete", query, loc.currency, loc.language), func() (any, error) {
-		found := m.Autocomplete(query, autocompleteLimit)
-		groups := []suggestionGroup{}
-		if len(found.Categories) > 0 {
-			g := suggestionGroup{SuggestionType: "Category"}
-			for _, c := range found.Categories {
-				parents := []string{}
-				for _, a := range c.Ancestors() {
-					if a != c {
-						parents = append(parents, a.Label(loc.language))
-					}
-				}
-				g.Entries = append(g.Entries, suggestionEntry{Label: c.Label(loc.language), URL: c.URL(), SuggestionType: "Category",
-					Extra: map[string]any{"category_id": c.ID, "parent_categories": parents}})
-			}
-			groups = append(groups, g)
-		}
-		if len(found.Products) > 0 {
-			g := suggestionGroup{SuggestionType: "Product"}
-			for _, p := range found.Products {
-				pj := p.Wire(loc.currency, loc.language, p.Stock, catalog.Offers{}) // suggestions show no offers
-				extra := map[string]any{"image": pj.Image, "price": pj.Price, "retail_price": pj.RetailPrice, "product_type": pj.ProductType}
-				g.Entries = append(g.Entries, suggestionEntry{Label: pj.Name, URL: pj.AbsoluteURL, SuggestionType: "Product", Extra: extra})
-			}
-			groups = append(groups, g)
-		}
+		// Suggestions show no offers.
+		groups := m.Autocomplete(query, autocompleteLimit).Wire(loc.currency, loc.language)
 		return map[string]any{"groups": groups}, nil
 	})
 }

@@ -123,18 +123,6 @@ func (s *Server) contactUs(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, detail{Detail: "Your message has been sent."})
 }
 
-// wishItem is a favourite or alert in a list: the product as listings show it.
-type wishItem struct {
-	PK      int64               `json:"pk"`
-	Product catalog.ProductJSON `json:"product"`
-}
-
-// createdItem answers an add: the client's types have the product's pk.
-type createdItem struct {
-	PK      int64 `json:"pk"`
-	Product int64 `json:"product"`
-}
-
 type successJSON struct {
 	Success bool `json:"success"`
 }
@@ -157,13 +145,10 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request, read func(ctx
 		return err
 	}
 	loc := s.locale(r)
-	out := listJSON[wishItem]{Count: p.Total, Results: make([]wishItem, len(p.Items))}
+	out := listJSON[wishlist.ItemJSON]{Count: p.Total, Results: make([]wishlist.ItemJSON, len(p.Items))}
 	offers := m.OffersAt(time.Now())
 	for i, it := range p.Items {
-		out.Results[i] = wishItem{PK: it.ID, Product: catalog.ProductJSON{PK: it.ProductID, Stock: it.Stock}}
-		if product, ok := m.Product(it.ProductID); ok {
-			out.Results[i].Product = product.Wire(loc.currency, loc.language, it.Stock, offers)
-		}
+		out.Results[i] = it.Wire(m, loc.currency, loc.language, offers)
 	}
 	link := func(n int) *string {
 		u := *r.URL
@@ -215,7 +200,7 @@ func (s *Server) addFavourite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, createdItem{PK: it.ID, Product: it.ProductID})
+	return writeJSON(w, http.StatusCreated, it.Created())
 }
 
 // removeOwned deletes a customer's favourite or alert by its path pk.
@@ -264,7 +249,7 @@ func (s *Server) addAlert(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, createdItem{PK: it.ID, Product: it.ProductID})
+	return writeJSON(w, http.StatusCreated, it.Created())
 }
 
 func (s *Server) removeAlert(w http.ResponseWriter, r *http.Request) error {
