@@ -11,10 +11,7 @@ import (
 )
 
 // writeBasket answers {"basket": ...} in the request's currency and language.
-func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.Basket, err error) error {
-	if err != nil {
-		return err
-	}
+func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.Basket) error {
 	wire, err := s.basketWire(r, b)
 	if err != nil {
 		return err
@@ -25,22 +22,11 @@ func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.B
 // basketWire renders b with the catalog's product cards (checkout's
 // pre_order embeds it too).
 func (s *Server) basketWire(r *http.Request, b *basket.Basket) (basket.JSON, error) {
-	lang := s.language(r)
 	model, err := s.catalog.Current(r.Context())
 	if err != nil {
 		return basket.JSON{}, err
 	}
-	offers := model.OffersAt(time.Now())
-	view := func(productID, stock int64) (any, *string) {
-		p, ok := model.Product(productID)
-		if !ok {
-			// Not in this node's model yet (imported a moment ago).
-			return map[string]any{"pk": productID, "stock": stock}, nil
-		}
-		card := p.Wire(b.Currency, lang, stock, offers)
-		return card, card.Image
-	}
-	return b.Wire(view, lang), nil
+	return b.Wire(model, model.OffersAt(time.Now()), s.language(r)), nil
 }
 
 func (s *Server) getBasket(w http.ResponseWriter, r *http.Request) error {
@@ -49,7 +35,10 @@ func (s *Server) getBasket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b, err := s.baskets.Get(r.Context(), sess, s.currency(r))
-	return s.writeBasket(w, r, b, err)
+	if err != nil {
+		return err
+	}
+	return s.writeBasket(w, r, b)
 }
 
 // basketChange reads {product, quantity, attributes}; quantity defaults to
@@ -98,7 +87,10 @@ func (s *Server) addToBasket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b, err := s.baskets.Add(r.Context(), sess, s.currency(r), c)
-	return s.writeBasket(w, r, b, err)
+	if err != nil {
+		return err
+	}
+	return s.writeBasket(w, r, b)
 }
 
 func (s *Server) setBasketQuantity(w http.ResponseWriter, r *http.Request) error {
@@ -107,7 +99,10 @@ func (s *Server) setBasketQuantity(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	b, err := s.baskets.SetQuantity(r.Context(), sess, s.currency(r), c)
-	return s.writeBasket(w, r, b, err)
+	if err != nil {
+		return err
+	}
+	return s.writeBasket(w, r, b)
 }
 
 func (s *Server) clearBasket(w http.ResponseWriter, r *http.Request) error {
@@ -116,7 +111,10 @@ func (s *Server) clearBasket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b, err := s.baskets.Clear(r.Context(), sess, s.currency(r))
-	return s.writeBasket(w, r, b, err)
+	if err != nil {
+		return err
+	}
+	return s.writeBasket(w, r, b)
 }
 
 // basketVoucher applies {voucher_code} or removes it with
@@ -139,5 +137,8 @@ func (s *Server) basketVoucher(w http.ResponseWriter, r *http.Request) error {
 	default:
 		err = apperror.Field("voucher_code", "This field is required.")
 	}
-	return s.writeBasket(w, r, b, err)
+	if err != nil {
+		return err
+	}
+	return s.writeBasket(w, r, b)
 }

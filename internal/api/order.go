@@ -20,27 +20,16 @@ import (
 	"github.com/vitrin/vitrin/internal/ratelimit"
 )
 
-// orderWire renders o with the catalog's product cards.
-func (s *Server) orderWire(r *http.Request, model *catalog.Model, o *order.Order) order.JSON {
-	lang := s.language(r)
-	offers := model.OffersAt(time.Now())
-	return o.Wire(func(productID int64) any {
-		if p, ok := model.Product(productID); ok {
-			return p.Wire(o.Currency, lang, 0, offers)
-		}
-		return map[string]any{"pk": productID}
-	})
-}
-
 func (s *Server) writeOrder(w http.ResponseWriter, r *http.Request, o *order.Order, wrap bool) error {
 	model, err := s.catalog.Current(r.Context())
 	if err != nil {
 		return err
 	}
+	wire := o.Wire(model, model.OffersAt(time.Now()), s.language(r))
 	if wrap {
-		return writeJSON(w, http.StatusOK, map[string]any{"order": s.orderWire(r, model, o)})
+		return writeJSON(w, http.StatusOK, map[string]any{"order": wire})
 	}
-	return writeJSON(w, http.StatusOK, s.orderWire(r, model, o))
+	return writeJSON(w, http.StatusOK, wire)
 }
 
 // completedOrder is the thank-you page's order; the token is the proof.
@@ -94,8 +83,9 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	results := make([]order.JSON, len(list))
+	offers, lang := model.OffersAt(time.Now()), s.language(r)
 	for i, o := range list {
-		results[i] = s.orderWire(r, model, o)
+		results[i] = o.Wire(model, offers, lang)
 	}
 	body := map[string]any{"count": count, "results": results, "next": nil, "previous": nil}
 	if page*limit < count {

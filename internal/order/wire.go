@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/money"
 )
 
@@ -102,12 +103,10 @@ func optionalID(id int64) *int64 {
 	return &id
 }
 
-// ProductView renders an order line's product for the wire (the
-// catalog's product card, or {"pk": id} for a product it no longer has).
-type ProductView func(productID int64) any
-
-// Wire renders o in the wire shape; product renders each line's product.
-func (o *Order) Wire(product ProductView) JSON {
+// Wire renders o with texts in lang, each line's product as the product
+// card of model m with the offers running ({"pk": id} for a product the
+// catalog no longer has).
+func (o *Order) Wire(m *catalog.Model, offers catalog.Offers, lang string) JSON {
 	status := labelled{o.Status, Label(o.Status)}
 	currency := labelled{strings.ToLower(o.Currency), o.Currency}
 	var option struct {
@@ -134,9 +133,13 @@ func (o *Order) Wire(product ProductView) JSON {
 			"session_offer_type": nil, "created_date": o.Created, "modified_date": o.Updated})
 	}
 	for _, it := range o.Items {
+		var product any = map[string]any{"pk": it.ProductID}
+		if p, ok := m.Product(it.ProductID); ok {
+			product = p.Wire(o.Currency, lang, 0, offers)
+		}
 		itemStatus := labelled{it.Status, Label(it.Status)}
 		j.OrderItems = append(j.OrderItems, ItemJSON{ID: it.ID, Status: itemStatus, PriceCurrency: currency,
-			Product: product(it.ProductID), IsCancelled: it.Status == Cancelled, IsCancellable: o.Cancellable() && it.Status != Cancelled,
+			Product: product, IsCancelled: it.Status == Cancelled, IsCancellable: o.Cancellable() && it.Status != Cancelled,
 			IsRefundable: j.IsRefundable && it.Status != Cancelled, EasyReturnCompanies: []any{}, ActiveCancellation: []any{},
 			CreatedDate: it.Created, ModifiedDate: it.Updated, Price: it.Total, TaxRate: it.TaxRate, RetailPrice: it.RetailPrice,
 			Order: o.ID, Quantity: strconv.FormatInt(it.Quantity, 10), UnitPrice: it.UnitPrice, DiscountAmount: it.Discount,
