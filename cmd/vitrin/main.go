@@ -15,17 +15,11 @@ import (
 
 	"github.com/mattn/go-isatty"
 
-	"github.com/vitrin/vitrin/internal/account"
 	"github.com/vitrin/vitrin/internal/api"
-	"github.com/vitrin/vitrin/internal/basket"
-	"github.com/vitrin/vitrin/internal/checkout"
+	"github.com/vitrin/vitrin/internal/app"
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/demo"
-	"github.com/vitrin/vitrin/internal/order"
-	"github.com/vitrin/vitrin/internal/payment"
-	"github.com/vitrin/vitrin/internal/session"
-	"github.com/vitrin/vitrin/internal/token"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -109,41 +103,12 @@ func run(args []string) error {
 }
 
 func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
-	secret, err := db.Setting(ctx, "secret_key", func() string { return token.New(50) })
+	svc, err := app.New(ctx, cfg, db)
 	if err != nil {
 		return err
 	}
-	sessions := session.NewStore(db, secret, cfg.SessionLifetime)
-	handler, err := api.New(cfg, db, sessions)
-	if err != nil {
-		return err
-	}
-	go every(ctx, time.Hour, "purge expired sessions and login failures", func(ctx context.Context) error {
-		n, err := sessions.Purge(ctx)
-		if n > 0 {
-			slog.Info("expired sessions purged", "count", n)
-		}
-		if err != nil {
-			return err
-		}
-		return account.NewThrottle(db).Purge(ctx)
-	})
-	go every(ctx, time.Hour, "purge abandoned guest baskets and checkouts", func(ctx context.Context) error {
-		if _, err := basket.PurgeAbandoned(ctx, db); err != nil {
-			return err
-		}
-		// A checkout untouched for as long as a session lives is abandoned.
-		_, err := checkout.PurgeAbandoned(ctx, db, cfg.SessionLifetime)
-		return err
-	})
-	go every(ctx, time.Minute, "settle or release card payments left pending", handler.ReleaseStale)
-	if err := startMail(ctx, cfg, db); err != nil {
-		return err
-	}
-	// The request that cancels an order sends its refund at once; this
-	// retries the ones that failed or whose node died before sending.
-	refunder := order.NewRefunder(db, payment.Gateways(payment.NewSandbox(db)))
-	go refunder.Run(ctx)
+	handler := api.New(cfg, svc)
+	startBackground(ctx, cfg, svc)
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           handler,

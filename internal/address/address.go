@@ -15,6 +15,10 @@ import (
 	"github.com/vitrin/vitrin/internal/database"
 )
 
+// GuestSessionKey is the session data key holding a guest's owner key; it
+// carries over at login, when the addresses move to the customer.
+const GuestSessionKey = "address_guest_key"
+
 // Owner is whose addresses these are: a customer, or a guest identified by
 // the random key kept in their session. Exactly one is set.
 type Owner struct {

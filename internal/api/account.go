@@ -2,11 +2,9 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"html"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/vitrin/vitrin/internal/account"
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -14,19 +12,6 @@ import (
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/session"
 )
-
-func registerAccount(s *Server) error {
-	s.handle("GET /csrf_token", s.csrfToken)
-	s.handle("POST /users/login", s.login)
-	s.handle("POST /users/registration", s.register)
-	s.handle("POST /users/logout", s.logout)
-	s.handle("GET /current_user", s.currentUser)
-	s.handle("GET /users/profile", s.profile)
-	s.handle("PATCH /users/profile", s.updateProfile)
-	s.handle("PUT /users/profile", s.updateProfile)
-	s.handle("POST /users/password/change", s.changePassword)
-	return nil
-}
 
 func isLogoutPath(path string) bool { return strings.TrimRight(path, "/") == "/users/logout" }
 
@@ -50,10 +35,10 @@ func (s *Server) setCSRFCookie(w http.ResponseWriter, secret string) {
 	})
 }
 
-func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) {
+func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) error {
 	secret := csrfSecret(r)
 	s.setCSRFCookie(w, secret)
-	writeJSON(w, http.StatusOK, map[string]string{"csrf_token": secret})
+	return writeJSON(w, http.StatusOK, map[string]string{"csrf_token": secret})
 }
 
 // customer returns the logged-in customer's id, or ErrUnauthorized.
@@ -68,11 +53,10 @@ func (s *Server) customer(r *http.Request) (*session.Session, error) {
 	return sess, nil
 }
 
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	errs := apperror.Fields{}
 	email, password := strings.TrimSpace(in.str("email")), in.str("password")
@@ -83,13 +67,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		errs.Add("password", "This field is required.")
 	}
 	if len(errs) > 0 {
-		writeError(w, r, errs)
-		return
+		return errs
 	}
 	sess, err := s.session(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	// A trusted proxy that names no client is many shoppers: throttling
 	// its address would lock them all out, so only the e-mail counts.
@@ -108,22 +90,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	*sess = rotated
-	s.finishLogin(w, r, sess)
+	return s.finishLogin(w, r, sess)
 }
 
-func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if err := in.nestedErrors(append([]string{"email", "password"}, profileFields...)...); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	reg := account.Registration{Email: in.str("email"), Password: in.str("password"), Profile: profileInput(in)}
 	if reg.Language == nil {
@@ -133,12 +112,11 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	sess, err := s.session(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	var rotated session.Session
 	_, err = s.accounts.Register(r.Context(), reg, func(ctx context.Context, q database.Querier, c *account.Customer) error {
-		for _, hook := range s.onRegister {
+		for _, hook := range s.svc.OnRegister {
 			if err := hook(ctx, q, c); err != nil {
 				return err
 			}
@@ -148,11 +126,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	*sess = rotated
-	s.finishLogin(w, r, sess)
+	return s.finishLogin(w, r, sess)
 }
 
 // rotateForCustomer is the session step of a login, run in the login's
@@ -173,26 +150,24 @@ func (s *Server) rotateForCustomer(ctx context.Context, q database.Querier, sess
 
 // finishLogin runs the login hooks (basket merge) on the rotated session
 // and answers with its key and a new CSRF secret.
-func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request, sess *session.Session) {
-	for _, hook := range s.onLogin {
+func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request, sess *session.Session) error {
+	for _, hook := range s.svc.OnLogin {
 		if err := hook(r.Context(), sess); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	s.setCSRFCookie(w, csrf.New())
-	writeJSON(w, http.StatusOK, map[string]string{"key": sess.ID})
+	return writeJSON(w, http.StatusOK, map[string]string{"key": sess.ID})
 }
 
 // logout is both steps of the real client's api/logout.ts. Without a CSRF
 // proof (step 1) it only prints a token in a form; with it (step 2) it ends
 // the session, a customer's or a guest's, and hands out a fresh, empty
 // guest session.
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	proof, err := s.csrfProof(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if proof == "" {
 		secret := csrfSecret(r)
@@ -201,69 +176,30 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		w.Write([]byte(`<form method="post" action="/users/logout/"><input type="hidden" name="csrfmiddlewaretoken" value="` +
 			html.EscapeString(secret) + `"><button type="submit">Log out</button></form>`))
-		return
+		return nil
 	}
 	sess, err := s.session(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if err := s.sessions.End(r.Context(), s.db, sess); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	s.setCSRFCookie(w, csrf.New())
-	writeDetail(w, http.StatusOK, "Successfully logged out.")
+	return writeDetail(w, http.StatusOK, "Successfully logged out.")
 }
 
-// userJSON is the current_user and profile body.
-type userJSON struct {
-	PK            int64           `json:"pk"`
-	FirstName     string          `json:"first_name"`
-	LastName      string          `json:"last_name"`
-	Email         string          `json:"email"`
-	Phone         string          `json:"phone"`
-	EmailAllowed  bool            `json:"email_allowed"`
-	SMSAllowed    bool            `json:"sms_allowed"`
-	CallAllowed   bool            `json:"call_allowed"`
-	DateJoined    time.Time       `json:"date_joined"`
-	LastLogin     *time.Time      `json:"last_login"`
-	DateOfBirth   *string         `json:"date_of_birth"`
-	Gender        string          `json:"gender"`
-	HashedEmail   string          `json:"hashed_email"`
-	Attributes    json.RawMessage `json:"attributes"`
-	Language      string          `json:"language"`
-	EmailVerified bool            `json:"email_verified"`
-}
-
-func newUserJSON(c *account.Customer) userJSON {
-	u := userJSON{
-		PK: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone,
-		EmailAllowed: c.EmailAllowed, SMSAllowed: c.SMSAllowed, CallAllowed: c.CallAllowed,
-		DateJoined: c.DateJoined, LastLogin: c.LastLogin, Gender: c.Gender, HashedEmail: c.HashedEmail(),
-		Attributes: c.Attributes, Language: c.Language, EmailVerified: c.EmailVerified,
-	}
-	if c.DateOfBirth != "" {
-		u.DateOfBirth = &c.DateOfBirth
-	}
-	return u
-}
-
-func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) {
+func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.customer(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	c, err := s.accounts.ByID(r.Context(), sess.CustomerID)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, newUserJSON(c))
+	return writeJSON(w, http.StatusOK, c.Wire())
 }
-
-func (s *Server) profile(w http.ResponseWriter, r *http.Request) { s.currentUser(w, r) }
 
 // profileFields are the fields a customer may change about themselves.
 var profileFields = []string{"first_name", "last_name", "phone", "date_of_birth", "gender",
@@ -283,50 +219,42 @@ func profileInput(in *input) account.Profile {
 	}
 }
 
-func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.customer(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if err := in.nestedErrors(profileFields...); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	c, err := s.accounts.UpdateProfile(r.Context(), sess.CustomerID, profileInput(in))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, newUserJSON(c))
+	return writeJSON(w, http.StatusOK, c.Wire())
 }
 
-func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.customer(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if err := s.accounts.ChangePassword(r.Context(), sess.CustomerID, in.str("old_password"), in.str("new_password1"), in.str("new_password2")); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	// Other devices logged in with the old password are logged out.
 	if err := s.sessions.EndCustomerSessions(r.Context(), s.db, sess.CustomerID, sess.ID); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeDetail(w, http.StatusOK, "New password has been saved.")
+	return writeDetail(w, http.StatusOK, "New password has been saved.")
 }
 
 // requestLanguage is the Accept-Language the client sent ("tr-tr"), or "".

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -9,35 +8,8 @@ import (
 	"github.com/vitrin/vitrin/internal/address"
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/catalog"
-	"github.com/vitrin/vitrin/internal/session"
 	"github.com/vitrin/vitrin/internal/token"
 )
-
-// guestAddressKey is the session data key naming a guest's checkout
-// addresses; it carries over at login, when they move to the customer.
-const guestAddressKey = "address_guest_key"
-
-func registerAddresses(s *Server) {
-	s.shop.addresses = address.New(s.db)
-	s.onLogin = append(s.onLogin, func(ctx context.Context, sess *session.Session) error {
-		key := sess.Get(guestAddressKey)
-		if key == "" {
-			return nil
-		}
-		sess.Set(guestAddressKey, "")
-		if err := s.shop.addresses.AdoptGuest(ctx, s.db, key, sess.CustomerID); err != nil {
-			return err
-		}
-		return s.sessions.Save(ctx, s.db, sess)
-	})
-	s.handle("GET /address/detailed", s.listAddresses)
-	s.handle("GET /address", s.listAddresses)
-	s.handle("POST /address", s.createAddress)
-	s.handle("GET /address/{pk}", s.getAddress)
-	s.handle("PATCH /address/{pk}", s.updateAddress)
-	s.handle("PUT /address/{pk}", s.updateAddress)
-	s.handle("DELETE /address/{pk}", s.deleteAddress)
-}
 
 // addressOwner is whose address book the request reaches: the customer's,
 // or the guest's checkout addresses (create makes the guest a key).
@@ -49,10 +21,10 @@ func (s *Server) addressOwner(r *http.Request, create bool) (address.Owner, erro
 	if sess.IsCustomer() {
 		return address.Owner{CustomerID: sess.CustomerID}, nil
 	}
-	key := sess.Get(guestAddressKey)
+	key := sess.Get(address.GuestSessionKey)
 	if key == "" && create {
 		key = token.New(32)
-		sess.Set(guestAddressKey, key)
+		sess.Set(address.GuestSessionKey, key)
 		if err := s.sessions.Save(r.Context(), s.db, sess); err != nil {
 			return address.Owner{}, err
 		}
@@ -63,22 +35,20 @@ func (s *Server) addressOwner(r *http.Request, create bool) (address.Owner, erro
 	return address.Owner{GuestKey: key}, nil
 }
 
-func (s *Server) listAddresses(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listAddresses(w http.ResponseWriter, r *http.Request) error {
 	owner, err := s.addressOwner(r, false)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	list, err := s.shop.addresses.List(r.Context(), owner)
+	list, err := s.addresses.List(r.Context(), owner)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]address.JSON, len(list))
 	for i, a := range list {
 		out[i] = a.Wire()
 	}
-	writeJSON(w, http.StatusOK, paginate(r, out, 1000))
+	return writeJSON(w, http.StatusOK, paginate(r, out, 1000))
 }
 
 // addressFields applies the sent fields onto f; with partial (PATCH) the
@@ -131,86 +101,76 @@ func addressFields(in *input, f *address.Fields, partial bool) error {
 	return errs.OrNil()
 }
 
-func (s *Server) createAddress(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createAddress(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	var f address.Fields
 	if err := addressFields(in, &f, false); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	owner, err := s.addressOwner(r, true)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	a, err := s.shop.addresses.Create(r.Context(), owner, f)
+	a, err := s.addresses.Create(r.Context(), owner, f)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusCreated, a.Wire())
+	return writeJSON(w, http.StatusCreated, a.Wire())
 }
 
-func (s *Server) getAddress(w http.ResponseWriter, r *http.Request) {
-	pk, ok := pathPK(w, r, "pk")
-	if !ok {
-		return
+func (s *Server) getAddress(w http.ResponseWriter, r *http.Request) error {
+	pk, err := pathPK(r, "pk")
+	if err != nil {
+		return err
 	}
 	owner, err := s.addressOwner(r, false)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	a, err := s.shop.addresses.Get(r.Context(), s.db, owner, pk)
+	a, err := s.addresses.Get(r.Context(), s.db, owner, pk)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, a.Wire())
+	return writeJSON(w, http.StatusOK, a.Wire())
 }
 
-func (s *Server) updateAddress(w http.ResponseWriter, r *http.Request) {
-	pk, ok := pathPK(w, r, "pk")
-	if !ok {
-		return
+func (s *Server) updateAddress(w http.ResponseWriter, r *http.Request) error {
+	pk, err := pathPK(r, "pk")
+	if err != nil {
+		return err
 	}
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	owner, err := s.addressOwner(r, false)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	a, err := s.shop.addresses.Update(r.Context(), owner, pk, func(f *address.Fields) error {
+	a, err := s.addresses.Update(r.Context(), owner, pk, func(f *address.Fields) error {
 		return addressFields(in, f, r.Method == http.MethodPatch)
 	})
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, a.Wire())
+	return writeJSON(w, http.StatusOK, a.Wire())
 }
 
-func (s *Server) deleteAddress(w http.ResponseWriter, r *http.Request) {
-	pk, ok := pathPK(w, r, "pk")
-	if !ok {
-		return
+func (s *Server) deleteAddress(w http.ResponseWriter, r *http.Request) error {
+	pk, err := pathPK(r, "pk")
+	if err != nil {
+		return err
 	}
 	owner, err := s.addressOwner(r, false)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	if err := s.shop.addresses.Delete(r.Context(), owner, pk); err != nil {
-		writeError(w, r, err)
-		return
+	if err := s.addresses.Delete(r.Context(), owner, pk); err != nil {
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

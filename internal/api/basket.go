@@ -1,74 +1,44 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/basket"
-	"github.com/vitrin/vitrin/internal/promotion"
 	"github.com/vitrin/vitrin/internal/session"
 )
 
-// registerBasket adds the routes of the basket and promotions (issue 4).
-func registerBasket(s *Server) error {
-	s.baskets = basket.New(s.db, s.sessions, promotion.NewService(s.db))
-	s.onLogin = append(s.onLogin, func(ctx context.Context, sess *session.Session) error {
-		return s.baskets.MergeOnLogin(ctx, sess)
-	})
-	s.handle("GET /baskets/basket", s.getBasket)
-	s.handle("POST /baskets/basket", s.addToBasket)
-	s.handle("PUT /baskets/basket", s.setBasketQuantity)
-	s.handle("DELETE /baskets/basket", s.clearBasket)
-	s.handle("PATCH /baskets/basket", s.basketVoucher)
-	return nil
-}
-
 // writeBasket answers {"basket": ...} in the request's currency and language.
-func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.Basket, err error) {
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
+func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.Basket) error {
 	wire, err := s.basketWire(r, b)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"basket": wire})
+	return writeJSON(w, http.StatusOK, map[string]any{"basket": wire})
 }
 
 // basketWire renders b with the catalog's product cards (checkout's
 // pre_order embeds it too).
 func (s *Server) basketWire(r *http.Request, b *basket.Basket) (basket.JSON, error) {
-	lang := s.language(r)
 	model, err := s.catalog.Current(r.Context())
 	if err != nil {
 		return basket.JSON{}, err
 	}
-	offers := model.OffersAt(time.Now())
-	view := func(productID, stock int64) (any, *string) {
-		p, ok := model.Product(productID)
-		if !ok {
-			// Not in this node's model yet (imported a moment ago).
-			return map[string]any{"pk": productID, "stock": stock}, nil
-		}
-		card := p.Wire(b.Currency, lang, stock, offers)
-		return card, card.Image
-	}
-	return b.Wire(view, lang), nil
+	return b.Wire(model, model.OffersAt(time.Now()), s.language(r)), nil
 }
 
-func (s *Server) getBasket(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getBasket(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.session(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	b, err := s.baskets.Get(r.Context(), sess, s.currency(r))
-	s.writeBasket(w, r, b, err)
+	if err != nil {
+		return err
+	}
+	return s.writeBasket(w, r, b)
 }
 
 // basketChange reads {product, quantity, attributes}; quantity defaults to
@@ -111,48 +81,52 @@ func (s *Server) basketChange(r *http.Request, adding bool) (*session.Session, b
 	return sess, c, err
 }
 
-func (s *Server) addToBasket(w http.ResponseWriter, r *http.Request) {
+func (s *Server) addToBasket(w http.ResponseWriter, r *http.Request) error {
 	sess, c, err := s.basketChange(r, true)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	b, err := s.baskets.Add(r.Context(), sess, s.currency(r), c)
-	s.writeBasket(w, r, b, err)
+	if err != nil {
+		return err
+	}
+	return s.writeBasket(w, r, b)
 }
 
-func (s *Server) setBasketQuantity(w http.ResponseWriter, r *http.Request) {
+func (s *Server) setBasketQuantity(w http.ResponseWriter, r *http.Request) error {
 	sess, c, err := s.basketChange(r, false)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	b, err := s.baskets.SetQuantity(r.Context(), sess, s.currency(r), c)
-	s.writeBasket(w, r, b, err)
+	if err != nil {
+		return err
+	}
+	return s.writeBasket(w, r, b)
 }
 
-func (s *Server) clearBasket(w http.ResponseWriter, r *http.Request) {
+func (s *Server) clearBasket(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.session(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	b, err := s.baskets.Clear(r.Context(), sess, s.currency(r))
-	s.writeBasket(w, r, b, err)
+	if err != nil {
+		return err
+	}
+	return s.writeBasket(w, r, b)
 }
 
 // basketVoucher applies {voucher_code} or removes it with
 // {remove_voucher_code: true}.
-func (s *Server) basketVoucher(w http.ResponseWriter, r *http.Request) {
+func (s *Server) basketVoucher(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	sess, err := s.session(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	var b *basket.Basket
 	switch {
@@ -163,5 +137,8 @@ func (s *Server) basketVoucher(w http.ResponseWriter, r *http.Request) {
 	default:
 		err = apperror.Field("voucher_code", "This field is required.")
 	}
-	s.writeBasket(w, r, b, err)
+	if err != nil {
+		return err
+	}
+	return s.writeBasket(w, r, b)
 }

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vitrin/vitrin/internal/config"
-	"github.com/vitrin/vitrin/internal/session"
 	"github.com/vitrin/vitrin/internal/storeimport"
 	"github.com/vitrin/vitrin/internal/testdb"
 )
@@ -28,14 +26,7 @@ func benchBasketServer(b *testing.B) (srv *Server, cookie string, productID int6
 	if _, err := db.Exec("UPDATE products SET stock = 1000000000"); err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := config.Parse("bench", nil, func(string) string { return "" })
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err = New(cfg, db, session.NewStore(db, "bench-secret", cfg.SessionLifetime))
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv = newTestServer(b, db)
 	var ids []int64
 	rows, err := db.Query("SELECT id FROM products WHERE active ORDER BY id")
 	if err != nil {

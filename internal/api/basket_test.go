@@ -133,7 +133,7 @@ type basketJSON struct {
 	Segment map[string]any `json:"segment"`
 }
 
-func basketOf(t *testing.T, r *response) basketJSON {
+func basketOf(t testing.TB, r *response) basketJSON {
 	t.Helper()
 	var body struct {
 		Basket *basketJSON `json:"basket"`
@@ -230,47 +230,37 @@ func TestBasketRefusesBadInput(t *testing.T) {
 	dress := bs.ids["DRESS"]
 	sh.do("POST", "/baskets/basket/", map[string]any{"product": dress, "quantity": 2}).must(t, 200)
 
-	tests := []struct {
-		name   string
-		method string
-		body   any
-		field  string
-		says   string
-		header []string
-	}{
-		{"negative quantity", "POST", map[string]any{"product": dress, "quantity": -1}, "quantity", "greater than or equal to 1", nil},
-		{"zero quantity on add", "POST", map[string]any{"product": dress, "quantity": 0}, "quantity", "greater than or equal to 1", nil},
-		{"fractional quantity", "POST", map[string]any{"product": dress, "quantity": 1.5}, "quantity", "valid integer", nil},
-		{"non-numeric quantity", "POST", url.Values{"product": {strconv.FormatInt(dress, 10)}, "quantity": {"two"}}, "quantity", "valid integer", nil},
-		{"negative quantity on put", "PUT", map[string]any{"product": dress, "quantity": -3}, "quantity", "greater than or equal to 0", nil},
-		{"missing quantity on put", "PUT", map[string]any{"product": dress}, "quantity", "required", nil},
-		{"missing product", "POST", map[string]any{"quantity": 1}, "product", "required", nil},
-		{"product not a number", "POST", map[string]any{"product": "abc", "quantity": 1}, "product", "pk", nil},
-		{"unknown product", "POST", map[string]any{"product": 999999, "quantity": 1}, "product", "does not exist", nil},
-		{"inactive product", "POST", map[string]any{"product": bs.ids["GONE"], "quantity": 1}, "product", "no longer available", nil},
-		{"unpriced in the currency", "POST", map[string]any{"product": bs.ids["DRESS2"], "quantity": 1}, "product", "cannot be bought in USD", []string{"X-Currency", "usd"}},
-		{"more than the stock", "POST", map[string]any{"product": bs.ids["TEE-A"], "quantity": 101}, "quantity", "Only 100 left", nil},
-		{"more than the stock with what is in the basket", "POST", map[string]any{"product": dress, "quantity": 4}, "quantity", "Only 5 left in stock, and your basket already holds 2", nil},
-		{"put above the stock", "PUT", map[string]any{"product": dress, "quantity": 6}, "quantity", "Only 5 left", nil},
-		{"attributes not an object", "POST", map[string]any{"product": dress, "quantity": 1, "attributes": []int{1}}, "attributes", "dictionary", nil},
-		{"voucher missing", "PATCH", map[string]any{}, "voucher_code", "required", nil},
-		{"unknown voucher", "PATCH", map[string]any{"voucher_code": "NOPE"}, "voucher_code", "NOPE is not valid", nil},
+	// A refused change answers its field error and leaves the basket as it was.
+	unchanged := func(t testing.TB, _ *response) {
+		if got := basketOf(t, sh.in(t).do("GET", "/baskets/basket/", nil).must(t, 200)).quantities(); !sameQuantities(got, map[string]int64{"DRESS": 2}) {
+			t.Fatalf("refused request changed the basket: %v", got)
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := sh.do(tt.method, "/baskets/basket/", tt.body, tt.header...).must(t, 400)
-			msgs, _ := r.json()[tt.field].([]any)
-			if len(msgs) == 0 || !strings.Contains(msgs[0].(string), tt.says) {
-				t.Fatalf("body %s; want %s saying %q", r.body, tt.field, tt.says)
-			}
-			if got := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)).quantities(); !sameQuantities(got, map[string]int64{"DRESS": 2}) {
-				t.Fatalf("refused request changed the basket: %v", got)
-			}
-		})
+	refused := func(name, method string, body any, field, says string, headers ...string) scenario {
+		return scenario{name: name, method: method, url: "/baskets/basket/", body: body, headers: headers, as: sh,
+			status: 400, fields: map[string]string{field: says}, after: unchanged}
 	}
-	if r := sh.do("POST", "/baskets/basket/", "{not json", "Content-Type", "application/json"); r.StatusCode != 400 {
-		t.Fatalf("malformed JSON: %d %s", r.StatusCode, r.body)
-	}
+	runScenarios(t, bs.testStore, []scenario{
+		refused("negative quantity", "POST", map[string]any{"product": dress, "quantity": -1}, "quantity", "greater than or equal to 1"),
+		refused("zero quantity on add", "POST", map[string]any{"product": dress, "quantity": 0}, "quantity", "greater than or equal to 1"),
+		refused("fractional quantity", "POST", map[string]any{"product": dress, "quantity": 1.5}, "quantity", "valid integer"),
+		refused("non-numeric quantity", "POST", url.Values{"product": {strconv.FormatInt(dress, 10)}, "quantity": {"two"}}, "quantity", "valid integer"),
+		refused("negative quantity on put", "PUT", map[string]any{"product": dress, "quantity": -3}, "quantity", "greater than or equal to 0"),
+		refused("missing quantity on put", "PUT", map[string]any{"product": dress}, "quantity", "required"),
+		refused("missing product", "POST", map[string]any{"quantity": 1}, "product", "required"),
+		refused("product not a number", "POST", map[string]any{"product": "abc", "quantity": 1}, "product", "pk"),
+		refused("unknown product", "POST", map[string]any{"product": 999999, "quantity": 1}, "product", "does not exist"),
+		refused("inactive product", "POST", map[string]any{"product": bs.ids["GONE"], "quantity": 1}, "product", "no longer available"),
+		refused("unpriced in the currency", "POST", map[string]any{"product": bs.ids["DRESS2"], "quantity": 1}, "product", "cannot be bought in USD", "X-Currency", "usd"),
+		refused("more than the stock", "POST", map[string]any{"product": bs.ids["TEE-A"], "quantity": 101}, "quantity", "Only 100 left"),
+		refused("more than the stock with what is in the basket", "POST", map[string]any{"product": dress, "quantity": 4}, "quantity", "Only 5 left in stock, and your basket already holds 2"),
+		refused("put above the stock", "PUT", map[string]any{"product": dress, "quantity": 6}, "quantity", "Only 5 left"),
+		refused("attributes not an object", "POST", map[string]any{"product": dress, "quantity": 1, "attributes": []int{1}}, "attributes", "dictionary"),
+		refused("voucher missing", "PATCH", map[string]any{}, "voucher_code", "required"),
+		refused("unknown voucher", "PATCH", map[string]any{"voucher_code": "NOPE"}, "voucher_code", "NOPE is not valid"),
+		{name: "malformed JSON", method: "POST", url: "/baskets/basket/", body: "{not json", headers: []string{"Content-Type", "application/json"},
+			as: sh, status: 400, contains: []string{"JSON parse error."}, after: unchanged},
+	})
 }
 
 func TestBasketCurrencyAndChangedProducts(t *testing.T) {
@@ -575,7 +565,7 @@ func TestBasketPromotions(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := bs.db.Tx(context.Background(), func(tx *sql.Tx) error {
-		return bs.api.baskets.Promotions().MarkUsed(context.Background(), tx, "MINE", customerID, "grace@example.com", "order-1")
+		return bs.api.promotions.MarkUsed(context.Background(), tx, "MINE", customerID, "grace@example.com", "order-1")
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -15,37 +13,6 @@ import (
 	"github.com/vitrin/vitrin/internal/catalog"
 )
 
-// registerCatalog adds the routes of catalog, content, geography and store pages (issue 3).
-func registerCatalog(s *Server) error {
-	registerLocale(s)
-	s.handle("GET /list", s.listProducts)
-	s.handle("GET /category/{pk}", s.categoryPage)
-	s.handle("GET /special-page/{pk}", s.specialPage)
-	s.handle("GET /product/{pk}", s.productPage)
-	s.handle("GET /group-product/{pk}", s.productPage)
-	s.handle("GET /products/{pk}/category_nodes", s.productCategoryNodes)
-	s.handle("GET /product/{pk}/category", s.productCategory)
-	s.handle("GET /menus/generate", s.menu)
-	s.handle("GET /misc/menus/generate", s.menu)
-	s.handle("GET /menus/generate_breadcrumb", s.breadcrumb)
-	s.handle("GET /autocomplete", s.autocomplete)
-	s.handle("GET /pretty_urls", s.prettyURLs)
-	s.handle("GET /misc/pretty-url/{path...}", s.prettyURL)
-	// The client asks for "/" as /misc/pretty-url//, which arrives here
-	// with its slashes trimmed; without this route the mux would redirect.
-	s.handle("GET /misc/pretty-url", s.prettyURL)
-	registerContent(s)
-	s.fallback = http.HandlerFunc(s.prettyPage)
-	// Build the read model now, so the first shopper does not wait for it
-	// (seconds for a large catalog).
-	go func() {
-		if _, err := s.catalog.Current(context.Background()); err != nil {
-			slog.Warn("catalog: building the read model at start", "err", err)
-		}
-	}()
-	return nil
-}
-
 // locale is the currency and language an answer is rendered in.
 type locale struct{ currency, language string }
 
@@ -53,30 +20,9 @@ func (s *Server) locale(r *http.Request) locale {
 	return locale{currency: s.currency(r), language: s.language(r)}
 }
 
-// freshModel is model with the database epoch it was checked at.
-func (s *Server) freshModel(w http.ResponseWriter, r *http.Request) (*catalog.Model, catalog.Epoch, bool) {
-	m, epoch, err := s.catalog.Fresh(r.Context())
-	if err != nil {
-		writeError(w, r, err)
-		return nil, 0, false
-	}
-	return m, epoch, true
-}
-
-// model returns the read model, answering the error itself when there is
-// none to be had.
-func (s *Server) model(w http.ResponseWriter, r *http.Request) (*catalog.Model, bool) {
-	m, err := s.catalog.Current(r.Context())
-	if err != nil {
-		writeError(w, r, err)
-		return nil, false
-	}
-	return m, true
-}
-
 // writeCached answers from the model's response cache, computing the
 // body on a miss. The key holds everything the body depends on.
-func writeCached(w http.ResponseWriter, r *http.Request, m *catalog.Model, key string, compute func() (any, error)) {
+func writeCached(w http.ResponseWriter, r *http.Request, m *catalog.Model, key string, compute func() (any, error)) error {
 	e, err := m.Cached(key, func() ([]byte, error) {
 		v, err := compute()
 		if err != nil {
@@ -85,14 +31,13 @@ func writeCached(w http.ResponseWriter, r *http.Request, m *catalog.Model, key s
 		return json.Marshal(v)
 	})
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeEncoded(w, r, e)
+	return writeEncoded(w, r, e)
 }
 
 // writeEncoded sends a cached answer, compressed when the client accepts it.
-func writeEncoded(w http.ResponseWriter, r *http.Request, e *catalog.Encoded) {
+func writeEncoded(w http.ResponseWriter, r *http.Request, e *catalog.Encoded) error {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	body := e.Body
@@ -105,6 +50,7 @@ func writeEncoded(w http.ResponseWriter, r *http.Request, e *catalog.Encoded) {
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.Write(body)
+	return nil
 }
 
 func acceptsGzip(r *http.Request) bool {
@@ -139,49 +85,14 @@ func canonicalQuery(q url.Values) string {
 	return b.String()
 }
 
-// listingJSON is GetCategoryResponse of types/commerce/category.ts.
-type listingJSON struct {
-	Category    *catalog.CategoryJSON `json:"category,omitempty"`
-	SpecialPage any                   `json:"special_page,omitempty"`
-	Facets      []catalog.Facet       `json:"facets"`
-	Pagination  paginationJSON        `json:"pagination"`
-	Products    []catalog.ProductJSON `json:"products"`
-	SearchText  *string               `json:"search_text"`
-	Sorters     []catalog.Sorter      `json:"sorters"`
-}
-
-type paginationJSON struct {
-	CurrentPage int `json:"current_page"`
-	NumPages    int `json:"num_pages"`
-	PageSize    int `json:"page_size"`
-	TotalCount  int `json:"total_count"`
-}
-
-func renderListing(l *catalog.Listing, loc locale, stock map[int64]int64, offers catalog.Offers) listingJSON {
-	out := listingJSON{
-		Facets:     l.Facets,
-		Pagination: paginationJSON{CurrentPage: l.Page, NumPages: l.NumPages, PageSize: l.PageSize, TotalCount: l.Total},
-		Products:   make([]catalog.ProductJSON, len(l.Products)),
-		SearchText: l.SearchText,
-		Sorters:    l.Sorters,
-	}
-	if out.Facets == nil {
-		out.Facets = []catalog.Facet{}
-	}
-	for i, p := range l.Products {
-		out.Products[i] = p.Wire(loc.currency, loc.language, stock[p.ID], offers)
-	}
-	return out
-}
-
 // serveListing answers a listing: /list/, a category page or a special
 // page. The listing itself (facets, counts, the page's products) changes
 // only with the catalog version and is computed once per version.
-func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, scope string, req catalog.ListRequest, decorate func(*listingJSON)) {
+func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, scope string, req catalog.ListRequest, decorate func(*catalog.ListingJSON)) error {
 	loc := s.locale(r)
 	req.Params, req.Currency, req.Language = r.URL.Query(), loc.currency, loc.language
 	key := catalog.CacheKey("list", scope, loc.currency, loc.language, canonicalQuery(req.Params))
-	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64, catalog.Offers) any, error) {
+	return s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64, catalog.Offers) any, error) {
 		v, err := m.Memo(key, func() (any, error) { return m.List(req) })
 		if err != nil {
 			return nil, nil, err
@@ -192,7 +103,7 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog
 			ids[i] = p.ID
 		}
 		return ids, func(stock map[int64]int64, offers catalog.Offers) any {
-			out := renderListing(l, loc, stock, offers)
+			out := l.Wire(loc.currency, loc.language, stock, offers)
 			if decorate != nil {
 				decorate(&out)
 			}
@@ -208,26 +119,23 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, m *catalog
 // has not moved, nothing was committed, so the body made under the same
 // epoch and phase is served without any query.
 func (s *Server) serveWithStock(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, key string,
-	prepare func() (ids []int64, render func(stock map[int64]int64, offers catalog.Offers) any, err error)) {
+	prepare func() (ids []int64, render func(stock map[int64]int64, offers catalog.Offers) any, err error)) error {
 	offers := m.OffersAt(time.Now())
 	key = catalog.CacheKey(key, "offers", offers.Key())
 	epochKey := ""
 	if epoch != 0 {
 		epochKey = catalog.CacheKey(key, "epoch", strconv.FormatUint(uint64(epoch), 10))
 		if e, ok := m.Lookup(epochKey); ok {
-			writeEncoded(w, r, e)
-			return
+			return writeEncoded(w, r, e)
 		}
 	}
 	ids, render, err := prepare()
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	stock, err := s.catalog.Stock(r.Context(), ids)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	var stockKey strings.Builder
 	for _, id := range ids {
@@ -238,61 +146,57 @@ func (s *Server) serveWithStock(w http.ResponseWriter, r *http.Request, m *catal
 		return json.Marshal(render(stock, offers))
 	})
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if epochKey != "" {
 		m.Keep(epochKey, e)
 	}
-	writeEncoded(w, r, e)
+	return writeEncoded(w, r, e)
 }
 
-func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
-	m, epoch, ok := s.freshModel(w, r)
-	if !ok {
-		return
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) error {
+	m, epoch, err := s.catalog.Fresh(r.Context())
+	if err != nil {
+		return err
 	}
-	s.serveListing(w, r, m, epoch, "all", catalog.ListRequest{}, nil)
+	return s.serveListing(w, r, m, epoch, "all", catalog.ListRequest{}, nil)
 }
 
-func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
-	m, epoch, ok := s.freshModel(w, r)
-	if !ok {
-		return
+func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) error {
+	m, epoch, err := s.catalog.Fresh(r.Context())
+	if err != nil {
+		return err
 	}
 	pk, valid := catalog.ParsePK(r.PathValue("pk"))
 	c, found := m.Category(pk)
 	if !valid || !found {
-		writeError(w, r, apperror.ErrNotFound)
-		return
+		return apperror.ErrNotFound
 	}
-	s.serveCategory(w, r, m, epoch, c)
+	return s.serveCategory(w, r, m, epoch, c)
 }
 
-func (s *Server) serveCategory(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, c *catalog.Category) {
+func (s *Server) serveCategory(w http.ResponseWriter, r *http.Request, m *catalog.Model, epoch catalog.Epoch, c *catalog.Category) error {
 	lang := s.language(r)
-	s.serveListing(w, r, m, epoch, "category:"+c.UUID, catalog.ListRequest{Category: c}, func(out *listingJSON) {
+	return s.serveListing(w, r, m, epoch, "category:"+c.UUID, catalog.ListRequest{Category: c}, func(out *catalog.ListingJSON) {
 		cj := c.Wire(lang)
 		out.Category = &cj
 	})
 }
 
-func (s *Server) specialPage(w http.ResponseWriter, r *http.Request) {
-	m, epoch, ok := s.freshModel(w, r)
-	if !ok {
-		return
+func (s *Server) specialPage(w http.ResponseWriter, r *http.Request) error {
+	m, epoch, err := s.catalog.Fresh(r.Context())
+	if err != nil {
+		return err
 	}
 	pk, valid := catalog.ParsePK(r.PathValue("pk"))
 	if !valid {
-		writeError(w, r, apperror.ErrNotFound)
-		return
+		return apperror.ErrNotFound
 	}
 	page, err := s.catalog.SpecialPage(r.Context(), pk, s.language(r))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	s.serveListing(w, r, m, epoch, "special:"+r.PathValue("pk"), catalog.ListRequest{Curated: page.Products}, func(out *listingJSON) {
+	return s.serveListing(w, r, m, epoch, "special:"+r.PathValue("pk"), catalog.ListRequest{Curated: page.Products}, func(out *catalog.ListingJSON) {
 		out.SpecialPage = page.Wire()
 	})
 }

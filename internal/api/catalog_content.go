@@ -11,19 +11,6 @@ import (
 	"github.com/vitrin/vitrin/internal/catalog"
 )
 
-func registerContent(s *Server) {
-	s.handle("GET /widgets/{slug}", s.widget)
-	s.handle("GET /shop-flat-page/{pk}", s.flatPage)
-	s.handle("GET /landing-page/{pk}", s.landingPage)
-	s.handle("GET /cms/seo", s.seo)
-	s.handle("GET /stores", s.retailStores)
-	s.handle("GET /retail_store_stock/{product}", s.retailStoreStock)
-	s.handle("GET /address/country", s.countries)
-	s.handle("GET /address/city", s.cities)
-	s.handle("GET /address/township", s.townships)
-	s.handle("GET /address/district", s.districts)
-}
-
 // listJSON is the DRF paginated list shape.
 type listJSON[T any] struct {
 	Count    int     `json:"count"`
@@ -80,23 +67,23 @@ func pageParam(raw string) int {
 }
 
 // pathPK reads a numeric path value; anything else is a 404.
-func pathPK(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+func pathPK(r *http.Request, name string) (int64, error) {
 	pk, ok := catalog.ParsePK(r.PathValue(name))
 	if !ok {
-		writeError(w, r, apperror.ErrNotFound)
+		return 0, apperror.ErrNotFound
 	}
-	return pk, ok
+	return pk, nil
 }
 
-func (s *Server) widget(w http.ResponseWriter, r *http.Request) {
-	m, epoch, ok := s.freshModel(w, r)
-	if !ok {
-		return
+func (s *Server) widget(w http.ResponseWriter, r *http.Request) error {
+	m, epoch, err := s.catalog.Fresh(r.Context())
+	if err != nil {
+		return err
 	}
 	slug := r.PathValue("slug")
 	loc := s.locale(r)
 	key := catalog.CacheKey("widget", slug, loc.currency, loc.language)
-	s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64, catalog.Offers) any, error) {
+	return s.serveWithStock(w, r, m, epoch, key, func() ([]int64, func(map[int64]int64, catalog.Offers) any, error) {
 		v, err := m.Memo(key, func() (any, error) { return s.catalog.Widget(r.Context(), slug, loc.language) })
 		if err != nil {
 			return nil, nil, err
@@ -120,43 +107,40 @@ func (s *Server) widget(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) flatPage(w http.ResponseWriter, r *http.Request) {
-	pk, ok := pathPK(w, r, "pk")
-	if !ok {
-		return
+func (s *Server) flatPage(w http.ResponseWriter, r *http.Request) error {
+	pk, err := pathPK(r, "pk")
+	if err != nil {
+		return err
 	}
 	p, err := s.catalog.FlatPage(r.Context(), pk, s.language(r))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"flat_page": map[string]any{"url": p.URL, "title": p.Title, "content": p.Content}})
+	return writeJSON(w, http.StatusOK, map[string]any{"flat_page": map[string]any{"url": p.URL, "title": p.Title, "content": p.Content}})
 }
 
-func (s *Server) landingPage(w http.ResponseWriter, r *http.Request) {
-	pk, ok := pathPK(w, r, "pk")
-	if !ok {
-		return
+func (s *Server) landingPage(w http.ResponseWriter, r *http.Request) error {
+	pk, err := pathPK(r, "pk")
+	if err != nil {
+		return err
 	}
 	p, err := s.catalog.LandingPage(r.Context(), pk, s.language(r))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"landing_page": map[string]any{"url": p.URL, "template": p.Template, "is_active": p.IsActive, "title": p.Title, "content": p.Content}})
+	return writeJSON(w, http.StatusOK, map[string]any{"landing_page": map[string]any{"url": p.URL, "template": p.Template, "is_active": p.IsActive, "title": p.Title, "content": p.Content}})
 }
 
-func (s *Server) seo(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
-	if !ok {
-		return
+func (s *Server) seo(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.catalog.Current(r.Context())
+	if err != nil {
+		return err
 	}
 	seo, err := s.catalog.SEOFor(r.Context(), m, r.URL.Query().Get("url"), s.language(r))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, seo)
+	return writeJSON(w, http.StatusOK, seo)
 }
 
 // queryPK reads an optional numeric filter; a malformed one is a 400.
@@ -172,18 +156,16 @@ func queryPK(r *http.Request, name string) (int64, error) {
 	return pk, nil
 }
 
-func (s *Server) retailStores(w http.ResponseWriter, r *http.Request) {
+func (s *Server) retailStores(w http.ResponseWriter, r *http.Request) error {
 	f, err := storeFilter(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	stores, _, err := s.catalog.RetailStores(r.Context(), f)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, paginate(r, stores, 50))
+	return writeJSON(w, http.StatusOK, paginate(r, stores, 50))
 }
 
 // storeFilter reads the place filters of the store lists. The storefront's
@@ -211,58 +193,37 @@ func storeFilter(r *http.Request) (catalog.StoreFilter, error) {
 	return f, nil
 }
 
-// storeStockJSON is one entry of StockResultType.
-type storeStockJSON struct {
-	Name       string `json:"name"`
-	Address    string `json:"address"`
-	Latitude   string `json:"latitude"`
-	Longitude  string `json:"longitude"`
-	Stock      string `json:"stock"`
-	StoreHours any    `json:"store_hours"`
-	PK         int64  `json:"pk"`
-	Phone      string `json:"phone"`
-}
-
 // retailStoreStock answers the find-in-store form: the stores of the
 // chosen place with their stock of the product, or of the variant that
 // the other fields select (size=M), as the product page would.
-func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
-	if !ok {
-		return
+func (s *Server) retailStoreStock(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.catalog.Current(r.Context())
+	if err != nil {
+		return err
 	}
 	pk, valid := catalog.ParsePK(r.PathValue("product"))
 	p, found := m.Product(pk)
 	if !valid || !found {
-		writeError(w, r, apperror.ErrNotFound)
-		return
+		return apperror.ErrNotFound
 	}
 	f, err := storeFilter(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	f.Product = m.SelectVariant(p, r.URL.Query()).ID
 	stores, stock, err := s.catalog.RetailStores(r.Context(), f)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	out := []storeStockJSON{}
-	for i, st := range stores {
-		out = append(out, storeStockJSON{Name: st.Name, Address: st.Address, Latitude: st.Latitude, Longitude: st.Longitude,
-			Stock: strconv.FormatInt(stock[i], 10), StoreHours: st.StoreHours, PK: st.PK, Phone: st.Phone})
-	}
-	writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, catalog.StoreStockWire(stores, stock))
 }
 
-func (s *Server) countries(w http.ResponseWriter, r *http.Request) {
+func (s *Server) countries(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.catalog.Countries(r.Context())
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, paginate(r, list, catalog.MaxPageSize))
+	return writeJSON(w, http.StatusOK, paginate(r, list, catalog.MaxPageSize))
 }
 
 // withStoreOnly reads retailstore__isnull=false: keep places with a store.
@@ -271,54 +232,48 @@ func withStoreOnly(r *http.Request) bool {
 	return v == "false" || v == "0"
 }
 
-func (s *Server) cities(w http.ResponseWriter, r *http.Request) {
+func (s *Server) cities(w http.ResponseWriter, r *http.Request) error {
 	country, err := queryPK(r, "country")
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	list, err := s.catalog.Cities(r.Context(), country, withStoreOnly(r))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, paginate(r, list, 1000))
+	return writeJSON(w, http.StatusOK, paginate(r, list, 1000))
 }
 
-func (s *Server) townships(w http.ResponseWriter, r *http.Request) {
+func (s *Server) townships(w http.ResponseWriter, r *http.Request) error {
 	city, err := queryPK(r, "city")
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	list, err := s.catalog.Townships(r.Context(), city, withStoreOnly(r))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, paginate(r, list, 1000))
+	return writeJSON(w, http.StatusOK, paginate(r, list, 1000))
 }
 
-func (s *Server) districts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) districts(w http.ResponseWriter, r *http.Request) error {
 	township, err := queryPK(r, "township")
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	list, err := s.catalog.Districts(r.Context(), township, withStoreOnly(r))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, paginate(r, list, 1000))
+	return writeJSON(w, http.StatusOK, paginate(r, list, 1000))
 }
 
 // prettyURLs answers /pretty_urls/?new_path__exact=: the storefront's
 // middleware rewrites a pretty path to the old_path of the first result.
-func (s *Server) prettyURLs(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
-	if !ok {
-		return
+func (s *Server) prettyURLs(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.catalog.Current(r.Context())
+	if err != nil {
+		return err
 	}
 	results := []catalog.PrettyURL{}
 	if path := strings.TrimSpace(r.URL.Query().Get("new_path__exact")); path != "" {
@@ -327,32 +282,30 @@ func (s *Server) prettyURLs(w http.ResponseWriter, r *http.Request) {
 		case err == nil:
 			results = append(results, *rec)
 		case !errors.Is(err, apperror.ErrNotFound):
-			writeError(w, r, err)
-			return
+			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, listJSON[catalog.PrettyURL]{Count: len(results), Results: results})
+	return writeJSON(w, http.StatusOK, listJSON[catalog.PrettyURL]{Count: len(results), Results: results})
 }
 
-func (s *Server) prettyURL(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.model(w, r)
-	if !ok {
-		return
+func (s *Server) prettyURL(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.catalog.Current(r.Context())
+	if err != nil {
+		return err
 	}
 	rec, err := s.catalog.ResolvePath(r.Context(), m, r.PathValue("path"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, rec)
+	return writeJSON(w, http.StatusOK, rec)
 }
 
 // prettyPage answers GET /<slug>/ for paths no route matched: a category
 // listing, a product page, a content page, or a redirect's target.
-func (s *Server) prettyPage(w http.ResponseWriter, r *http.Request) {
-	m, epoch, ok := s.freshModel(w, r)
-	if !ok {
-		return
+func (s *Server) prettyPage(w http.ResponseWriter, r *http.Request) error {
+	m, epoch, err := s.catalog.Fresh(r.Context())
+	if err != nil {
+		return err
 	}
 	path := r.URL.Path
 	if target, ok := m.Redirect(path); ok {
@@ -362,31 +315,27 @@ func (s *Server) prettyPage(w http.ResponseWriter, r *http.Request) {
 			target += "?" + r.URL.RawQuery
 		}
 		http.Redirect(w, r, target, http.StatusMovedPermanently)
-		return
+		return nil
 	}
 	if c, ok := m.CategoryBySlug(path); ok {
-		s.serveCategory(w, r, m, epoch, c)
-		return
+		return s.serveCategory(w, r, m, epoch, c)
 	}
 	if p, ok := m.ProductBySlug(path); ok {
-		s.serveProduct(w, r, m, epoch, p, false)
-		return
+		return s.serveProduct(w, r, m, epoch, p, false)
 	}
 	rec, err := s.catalog.ResolvePath(r.Context(), m, path)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	pk := strconv.FormatInt(rec.Kwargs["pk"].(int64), 10)
 	r.SetPathValue("pk", pk)
 	switch rec.ViewName {
 	case "flat-page":
-		s.flatPage(w, r)
+		return s.flatPage(w, r)
 	case "landing-page":
-		s.landingPage(w, r)
+		return s.landingPage(w, r)
 	case "special-page":
-		s.specialPage(w, r)
-	default:
-		writeError(w, r, apperror.ErrNotFound)
+		return s.specialPage(w, r)
 	}
+	return apperror.ErrNotFound
 }

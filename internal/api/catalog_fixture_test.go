@@ -159,7 +159,7 @@ func (ts *testStore) importStore(doc map[string]any) {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	opts := storeimport.Options{Restocked: ts.api.shop.restocked}
+	opts := storeimport.Options{Restocked: ts.api.svc.Restocked}
 	if _, err := storeimport.Run(context.Background(), ts.db, strings.NewReader(string(raw)), opts); err != nil {
 		ts.t.Fatalf("import: %v", err)
 	}

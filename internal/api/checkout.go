@@ -1,8 +1,6 @@
 package api
 
 import (
-	"context"
-	"database/sql"
 	"html/template"
 	"net/http"
 	"strings"
@@ -10,59 +8,18 @@ import (
 	"github.com/vitrin/vitrin/internal/address"
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/checkout"
-	"github.com/vitrin/vitrin/internal/mail"
-	"github.com/vitrin/vitrin/internal/order"
 	"github.com/vitrin/vitrin/internal/payment"
-	"github.com/vitrin/vitrin/internal/wishlist"
 )
 
-// shop holds the services of addresses, checkout, payments and orders.
-type shop struct {
-	addresses *address.Service
-	checkout  *checkout.Service
-	gateways  map[string]payment.Gateway
-	sandbox   *payment.Sandbox
-	refunder  *order.Refunder
-	// restocked fires the stock alerts of products that a cancelled or
-	// released order brought back from zero, in that transaction.
-	restocked order.Restocked
+// csrfExempt tells the requests that need no CSRF proof: the bank's
+// answer is forwarded by the storefront with the session cookie only; the
+// gateway, not the post, decides whether it paid.
+func csrfExempt(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, payment.BankPath) {
+		return true
+	}
+	return strings.TrimRight(r.URL.Path, "/") == "/orders/checkout" && r.URL.Query().Get("page") == checkout.ThreeDPage
 }
-
-// registerCheckout adds the routes of addresses, checkout, payments and orders (issue 6).
-func registerCheckout(s *Server) error {
-	sandbox := payment.NewSandbox(s.db)
-	mailer := mail.NewMailer(s.db, mail.SettingsFrom(s.cfg))
-	alerts := wishlist.NewService(s.db, mailer)
-	s.shop = &shop{sandbox: sandbox, gateways: payment.Gateways(sandbox),
-		restocked: func(ctx context.Context, tx *sql.Tx, productIDs []int64) error {
-			_, err := alerts.FireRestocked(ctx, tx, productIDs)
-			return err
-		}}
-	s.shop.refunder = order.NewRefunder(s.db, s.shop.gateways)
-	s.metrics.registry.MustRegister(order.NewRefundCollector(s.db))
-	registerAddresses(s)
-	s.shop.checkout = checkout.New(s.db, s.sessions, s.baskets, s.shop.addresses, s.catalog, s.shop.gateways,
-		mailer, s.shop.refunder, s.shop.restocked)
-	// The bank's answer is forwarded by the storefront with the session
-	// cookie only; the gateway, not the post, decides whether it paid.
-	s.csrfExempt = append(s.csrfExempt, func(r *http.Request) bool {
-		if strings.HasPrefix(r.URL.Path, payment.BankPath) {
-			return true
-		}
-		return strings.TrimRight(r.URL.Path, "/") == "/orders/checkout" && r.URL.Query().Get("page") == checkout.ThreeDPage
-	})
-	s.handle("GET /orders/checkout", s.checkoutPage)
-	s.handle("POST /orders/checkout", s.checkoutPage)
-	s.handle("GET /orders/redirect-three-d", s.redirectThreeD)
-	s.handle("GET /payment/sandbox/bank/{id}", s.sandboxBank)
-	s.handle("POST /payment/sandbox/bank/{id}", s.sandboxBankDecision)
-	registerOrders(s)
-	return nil
-}
-
-// ReleaseStale settles or releases the card payments left pending (see
-// checkout.Service.ReleaseStale): background work of the serve loop.
-func (s *Server) ReleaseStale(ctx context.Context) error { return s.shop.checkout.ReleaseStale(ctx) }
 
 // formInput adapts a parsed body to checkout.Form.
 type formInput struct{ in *input }
@@ -83,28 +40,25 @@ func (s *Server) checkoutShopper(r *http.Request) (checkout.Shopper, error) {
 	}
 	owner := address.Owner{CustomerID: sess.CustomerID}
 	if !sess.IsCustomer() {
-		owner.GuestKey = sess.Get(guestAddressKey)
+		owner.GuestKey = sess.Get(address.GuestSessionKey)
 	}
 	return checkout.Shopper{Sess: sess, Owner: owner, Currency: s.currency(r), Language: s.language(r), RemoteAddr: r.RemoteAddr}, nil
 }
 
-func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	sh, err := s.checkoutShopper(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	var form formInput
 	if r.Method == http.MethodPost {
 		if form.in, err = s.input(r); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 	}
-	res, err := s.shop.checkout.Handle(r.Context(), sh, strings.TrimSpace(r.URL.Query().Get("page")), r.Method == http.MethodPost, form)
+	res, err := s.checkout.Handle(r.Context(), sh, strings.TrimSpace(r.URL.Query().Get("page")), r.Method == http.MethodPost, form)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	body := map[string]any{"context_list": res.Contexts, "errors": res.Errors,
 		"template_name": "orders/checkout.html", "redirect_url": nil}
@@ -113,15 +67,14 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	}
 	preOrder := res.PreOrder
 	if res.Basket != nil {
-		if wire, err := s.basketWire(r, res.Basket); err == nil {
-			preOrder["basket"] = wire
-		} else {
-			writeError(w, r, err)
-			return
+		wire, err := s.basketWire(r, res.Basket)
+		if err != nil {
+			return err
 		}
+		preOrder["basket"] = wire
 	}
 	body["pre_order"] = preOrder
-	writeJSON(w, res.Status, body)
+	return writeJSON(w, res.Status, body)
 }
 
 // autoPost is an HTML page holding one form that posts itself.
@@ -134,24 +87,16 @@ var autoPost = template.Must(template.New("post").Parse(`<!DOCTYPE html>
 </form></body></html>`))
 
 // redirectThreeD sends the shopper to the bank of the pending payment.
-func (s *Server) redirectThreeD(w http.ResponseWriter, r *http.Request) {
+func (s *Server) redirectThreeD(w http.ResponseWriter, r *http.Request) error {
 	sh, err := s.checkoutShopper(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	td, err := s.shop.checkout.ThreeDForm(r.Context(), sh)
+	td, err := s.checkout.ThreeDForm(r.Context(), sh)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeHTML(w, autoPost, map[string]any{"Title": "Redirecting to your bank", "Action": td.Action, "Fields": td.Fields})
-}
-
-func writeHTML(w http.ResponseWriter, t *template.Template, data any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = t.Execute(w, data)
+	return writeHTML(w, autoPost, map[string]any{"Title": "Redirecting to your bank", "Action": td.Action, "Fields": td.Fields})
 }
 
 var bankPage = template.Must(template.New("bank").Parse(`<!DOCTYPE html>
@@ -163,38 +108,33 @@ var bankPage = template.Must(template.New("bank").Parse(`<!DOCTYPE html>
 <button type="submit" name="outcome" value="decline">Decline</button>
 </form></body></html>`))
 
-func (s *Server) sandboxBank(w http.ResponseWriter, r *http.Request) {
-	b, err := s.shop.sandbox.Bank(r.Context(), r.PathValue("id"))
+func (s *Server) sandboxBank(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.sandbox.Bank(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeHTML(w, bankPage, b)
+	return writeHTML(w, bankPage, b)
 }
 
 // sandboxBankDecision records the shopper's answer and sends them back to
 // the storefront's return URL with the session token.
-func (s *Server) sandboxBankDecision(w http.ResponseWriter, r *http.Request) {
+func (s *Server) sandboxBankDecision(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	outcome := in.str("outcome")
 	if outcome != "approve" && outcome != "decline" {
-		writeError(w, r, apperror.Field("outcome", `Choose "approve" or "decline".`))
-		return
+		return apperror.Field("outcome", `Choose "approve" or "decline".`)
 	}
 	id := r.PathValue("id")
-	if err := s.shop.sandbox.Decide(r.Context(), id, outcome == "approve"); err != nil {
-		writeError(w, r, err)
-		return
+	if err := s.sandbox.Decide(r.Context(), id, outcome == "approve"); err != nil {
+		return err
 	}
-	b, err := s.shop.sandbox.Bank(r.Context(), id)
+	b, err := s.sandbox.Bank(r.Context(), id)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeHTML(w, autoPost, map[string]any{"Title": "Returning to the shop", "Action": b.ReturnURL,
+	return writeHTML(w, autoPost, map[string]any{"Title": "Returning to the shop", "Action": b.ReturnURL,
 		"Fields": map[string]string{"three_d_token": id, "outcome": outcome}})
 }

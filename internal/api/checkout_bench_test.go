@@ -16,9 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/csrf"
-	"github.com/vitrin/vitrin/internal/session"
 	"github.com/vitrin/vitrin/internal/storeimport"
 	"github.com/vitrin/vitrin/internal/testdb"
 )
@@ -34,15 +32,7 @@ func benchCheckoutStore(b *testing.B) (string, map[string]string) {
 	if _, err := db.Exec("UPDATE products SET stock = 1000000000"); err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := config.Parse("bench", nil, func(string) string { return "" })
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := New(cfg, db, session.NewStore(db, "bench-secret", cfg.SessionLifetime))
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(newTestServer(b, db))
 	b.Cleanup(hs.Close)
 	pk := map[string]string{}
 	for key, query := range map[string]string{

@@ -77,7 +77,7 @@ func TestCheckoutAbandonedThreeD(t *testing.T) {
 		t.Fatal("a payment at the bank holds no stock")
 	}
 	cs.exec("UPDATE orders SET created_at = $1 WHERE status = 'pending'", "2000-01-01 00:00:00")
-	if err := cs.api.shop.checkout.ReleaseStale(context.Background()); err != nil {
+	if err := cs.api.checkout.ReleaseStale(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if cs.stock("TEE-B") != stock {

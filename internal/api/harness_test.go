@@ -11,10 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vitrin/vitrin/internal/app"
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/csrf"
 	"github.com/vitrin/vitrin/internal/database"
-	"github.com/vitrin/vitrin/internal/session"
 	"github.com/vitrin/vitrin/internal/testdb"
 )
 
@@ -46,15 +46,11 @@ func newTestServer(tb testing.TB, db *database.DB, configure ...func(*config.Con
 	for _, f := range configure {
 		f(cfg)
 	}
-	secret, err := db.Setting(context.Background(), "secret_key", func() string { return "test-secret" })
+	svc, err := app.New(context.Background(), cfg, db)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s, err := New(cfg, db, session.NewStore(db, secret, cfg.SessionLifetime))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return s
+	return New(cfg, svc)
 }
 
 // shopper is a client the way a storefront drives Vitrin: a cookie jar and

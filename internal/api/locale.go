@@ -57,46 +57,39 @@ func (s *Server) hasSessionCookie(r *http.Request) bool {
 	return st != nil && st.cookieID != ""
 }
 
-func registerLocale(s *Server) {
-	s.handle("POST /users/activate-currency", func(w http.ResponseWriter, r *http.Request) {
-		in, err := s.input(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		code := s.catalog.Settings(r.Context()).Currency(in.str("currency"))
-		if code == "" {
-			writeError(w, r, apperror.Field("currency", "Select a valid choice. That choice is not one of the available choices."))
-			return
-		}
-		s.saveSessionValue(w, r, sessionCurrency, code, map[string]string{"currency": code})
-	})
-	s.handle("POST /i18n/setlang", func(w http.ResponseWriter, r *http.Request) {
-		in, err := s.input(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		lang := s.catalog.Settings(r.Context()).Language(in.str("language"))
-		if lang == "" {
-			writeError(w, r, apperror.Field("language", "Select a valid choice. That choice is not one of the available choices."))
-			return
-		}
-		s.saveSessionValue(w, r, sessionLanguage, lang, map[string]string{"language": lang})
-	})
+func (s *Server) activateCurrency(w http.ResponseWriter, r *http.Request) error {
+	in, err := s.input(r)
+	if err != nil {
+		return err
+	}
+	code := s.catalog.Settings(r.Context()).Currency(in.str("currency"))
+	if code == "" {
+		return apperror.Field("currency", "Select a valid choice. That choice is not one of the available choices.")
+	}
+	return s.saveSessionValue(w, r, sessionCurrency, code, map[string]string{"currency": code})
+}
+
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
+	in, err := s.input(r)
+	if err != nil {
+		return err
+	}
+	lang := s.catalog.Settings(r.Context()).Language(in.str("language"))
+	if lang == "" {
+		return apperror.Field("language", "Select a valid choice. That choice is not one of the available choices.")
+	}
+	return s.saveSessionValue(w, r, sessionLanguage, lang, map[string]string{"language": lang})
 }
 
 // saveSessionValue keeps one preference in the session and answers body.
-func (s *Server) saveSessionValue(w http.ResponseWriter, r *http.Request, key, value string, body any) {
+func (s *Server) saveSessionValue(w http.ResponseWriter, r *http.Request, key, value string, body any) error {
 	sess, err := s.session(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	sess.Set(key, value)
 	if err := s.sessions.Save(r.Context(), s.db, sess); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, body)
+	return writeJSON(w, http.StatusOK, body)
 }

@@ -21,7 +21,9 @@ type metrics struct {
 	inFlight prometheus.Gauge
 }
 
-func newMetrics(db *database.DB) *metrics {
+// newMetrics registers the HTTP metrics with the Go, process and
+// database ones and the domain's collectors.
+func newMetrics(db *database.DB, domain ...prometheus.Collector) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -41,6 +43,7 @@ func newMetrics(db *database.DB) *metrics {
 	m.registry.MustRegister(m.requests, m.duration, m.inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.DB, string(db.Engine)))
+	m.registry.MustRegister(domain...)
 	return m
 }
 

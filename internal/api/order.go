@@ -20,176 +20,25 @@ import (
 	"github.com/vitrin/vitrin/internal/ratelimit"
 )
 
-func registerOrders(s *Server) {
-	s.handle("GET /orders/completed/{token}", s.completedOrder)
-	s.handle("GET /users/orders", s.listOrders)
-	s.handle("GET /users/orders/{id}", s.customerOrder)
-	s.handle("POST /orders/{id}/cancel", s.cancelOrder)
-	s.handle("POST /users/orders/bulk_cancellation_requests", s.bulkCancel)
-	s.handle("GET /users/orders/cancellation_reasons", s.cancellationReasons)
-	s.handle("POST /users/orders/anonymous", s.anonymousOrder)
-	s.handle("GET /orders/contract", s.contract)
-}
-
-type labelled struct {
-	Value string `json:"value"`
-	Label string `json:"label"`
-}
-
-type orderItemJSON struct {
-	ID                  int64           `json:"id"`
-	Status              labelled        `json:"status"`
-	PriceCurrency       labelled        `json:"price_currency"`
-	Product             any             `json:"product"`
-	IsCancelled         bool            `json:"is_cancelled"`
-	IsCancellable       bool            `json:"is_cancellable"`
-	IsRefundable        bool            `json:"is_refundable"`
-	IsTradable          bool            `json:"is_tradable"`
-	EasyReturnCompanies []any           `json:"available_easy_return_shipping_companies"`
-	ActiveCancellation  []any           `json:"active_cancellation_request"`
-	CreatedDate         time.Time       `json:"created_date"`
-	ModifiedDate        time.Time       `json:"modified_date"`
-	Price               money.Amount    `json:"price"`
-	TaxRate             string          `json:"tax_rate"`
-	RetailPrice         money.Amount    `json:"retail_price"`
-	Order               int64           `json:"order"`
-	Quantity            string          `json:"quantity"`
-	UnitPrice           money.Amount    `json:"unit_price"`
-	DiscountAmount      money.Amount    `json:"discount_amount"`
-	TotalAmount         money.Amount    `json:"total_amount"`
-	Attributes          json.RawMessage `json:"attributes"`
-}
-
-type statusChangeJSON struct {
-	Status      labelled  `json:"status"`
-	Note        string    `json:"note"`
-	CreatedDate time.Time `json:"created_date"`
-}
-
-// orderJSON is the Order shape of types/commerce/order.ts.
-type orderJSON struct {
-	ID                        int64              `json:"id"`
-	Number                    string             `json:"number"`
-	Status                    labelled           `json:"status"`
-	Currency                  labelled           `json:"currency"`
-	OrderItems                []orderItemJSON    `json:"orderitem_set"`
-	DiscountItems             []map[string]any   `json:"discountitem_set"`
-	IsCancelled               bool               `json:"is_cancelled"`
-	IsCancellable             bool               `json:"is_cancellable"`
-	IsRefundable              bool               `json:"is_refundable"`
-	ShippingAddress           json.RawMessage    `json:"shipping_address"`
-	BillingAddress            json.RawMessage    `json:"billing_address"`
-	ClientType                string             `json:"client_type"`
-	PaymentOption             json.RawMessage    `json:"payment_option"`
-	PaymentChoice             string             `json:"payment_choice"`
-	BankAccount               json.RawMessage    `json:"bank_account"`
-	AmountWithoutDiscount     money.Amount       `json:"amount_without_discount"`
-	IsPayable                 bool               `json:"is_payable"`
-	CreatedDate               time.Time          `json:"created_date"`
-	ModifiedDate              time.Time          `json:"modified_date"`
-	Amount                    money.Amount       `json:"amount"`
-	DiscountAmount            money.Amount       `json:"discount_amount"`
-	ShippingAmount            money.Amount       `json:"shipping_amount"`
-	PayOnDeliveryFee          money.Amount       `json:"pay_on_delivery_fee"`
-	RefundAmount              money.Amount       `json:"refund_amount"`
-	DiscountRefundAmount      money.Amount       `json:"discount_refund_amount"`
-	ShippingRefundAmount      money.Amount       `json:"shipping_refund_amount"`
-	RemoteAddr                string             `json:"remote_addr"`
-	HasGiftBox                bool               `json:"has_gift_box"`
-	LanguageCode              string             `json:"language_code"`
-	UserEmail                 string             `json:"user_email"`
-	ShippingOptionSlug        string             `json:"shipping_option_slug"`
-	PaymentOptionSlug         string             `json:"payment_option_slug"`
-	DeliveryOptionSlug        string             `json:"delivery_option_slug"`
-	InstallmentCount          int                `json:"installment_count"`
-	InstallmentInterestAmount money.Amount       `json:"installment_interest_amount"`
-	User                      *int64             `json:"user"`
-	Basket                    *int64             `json:"basket"`
-	ShippingOption            *int64             `json:"shipping_option"`
-	TrackingNumber            string             `json:"tracking_number"`
-	TrackingURL               string             `json:"tracking_url"`
-	Notes                     string             `json:"notes"`
-	CardBrand                 string             `json:"card_brand"`
-	CardLastFour              string             `json:"card_last_four"`
-	StatusHistory             []statusChangeJSON `json:"status_history"`
-}
-
-func optionalID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
-// orderWire renders o with the catalog's product cards.
-func (s *Server) orderWire(r *http.Request, model *catalog.Model, o *order.Order) orderJSON {
-	lang := s.language(r)
-	status := labelled{o.Status, order.Label(o.Status)}
-	currency := labelled{strings.ToLower(o.Currency), o.Currency}
-	var payment struct {
-		Slug string `json:"slug"`
-	}
-	_ = json.Unmarshal(o.PaymentOption, &payment)
-	j := orderJSON{ID: o.ID, Number: o.Number, Status: status, Currency: currency, OrderItems: []orderItemJSON{},
-		DiscountItems: []map[string]any{}, IsCancelled: o.Status == order.Cancelled, IsCancellable: o.Cancellable(),
-		IsRefundable: o.Cancellable() && o.GatewayRef != "", ShippingAddress: o.ShippingAddress, BillingAddress: o.BillingAddress,
-		ClientType: "default", PaymentOption: o.PaymentOption, PaymentChoice: o.PaymentChoice, BankAccount: o.BankAccount,
-		AmountWithoutDiscount: o.ProductAmount, IsPayable: o.Status == order.WaitingPayment, CreatedDate: o.Created,
-		ModifiedDate: o.Updated, Amount: o.Amount, DiscountAmount: o.DiscountAmount, ShippingAmount: o.ShippingAmount,
-		PayOnDeliveryFee: o.FeeAmount, RefundAmount: o.RefundAmount, RemoteAddr: o.RemoteAddr, LanguageCode: o.Language,
-		UserEmail: o.Email, ShippingOptionSlug: o.ShippingOptionSlug, PaymentOptionSlug: payment.Slug,
-		DeliveryOptionSlug: o.DeliveryOption, InstallmentCount: o.Installments, InstallmentInterestAmount: o.InterestAmount,
-		User: optionalID(o.CustomerID), Basket: optionalID(o.BasketID), ShippingOption: optionalID(o.ShippingOptionID),
-		TrackingNumber: o.TrackingNumber, TrackingURL: o.TrackingURL, Notes: o.Notes, CardBrand: o.CardBrand,
-		CardLastFour: o.CardLastFour, StatusHistory: []statusChangeJSON{}}
-	var discounts []map[string]any
-	_ = json.Unmarshal(o.Discounts, &discounts)
-	for i, d := range discounts {
-		j.DiscountItems = append(j.DiscountItems, map[string]any{"pk": i + 1, "name": d["name"], "amount": d["amount"],
-			"cancel_amount": "0.00", "code": nil, "offer_type": "basket", "order": o.ID, "promotion": nil,
-			"session_offer_type": nil, "created_date": o.Created, "modified_date": o.Updated})
-	}
-	offers := model.OffersAt(time.Now())
-	for _, it := range o.Items {
-		var product any = map[string]any{"pk": it.ProductID}
-		if p, ok := model.Product(it.ProductID); ok {
-			product = p.Wire(o.Currency, lang, 0, offers)
-		}
-		itemStatus := labelled{it.Status, order.Label(it.Status)}
-		j.OrderItems = append(j.OrderItems, orderItemJSON{ID: it.ID, Status: itemStatus, PriceCurrency: currency,
-			Product: product, IsCancelled: it.Status == order.Cancelled, IsCancellable: o.Cancellable() && it.Status != order.Cancelled,
-			IsRefundable: j.IsRefundable && it.Status != order.Cancelled, EasyReturnCompanies: []any{}, ActiveCancellation: []any{},
-			CreatedDate: it.Created, ModifiedDate: it.Updated, Price: it.Total, TaxRate: it.TaxRate, RetailPrice: it.RetailPrice,
-			Order: o.ID, Quantity: strconv.FormatInt(it.Quantity, 10), UnitPrice: it.UnitPrice, DiscountAmount: it.Discount,
-			TotalAmount: it.Total, Attributes: it.Attributes})
-	}
-	for _, h := range o.History {
-		j.StatusHistory = append(j.StatusHistory, statusChangeJSON{Status: labelled{h.Status, order.Label(h.Status)}, Note: h.Note, CreatedDate: h.At})
-	}
-	return j
-}
-
-func (s *Server) writeOrder(w http.ResponseWriter, r *http.Request, o *order.Order, wrap bool) {
+func (s *Server) writeOrder(w http.ResponseWriter, r *http.Request, o *order.Order, wrap bool) error {
 	model, err := s.catalog.Current(r.Context())
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
+	wire := o.Wire(model, model.OffersAt(time.Now()), s.language(r))
 	if wrap {
-		writeJSON(w, http.StatusOK, map[string]any{"order": s.orderWire(r, model, o)})
-		return
+		return writeJSON(w, http.StatusOK, map[string]any{"order": wire})
 	}
-	writeJSON(w, http.StatusOK, s.orderWire(r, model, o))
+	return writeJSON(w, http.StatusOK, wire)
 }
 
 // completedOrder is the thank-you page's order; the token is the proof.
-func (s *Server) completedOrder(w http.ResponseWriter, r *http.Request) {
+func (s *Server) completedOrder(w http.ResponseWriter, r *http.Request) error {
 	o, err := order.ByToken(r.Context(), s.db, r.PathValue("token"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	s.writeOrder(w, r, o, true)
+	return s.writeOrder(w, r, o, true)
 }
 
 // dateParam reads a created_date filter: a date (the whole day counts) or
@@ -212,34 +61,31 @@ func dateParam(r *http.Request, name string, endOfDay bool) (time.Time, error) {
 	return t, nil
 }
 
-func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.customer(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	from, err1 := dateParam(r, "created_date__gte", false)
 	to, err2 := dateParam(r, "created_date__lte", true)
 	if err := errors.Join(err1, err2); err != nil {
-		writeError(w, r, apperror.Merge(err1, err2))
-		return
+		return apperror.Merge(err1, err2)
 	}
 	q := r.URL.Query()
 	limit := min(positiveParam(strings.TrimSpace(q.Get("limit")), 10), 100)
 	page := pageParam(q.Get("page"))
 	list, count, err := order.List(r.Context(), s.db, sess.CustomerID, order.Filter{From: from, To: to, Limit: limit, Offset: (page - 1) * limit})
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	model, err := s.catalog.Current(r.Context())
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	results := make([]orderJSON, len(list))
+	results := make([]order.JSON, len(list))
+	offers, lang := model.OffersAt(time.Now()), s.language(r)
 	for i, o := range list {
-		results[i] = s.orderWire(r, model, o)
+		results[i] = o.Wire(model, offers, lang)
 	}
 	body := map[string]any{"count": count, "results": results, "next": nil, "previous": nil}
 	if page*limit < count {
@@ -248,7 +94,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	if page > 1 {
 		body["previous"] = pageURL(r, page-1)
 	}
-	writeJSON(w, http.StatusOK, body)
+	return writeJSON(w, http.StatusOK, body)
 }
 
 func pageURL(r *http.Request, page int) string {
@@ -257,22 +103,20 @@ func pageURL(r *http.Request, page int) string {
 	return r.URL.Path + "/?" + q.Encode()
 }
 
-func (s *Server) customerOrder(w http.ResponseWriter, r *http.Request) {
+func (s *Server) customerOrder(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.customer(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	id, ok := pathPK(w, r, "id")
-	if !ok {
-		return
+	id, err := pathPK(r, "id")
+	if err != nil {
+		return err
 	}
 	o, err := order.OfCustomer(r.Context(), s.db, sess.CustomerID, id)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	s.writeOrder(w, r, o, false)
+	return s.writeOrder(w, r, o, false)
 }
 
 // cancelLines reads cancel_order_items.
@@ -315,68 +159,59 @@ func toText(v any) string {
 // fails is retried by the refunder of `vitrin serve`. A shopper who hangs
 // up must not stop refunds, so the request's cancellation is ignored.
 func (s *Server) afterCancel(r *http.Request, done *order.CancelResult) {
-	if err := s.shop.refunder.Send(context.WithoutCancel(r.Context()), done.Refunds); err != nil {
+	if err := s.refunder.Send(context.WithoutCancel(r.Context()), done.Refunds); err != nil {
 		// A database failure: the refunds stay pending and are retried
 		// once their lease runs out, under the same idempotency keys.
 		slog.Error("refund attempt not recorded", "err", err)
 	}
 }
 
-func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request) {
+func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.customer(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	id, ok := pathPK(w, r, "id")
-	if !ok {
-		return
+	id, err := pathPK(r, "id")
+	if err != nil {
+		return err
 	}
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	lines, err := cancelLines(in)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	done, err := order.Cancel(r.Context(), s.db, sess.CustomerID, []order.Cancellation{{OrderID: id, Lines: lines}}, s.shop.restocked)
+	done, err := order.Cancel(r.Context(), s.db, sess.CustomerID, []order.Cancellation{{OrderID: id, Lines: lines}}, s.svc.Restocked)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	s.afterCancel(r, done)
 	o, err := order.OfCustomer(r.Context(), s.db, sess.CustomerID, id)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	s.writeOrder(w, r, o, false)
+	return s.writeOrder(w, r, o, false)
 }
 
 // bulkCancel cancels items of several orders: each item is found in the
 // customer's orders and the items are cancelled order by order.
-func (s *Server) bulkCancel(w http.ResponseWriter, r *http.Request) {
+func (s *Server) bulkCancel(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.customer(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	lines, err := cancelLines(in)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if len(lines) == 0 {
-		writeError(w, r, apperror.Field("cancel_order_items", "This list may not be empty."))
-		return
+		return apperror.Field("cancel_order_items", "This list may not be empty.")
 	}
 	// All of the request's cancellations go in one transaction: an item
 	// that cannot be cancelled leaves every order as it was.
@@ -386,8 +221,7 @@ func (s *Server) bulkCancel(w http.ResponseWriter, r *http.Request) {
 	for _, l := range lines {
 		id, err := order.ItemOrder(r.Context(), s.db, sess.CustomerID, l.ItemID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		i, ok := at[id]
 		if !ok {
@@ -397,36 +231,32 @@ func (s *Server) bulkCancel(w http.ResponseWriter, r *http.Request) {
 		}
 		requests[i].Lines = append(requests[i].Lines, l)
 	}
-	done, err := order.Cancel(r.Context(), s.db, sess.CustomerID, requests, s.shop.restocked)
+	done, err := order.Cancel(r.Context(), s.db, sess.CustomerID, requests, s.svc.Restocked)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	s.afterCancel(r, done)
-	writeJSON(w, http.StatusOK, map[string]any{"orders": orderIDs})
+	return writeJSON(w, http.StatusOK, map[string]any{"orders": orderIDs})
 }
 
-func (s *Server) cancellationReasons(w http.ResponseWriter, r *http.Request) {
+func (s *Server) cancellationReasons(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.customer(r); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	list, err := checkout.CancellationReasons(r.Context(), s.db)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, paginate(r, list, 1000))
+	return writeJSON(w, http.StatusOK, paginate(r, list, 1000))
 }
 
 var trackingLimit = ratelimit.Limit{Max: 20, Window: 10 * time.Minute}
 
 // anonymousOrder lets a guest track an order by e-mail and number.
-func (s *Server) anonymousOrder(w http.ResponseWriter, r *http.Request) {
+func (s *Server) anonymousOrder(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.input(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	email, number := strings.TrimSpace(in.str("email")), strings.TrimSpace(in.str("number"))
 	errs := apperror.Fields{}
@@ -437,20 +267,17 @@ func (s *Server) anonymousOrder(w http.ResponseWriter, r *http.Request) {
 		errs.Add("number", "This field is required.")
 	}
 	if len(errs) > 0 {
-		writeError(w, r, errs)
-		return
+		return errs
 	}
 	// Per e-mail address, so nobody guesses order numbers of someone else's.
 	if err := ratelimit.Hit(r.Context(), s.db, "order-tracking:"+strings.ToLower(email), trackingLimit); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	o, err := order.ByEmailAndNumber(r.Context(), s.db, email, number)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	s.writeOrder(w, r, o, false)
+	return s.writeOrder(w, r, o, false)
 }
 
 // orderSummary is the part of both contracts that names the order being
@@ -489,12 +316,11 @@ type contractLine struct {
 // contract answers the text of a contract shown at checkout (HTML), with
 // the order of the shopper's checkout when there is one: what the shopper
 // agrees to is this order.
-func (s *Server) contract(w http.ResponseWriter, r *http.Request) {
+func (s *Server) contract(w http.ResponseWriter, r *http.Request) error {
 	name := strings.TrimSpace(r.URL.Query().Get("contract_name"))
 	t, ok := contracts[name]
 	if !ok {
-		writeError(w, r, apperror.ErrNotFound)
-		return
+		return apperror.ErrNotFound
 	}
 	store := "the store"
 	_ = s.db.QueryRowContext(r.Context(), "SELECT name FROM store WHERE id = 1 AND name <> ''").Scan(&store)
@@ -504,19 +330,16 @@ func (s *Server) contract(w http.ResponseWriter, r *http.Request) {
 	}{Store: store}
 	sh, err := s.checkoutShopper(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	sum, err := s.shop.checkout.Summary(r.Context(), sh)
+	sum, err := s.checkout.Summary(r.Context(), sh)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if sum != nil {
 		model, err := s.catalog.Current(r.Context())
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		data.Order = &contractOrder{Summary: sum}
 		for _, l := range sum.Lines {
@@ -527,5 +350,5 @@ func (s *Server) contract(w http.ResponseWriter, r *http.Request) {
 			data.Order.Lines = append(data.Order.Lines, line)
 		}
 	}
-	writeHTML(w, t, data)
+	return writeHTML(w, t, data)
 }

@@ -56,8 +56,8 @@ func (g *flakyGateway) Refund(ctx context.Context, key, reference string, amount
 // until the gateway takes it. The customer is refunded exactly once.
 func TestRefundRetriedUntilTheGatewayTakesIt(t *testing.T) {
 	cs := newCheckoutStore(t)
-	gw := &flakyGateway{Sandbox: cs.api.shop.sandbox}
-	cs.api.shop.gateways["sandbox"] = gw
+	gw := &flakyGateway{Sandbox: cs.api.sandbox}
+	cs.api.svc.Gateways["sandbox"] = gw
 	cases := []struct {
 		name       string
 		failures   int

@@ -1,25 +1,43 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 
 	"github.com/vitrin/vitrin/internal/apperror"
 )
 
+// The writers below answer a request. Each returns an error only when it
+// wrote nothing (v could not be encoded), so a handler ends with
+// `return writeJSON(...)` and the adapter answers that error as a 500.
+
 // writeJSON sends v as the JSON body.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func writeJSON(w http.ResponseWriter, status int, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
-		slog.Error("encode response", "err", err)
-		http.Error(w, `{"detail":"Internal server error."}`, http.StatusInternalServerError)
-		return
+		return fmt.Errorf("encode response: %w", err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(body)
+	return nil
+}
+
+// writeHTML sends the page t renders from data.
+func writeHTML(w http.ResponseWriter, t *template.Template, data any) error {
+	var page bytes.Buffer
+	if err := t.Execute(&page, data); err != nil {
+		return fmt.Errorf("render %s: %w", t.Name(), err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(page.Bytes())
+	return nil
 }
 
 // detail is the contract's body for errors that concern no field.
@@ -28,6 +46,10 @@ type detail struct {
 	ErrorCode   string `json:"error_code,omitempty"`
 	RedirectURL string `json:"redirect_url,omitempty"`
 	RequestID   string `json:"request_id,omitempty"`
+}
+
+func writeDetail(w http.ResponseWriter, status int, msg string) error {
+	return writeJSON(w, status, detail{Detail: msg})
 }
 
 // writeError answers err in the contract's error shape. Errors the domain
@@ -48,8 +70,4 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		slog.Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
 		writeJSON(w, http.StatusInternalServerError, detail{Detail: "Internal server error.", RequestID: id})
 	}
-}
-
-func writeDetail(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, detail{Detail: msg})
 }

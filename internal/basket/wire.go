@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/promotion"
 )
@@ -103,12 +104,9 @@ func (n upsellNum) MarshalJSON() ([]byte, error) {
 	return []byte(n.amount.String()), nil
 }
 
-// ProductView renders a line's product for the wire (the catalog's
-// product card) and names its image.
-type ProductView func(productID, stock int64) (product any, image *string)
-
-// Wire renders b with texts in lang. view renders each line's product.
-func (b *Basket) Wire(view ProductView, lang string) JSON {
+// Wire renders b with texts in lang, each line's product as the product
+// card of model m with the offers running.
+func (b *Basket) Wire(m *catalog.Model, offers catalog.Offers, lang string) JSON {
 	cur := strings.ToLower(b.Currency)
 	out := JSON{
 		PK: b.ID, BasketItems: make([]ItemJSON, 0, len(b.Lines)), Unavailable: []UnavailableJSON{},
@@ -133,7 +131,13 @@ func (b *Basket) Wire(view ProductView, lang string) JSON {
 	}
 	for i := range b.Lines {
 		l := &b.Lines[i]
-		product, image := view(l.ProductID, l.Stock)
+		var product any = map[string]any{"pk": l.ProductID, "stock": l.Stock}
+		var image *string
+		// A product imported a moment ago may not be in this node's model yet.
+		if p, ok := m.Product(l.ProductID); ok {
+			card := p.Wire(b.Currency, lang, l.Stock, offers)
+			product, image = card, card.Image
+		}
 		item := ItemJSON{
 			ID: l.ID, Product: product, Quantity: l.Quantity, Attributes: l.Attributes, AttributesKwargs: map[string]any{},
 			Price: l.UnitPrice, RetailPrice: l.RetailPrice, UnitPrice: l.UnitPrice, DiscountAmount: l.Discount,
