@@ -118,7 +118,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 			t.Fatalf("serve ended before answering: %v", err)
 		default:
 		}
-		if time.Since(start) > 30*time.Second {
+		if time.Since(start) > 2*time.Minute { // a liveness guard, generous for a loaded machine
 			t.Fatal("serve did not start")
 		}
 	}
@@ -136,7 +136,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	// flight (net/http drops the others unanswered): wait until the
 	// server counts it, beside the /metrics request asking.
 	for start := time.Now(); inFlight(t, addr) < 2; time.Sleep(20 * time.Millisecond) {
-		if time.Since(start) > 30*time.Second {
+		if time.Since(start) > 2*time.Minute { // a liveness guard, generous for a loaded machine
 			t.Fatal("the login never reached the server")
 		}
 	}
