@@ -118,6 +118,7 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 	if err != nil {
 		return err
 	}
+	go handler.RefreshCatalog(ctx)
 	go every(ctx, time.Hour, "purge expired sessions and login failures", func(ctx context.Context) error {
 		n, err := sessions.Purge(ctx)
 		if n > 0 {

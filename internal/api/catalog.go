@@ -46,6 +46,10 @@ func registerCatalog(s *Server) error {
 	return nil
 }
 
+// RefreshCatalog keeps the node's catalog model up to date until ctx
+// ends; the serve loop runs it.
+func (s *Server) RefreshCatalog(ctx context.Context) { s.catalog.Refresh(ctx, catalog.RefreshPeriod) }
+
 // locale is the currency and language an answer is rendered in.
 type locale struct{ currency, language string }
 

@@ -54,6 +54,10 @@ func newTestServer(tb testing.TB, db *database.DB, configure ...func(*config.Con
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Ready as a node is before the balancer sends it anything.
+	if _, err := s.catalog.Sync(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
 	return s
 }
 

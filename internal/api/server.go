@@ -150,6 +150,10 @@ func registerOperations(s *Server) error {
 			writeDetail(w, http.StatusServiceUnavailable, "Database unreachable.")
 			return
 		}
+		if !s.catalog.Ready() { // built at start: the balancer waits for it
+			writeDetail(w, http.StatusServiceUnavailable, "Catalog loading.")
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	s.mux.Handle("GET /metrics", s.metrics.handler())

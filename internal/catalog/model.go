@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -416,9 +417,28 @@ func (m *Model) loadCategories(ctx context.Context, db *database.DB) error {
 	return nil
 }
 
+// The product queries, shared by the full load and by applyChanges.
+const (
+	productQuery = `SELECT id, sku, base_code, name, description, slug, listable, attributes, images, tax_rate, stock, translations, created_at, updated_at, search_text
+		FROM products`
+	priceQuery           = `SELECT product_id, currency, price, retail_price FROM product_prices`
+	productCategoryQuery = `SELECT product_id, category_id FROM product_categories`
+)
+
 func (m *Model) loadProducts(ctx context.Context, db *database.DB) error {
-	rows, err := db.QueryContext(ctx, `SELECT id, sku, base_code, name, description, slug, listable, attributes, images, tax_rate, stock, translations, created_at, updated_at, search_text
-		FROM products WHERE active ORDER BY id`)
+	return scanProducts(ctx, db, productQuery+" WHERE active ORDER BY id", nil, func(p *Product) {
+		i := int32(len(m.Products))
+		m.Products = append(m.Products, p)
+		m.byID[p.ID] = i
+		m.bySlug[strings.Trim(p.Slug, "/")] = i
+		m.byBaseCode[p.BaseCode] = append(m.byBaseCode[p.BaseCode], i)
+	})
+}
+
+// scanProducts runs query (productQuery with a condition) and hands each
+// product to add.
+func scanProducts(ctx context.Context, db *database.DB, query string, args []any, add func(*Product)) error {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -448,17 +468,23 @@ func (m *Model) loadProducts(ctx context.Context, db *database.DB) error {
 		if p.folded == "" {
 			p.folded = searchtext.Fold(p.Name + " " + p.SKU)
 		}
-		i := int32(len(m.Products))
-		m.Products = append(m.Products, p)
-		m.byID[p.ID] = i
-		m.bySlug[strings.Trim(p.Slug, "/")] = i
-		m.byBaseCode[p.BaseCode] = append(m.byBaseCode[p.BaseCode], i)
+		add(p)
 	}
 	return rows.Err()
 }
 
 func (m *Model) loadPrices(ctx context.Context, db *database.DB) error {
-	rows, err := db.QueryContext(ctx, `SELECT product_id, currency, price, retail_price FROM product_prices`)
+	return scanPrices(ctx, db, priceQuery, nil, func(id int64, cp CurrencyPrice) {
+		if i, ok := m.byID[id]; ok {
+			m.Products[i].Prices = append(m.Products[i].Prices, cp)
+		}
+	})
+}
+
+// scanPrices runs query (priceQuery with a condition) and hands each
+// price to add with its product's id.
+func scanPrices(ctx context.Context, db *database.DB, query string, args []any, add func(int64, CurrencyPrice)) error {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -470,18 +496,24 @@ func (m *Model) loadPrices(ctx context.Context, db *database.DB) error {
 		if err := rows.Scan(&id, &cur, &pr.Price, &pr.RetailPrice); err != nil {
 			return err
 		}
-		i, ok := m.byID[id]
-		if !ok {
-			continue
-		}
-		p := m.Products[i]
-		p.Prices = append(p.Prices, CurrencyPrice{Currency: intern(strings.ToUpper(cur)), Price: pr})
+		add(id, CurrencyPrice{Currency: intern(strings.ToUpper(cur)), Price: pr})
 	}
 	return rows.Err()
 }
 
 func (m *Model) loadProductCategories(ctx context.Context, db *database.DB) error {
-	rows, err := db.QueryContext(ctx, `SELECT product_id, category_id FROM product_categories ORDER BY product_id, category_id`)
+	return scanProductCategories(ctx, db, productCategoryQuery+" ORDER BY product_id, category_id", nil, func(pid, cid int64) {
+		i, ok := m.byID[pid]
+		if _, active := m.categoryByID[cid]; ok && active {
+			m.Products[i].Categories = append(m.Products[i].Categories, cid)
+		}
+	})
+}
+
+// scanProductCategories runs query (productCategoryQuery with a
+// condition) and hands each link to add.
+func scanProductCategories(ctx context.Context, db *database.DB, query string, args []any, add func(productID, categoryID int64)) error {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -491,10 +523,7 @@ func (m *Model) loadProductCategories(ctx context.Context, db *database.DB) erro
 		if err := rows.Scan(&pid, &cid); err != nil {
 			return err
 		}
-		i, ok := m.byID[pid]
-		if _, active := m.categoryByID[cid]; ok && active {
-			m.Products[i].Categories = append(m.Products[i].Categories, cid)
-		}
+		add(pid, cid)
 	}
 	return rows.Err()
 }
@@ -563,7 +592,11 @@ func (m *Model) index() {
 		for _, av := range byValue {
 			a.values = append(a.values, av)
 		}
-		sort.Slice(a.values, func(i, j int) bool { return variantLess(a.values[i].value, a.values[j].value) })
+		// variantLess is not a total order (sizes rank among themselves,
+		// other values by name), so the result depends on where sorting
+		// starts: from the values in byte order, every build agrees.
+		slices.SortFunc(a.values, func(x, y *attributeValue) int { return strings.Compare(x.value, y.value) })
+		sort.SliceStable(a.values, func(i, j int) bool { return variantLess(a.values[i].value, a.values[j].value) })
 	}
 
 	m.newest = make([]int32, n)
@@ -581,19 +614,10 @@ func (m *Model) index() {
 		prices := make([]int64, n)
 		order := make([]int32, n)
 		for i, p := range m.Products {
-			prices[i] = -1
-			if pr, ok := p.Prices.Get(cur); ok {
-				prices[i] = int64(pr.Price)
-			}
+			prices[i] = priceIn(p, cur)
 			order[i] = int32(i)
 		}
-		sort.SliceStable(order, func(i, j int) bool {
-			a, b := prices[order[i]], prices[order[j]]
-			if (a < 0) != (b < 0) {
-				return b < 0
-			}
-			return a < b
-		})
+		slices.SortFunc(order, byPriceOrder(prices))
 		m.prices[cur], m.byPrice[cur] = prices, order
 		m.priceBuckets[cur] = buildPriceBuckets(order, prices, m.listable, cur)
 	}
