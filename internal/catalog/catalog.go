@@ -198,9 +198,16 @@ func (s *Service) Sync(ctx context.Context) (*Model, error) {
 	if next == nil {
 		return s.install(ctx, version)
 	}
+	next.installed = time.Now()
 	s.model.Store(next)
 	return next, nil
 }
+
+// minModelLife is how long a model serves at least before a request
+// starts its update: under a stream of changes (an ERP's feed) each swap
+// empties the answer cache, so a node takes the changes of this period
+// together, well within RefreshPeriod.
+const minModelLife = 200 * time.Millisecond
 
 // updateInBackground starts Sync unless one is running already.
 func (s *Service) updateInBackground() {
@@ -209,6 +216,9 @@ func (s *Service) updateInBackground() {
 	}
 	go func() {
 		defer s.updating.Store(false)
+		if m := s.model.Load(); m != nil {
+			time.Sleep(minModelLife - time.Since(m.installed))
+		}
 		if _, err := s.Sync(context.Background()); err != nil {
 			slog.Warn("catalog: updating the read model", "err", err)
 		}
@@ -246,6 +256,7 @@ func (s *Service) install(ctx context.Context, version int64) (*Model, error) {
 		return nil, err
 	}
 	s.builds.Add(1)
+	m.installed = time.Now()
 	s.model.Store(m)
 	s.settings.Store(&m.Store)
 	return m, nil

@@ -53,7 +53,8 @@ type Model struct {
 
 	offers offerPhases
 
-	cache *responseCache
+	cache     *responseCache
+	installed time.Time // when it began to serve
 }
 
 // Product is one sellable item (a SKU).
