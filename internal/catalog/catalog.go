@@ -251,7 +251,7 @@ func (s *Service) Refresh(ctx context.Context, period time.Duration) {
 // install builds the model of version and makes it current; the caller
 // holds s.update.
 func (s *Service) install(ctx context.Context, version int64) (*Model, error) {
-	m, err := load(ctx, s.db, s.promos, version)
+	m, err := load(ctx, s.db, s.promos, version, s.model.Load())
 	if err != nil {
 		return nil, err
 	}

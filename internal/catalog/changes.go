@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"maps"
@@ -141,6 +142,40 @@ func sameIndexing(a, b *Product) bool {
 	return a.Listable == b.Listable && a.Slug == b.Slug && a.BaseCode == b.BaseCode &&
 		a.folded == b.folded && a.Created.Equal(b.Created) &&
 		slices.Equal(a.Categories, b.Categories) && sameAttrValues(a.attrValues, b.attrValues)
+}
+
+// sameProduct reports whether a and b are the same in every field.
+func sameProduct(a, b *Product) bool {
+	return sameIndexing(a, b) && a.ID == b.ID && a.SKU == b.SKU && a.Name == b.Name && a.Description == b.Description &&
+		a.TaxRate == b.TaxRate && a.Stock == b.Stock && a.Modified.Equal(b.Modified) &&
+		bytes.Equal(a.Attributes, b.Attributes) && slices.Equal(a.Images, b.Images) &&
+		samePrices(a.Prices, b.Prices) && sameTranslations(a.Translations, b.Translations)
+}
+
+// samePrices compares prices in any order.
+func samePrices(a, b Prices) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, p := range a {
+		if q, ok := b.Get(p.Currency); !ok || q != p.Price {
+			return false
+		}
+	}
+	return true
+}
+
+// sameTranslations compares translations in any order.
+func sameTranslations(a, b Translations) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, t := range a {
+		if u, ok := b.Get(t.Language); !ok || u != t.Text {
+			return false
+		}
+	}
+	return true
 }
 
 func sameAttrValues(a, b []attrValue) bool {

@@ -145,4 +145,11 @@ func TestRequestsNeverWaitForAnUpdate(t *testing.T) {
 	if err != nil || m.Version != version || live.Builds() != 2 {
 		t.Fatalf("after the update: version %d of %d, %d builds, %v", m.Version, version, live.Builds(), err)
 	}
+	// The rebuild kept the unchanged products rather than a second copy.
+	for _, id := range served.ProductIDs() {
+		before, _ := served.Product(id)
+		if after, _ := m.Product(id); after != before {
+			t.Fatalf("product %d is held twice after the rebuild", id)
+		}
+	}
 }

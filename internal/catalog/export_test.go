@@ -23,7 +23,7 @@ func (m *Model) ProductIDs() []int64 {
 func CompareWithRebuild(t *testing.T, s *Service, name string) {
 	t.Helper()
 	got := s.model.Load()
-	want, err := load(context.Background(), s.db, s.promos, got.Version)
+	want, err := load(context.Background(), s.db, s.promos, got.Version, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,18 +72,6 @@ func compareModels(t *testing.T, name string, got, want *Model) {
 			}
 		}
 	}
-}
-
-func samePrices(a, b Prices) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, p := range a {
-		if q, ok := b.Get(p.Currency); !ok || q != p.Price {
-			return false
-		}
-	}
-	return true
 }
 
 func listingIDs(l *Listing) []int64 {

@@ -258,7 +258,10 @@ func (m *Model) Category(id int64) (*Category, bool) {
 }
 
 // load builds the model of the catalog as it is in the database now.
-func load(ctx context.Context, db *database.DB, promos *promotion.Service, version int64) (*Model, error) {
+// Products that are the same as in previous (the model serving, or nil)
+// are taken from it rather than kept twice, so a rebuild beside a
+// serving model does not double the memory the catalog takes.
+func load(ctx context.Context, db *database.DB, promos *promotion.Service, version int64, previous *Model) (*Model, error) {
 	m := &Model{
 		Version:        version,
 		byID:           map[int64]int32{},
@@ -278,7 +281,8 @@ func load(ctx context.Context, db *database.DB, promos *promotion.Service, versi
 		return nil, err
 	}
 	steps := []func(context.Context, *database.DB) error{
-		m.loadAttributes, m.loadCategories, m.loadProducts, m.loadPrices, m.loadProductCategories, m.loadRedirects,
+		m.loadAttributes, m.loadCategories, m.loadRedirects,
+		func(ctx context.Context, db *database.DB) error { return m.loadProducts(ctx, db, previous) },
 	}
 	for _, step := range steps {
 		if err := step(ctx, db); err != nil {
@@ -426,14 +430,46 @@ const (
 	productCategoryQuery = `SELECT product_id, category_id FROM product_categories`
 )
 
-func (m *Model) loadProducts(ctx context.Context, db *database.DB) error {
+// loadProducts loads the active products with their prices and active
+// categories. The prices and categories are read first, so that each
+// product is complete when it is read and, when previous holds the same
+// product, the copy just read is dropped at once.
+func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Model) error {
+	prices := map[int64]Prices{}
+	err := scanPrices(ctx, db, priceQuery, nil, func(id int64, cp CurrencyPrice) {
+		prices[id] = append(prices[id], cp)
+	})
+	if err != nil {
+		return err
+	}
+	categories := map[int64][]int64{}
+	err = scanProductCategories(ctx, db, productCategoryQuery+" ORDER BY product_id, category_id", nil, func(pid, cid int64) {
+		if m.categoryByID[cid] != nil {
+			categories[pid] = append(categories[pid], cid)
+		}
+	})
+	if err != nil {
+		return err
+	}
 	return scanProducts(ctx, db, productQuery+" WHERE active ORDER BY id", nil, func(p *Product) {
+		p.Prices, p.Categories = prices[p.ID], categories[p.ID]
+		if old, ok := previous.product(p.ID); ok && sameProduct(old, p) {
+			p = old
+		}
 		i := int32(len(m.Products))
 		m.Products = append(m.Products, p)
 		m.byID[p.ID] = i
 		m.bySlug[strings.Trim(p.Slug, "/")] = i
 		m.byBaseCode[p.BaseCode] = append(m.byBaseCode[p.BaseCode], i)
 	})
+}
+
+// product is Product on a model that may be nil.
+func (m *Model) product(id int64) (*Product, bool) {
+	if m == nil {
+		return nil, false
+	}
+	return m.Product(id)
 }
 
 // scanProducts runs query (productQuery with a condition) and hands each
@@ -474,14 +510,6 @@ func scanProducts(ctx context.Context, db *database.DB, query string, args []any
 	return rows.Err()
 }
 
-func (m *Model) loadPrices(ctx context.Context, db *database.DB) error {
-	return scanPrices(ctx, db, priceQuery, nil, func(id int64, cp CurrencyPrice) {
-		if i, ok := m.byID[id]; ok {
-			m.Products[i].Prices = append(m.Products[i].Prices, cp)
-		}
-	})
-}
-
 // scanPrices runs query (priceQuery with a condition) and hands each
 // price to add with its product's id.
 func scanPrices(ctx context.Context, db *database.DB, query string, args []any, add func(int64, CurrencyPrice)) error {
@@ -500,15 +528,6 @@ func scanPrices(ctx context.Context, db *database.DB, query string, args []any, 
 		add(id, CurrencyPrice{Currency: intern(strings.ToUpper(cur)), Price: pr})
 	}
 	return rows.Err()
-}
-
-func (m *Model) loadProductCategories(ctx context.Context, db *database.DB) error {
-	return scanProductCategories(ctx, db, productCategoryQuery+" ORDER BY product_id, category_id", nil, func(pid, cid int64) {
-		i, ok := m.byID[pid]
-		if _, active := m.categoryByID[cid]; ok && active {
-			m.Products[i].Categories = append(m.Products[i].Categories, cid)
-		}
-	})
 }
 
 // scanProductCategories runs query (productCategoryQuery with a
