@@ -255,14 +255,14 @@ func byPriceOrder(prices []int64) func(a, b int32) int {
 func reorder(order []int32, prices []int64, moved []int32) []int32 {
 	compare := byPriceOrder(prices)
 	slices.SortFunc(moved, compare)
-	isMoved := make(map[int32]bool, len(moved))
+	isMoved := newBitset(len(order))
 	for _, pos := range moved {
-		isMoved[pos] = true
+		isMoved.set(pos)
 	}
 	out := make([]int32, 0, len(order))
 	next := 0
 	for _, pos := range order {
-		if isMoved[pos] {
+		if isMoved.has(pos) {
 			continue
 		}
 		for next < len(moved) && compare(moved[next], pos) < 0 {

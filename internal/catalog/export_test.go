@@ -18,6 +18,26 @@ func (m *Model) ProductIDs() []int64 {
 	return ids
 }
 
+// ChangePrice sets the TRY price of product id as an ERP's update does:
+// the row and the change log in one transaction.
+func (s *Service) ChangePrice(tb testing.TB, id, price int64) {
+	ctx := context.Background()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "UPDATE product_prices SET price = $1 WHERE product_id = $2 AND currency = 'TRY'", price, id); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := RecordChanges(ctx, tx, []int64{id}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // CompareWithRebuild fails t when the model s serves answers anything
 // differently from a model built afresh from the database.
 func CompareWithRebuild(t *testing.T, s *Service, name string) {

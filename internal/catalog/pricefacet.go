@@ -31,7 +31,7 @@ type priceBucket struct {
 // ascending holds every product's position in ascending price order
 // (unpriced last), prices each position's price (-1: unpriced) in cur.
 func buildPriceBuckets(ascending []int32, prices []int64, listable bitset, cur string) []priceBucket {
-	var sorted []int64
+	sorted := make([]int64, 0, len(ascending))
 	for _, pos := range ascending {
 		if prices[pos] >= 0 && listable.has(pos) {
 			sorted = append(sorted, prices[pos])
