@@ -10,6 +10,7 @@
 //   VUS        concurrent shoppers (default 16)
 //   DURATION   seconds of load (default 30)
 //   ONLY       one request type to repeat (for profiling it), e.g. ONLY=login
+//   NAME       the name of the result files (k6.json, k6.txt by default)
 //   OUT        directory for summary.json and summary.txt (default bench/out)
 import http from 'k6/http';
 import exec from 'k6/execution';
@@ -441,7 +442,7 @@ export function handleSummary(data) {
   }
   text += `${'all'.padEnd(14)}${fmt((total / seconds).toFixed(1), 9)}${fmt(total, 8)}\n`;
   text += `errors: ${errorCount}${errorCount ? '  <-- RUN FAILED' : ''}\n`;
-  const name = ONLY ? `k6-only-${ONLY}` : 'k6';
+  const name = __ENV.NAME || (ONLY ? `k6-only-${ONLY}` : 'k6');
   const slowest = rows.filter((r) => r.count && !r.skipped).sort((a, b) => b.p95 - a.p95).slice(0, 3).map((r) => r.type);
   return {
     [`${OUT}/${name}-slowest.txt`]: slowest.join('\n') + '\n',

@@ -8,6 +8,7 @@ import (
 	"github.com/vitrin/vitrin/internal/account"
 	"github.com/vitrin/vitrin/internal/app"
 	"github.com/vitrin/vitrin/internal/basket"
+	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/checkout"
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/credential"
@@ -25,6 +26,7 @@ func startBackground(ctx context.Context, cfg *config.Config, svc *app.Services)
 		if _, err := svc.Catalog.Current(ctx); err != nil && ctx.Err() == nil {
 			slog.Warn("catalog: building the read model at start", "err", err)
 		}
+		svc.Catalog.Refresh(ctx, catalog.RefreshPeriod)
 	}()
 	if cfg.SMTPURL == "" {
 		slog.Info("no SMTP server configured (VITRIN_SMTP_URL): mails are written to the log")

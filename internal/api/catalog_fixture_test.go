@@ -163,6 +163,10 @@ func (ts *testStore) importStore(doc map[string]any) {
 	if _, err := storeimport.Run(context.Background(), ts.db, strings.NewReader(string(raw)), opts); err != nil {
 		ts.t.Fatalf("import: %v", err)
 	}
+	// Serve the import at once, as every node does within RefreshPeriod.
+	if _, err := ts.api.catalog.Sync(context.Background()); err != nil {
+		ts.t.Fatal(err)
+	}
 }
 
 // newCatalogStore is a test store loaded with the fixture catalog.

@@ -50,7 +50,12 @@ func newTestServer(tb testing.TB, db *database.DB, configure ...func(*config.Con
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return New(cfg, svc)
+	s := New(cfg, svc)
+	// Ready as a node is before the balancer sends it anything.
+	if _, err := s.catalog.Sync(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 // shopper is a client the way a storefront drives Vitrin: a cookie jar and

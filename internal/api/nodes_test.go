@@ -82,8 +82,9 @@ func TestNodesShareOneStore(t *testing.T) {
 		}
 	}
 
-	// An import on one node's database is seen by both on their next
-	// request, though both have the page cached.
+	// An import on one node's database is seen by both after their next
+	// refresh (within catalog.RefreshPeriod), though both have the page
+	// cached; each applies the changed product to its model in place.
 	for range nodes {
 		if p, _ := price(sh, "TEE-B"); p != "200.00" {
 			t.Fatalf("price before the import: %s", p)
@@ -92,6 +93,15 @@ func TestNodesShareOneStore(t *testing.T) {
 	doc := checkoutFixture()
 	doc["products"].([]any)[3].(map[string]any)["prices"] = map[string]any{"TRY": map[string]any{"price": "180.00", "retail_price": "200.00"}}
 	cs.importStore(doc)
+	for _, n := range nodes {
+		builds := n.catalog.Builds()
+		if _, err := n.catalog.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n.catalog.Builds() != builds {
+			t.Error("a price change rebuilt a node's catalog model")
+		}
+	}
 	for range nodes {
 		if p, _ := price(sh, "TEE-B"); p != "180.00" {
 			t.Fatalf("price after the import, as a node shows it: %s", p)

@@ -174,5 +174,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 		slog.Warn("readiness: database unreachable", "err", err)
 		return writeDetail(w, http.StatusServiceUnavailable, "Database unreachable.")
 	}
+	if !s.catalog.Ready() { // built at start: the balancer waits for it
+		return writeDetail(w, http.StatusServiceUnavailable, "Catalog loading.")
+	}
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -5,15 +5,20 @@
 //
 // Listings, facets, search and autocomplete never scan SQL per request:
 // each node holds a read model of the catalog (Model) built from the shared
-// database and rebuilt when the settings row "catalog_version" changes (the
-// importer bumps it in every import transaction). Before answering, every
-// request learns the current version from the database, so no node answers
-// from a model older than the last finished import; concurrent requests
-// share one version query (see versionGate), and on SQLite the query is
-// skipped while the WAL index shows no commit (see sqliteChanges), which
-// keeps that check cheap. The same check yields the database epoch, which
-// tells when nothing at all was committed since an answer was made. Answers are cached per model (responseCache), so
-// a new model starts with an empty cache.
+// database, at start (the node is not ready before). Every transaction
+// that changes catalog rows bumps the settings row "catalog_version" and
+// logs which products it changed (RecordChanges, changes.go). A node that
+// sees a newer version, on a request (the check is cheap: concurrent
+// requests share one query, see versionGate, and on SQLite it is skipped
+// while the WAL index shows no commit, see sqliteChanges) or at the latest
+// after RefreshPeriod (Refresh), updates its model in the background:
+// it reloads just the changed products into a copy of the model, or builds
+// a new model beside the one serving when more than products changed.
+// Requests never wait for that; they are answered from the model being
+// served until the new one is swapped in whole. The same check yields the
+// database epoch, which tells when nothing at all was committed since an
+// answer was made. Answers are cached per model (responseCache), so a new
+// model starts with an empty cache.
 //
 // Stock: orders decrement products.stock without bumping the version, so
 // the model's stock is the stock as of the last import and is never shown.
@@ -28,9 +33,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/promotion"
@@ -45,7 +52,9 @@ type Service struct {
 	// model and settings are read without locks on every request.
 	model    atomic.Pointer[Model]
 	settings atomic.Pointer[StoreSettings]
-	rebuild  sync.Mutex // one rebuild at a time
+	update   sync.Mutex  // one build or apply at a time
+	updating atomic.Bool // a background update is running
+	builds   atomic.Int64
 
 	prepare     sync.Once
 	versionStmt *sql.Stmt
@@ -56,8 +65,8 @@ type Service struct {
 	snapshots snapshotEpochs
 }
 
-// New returns the catalog of the store in db. The read model is built on
-// first use.
+// New returns the catalog of the store in db. Load builds its first read
+// model; until then the first request builds it.
 func New(db *database.DB) *Service {
 	s := &Service{db: db, promos: promotion.NewService(db)}
 	s.gate = newVersionGate(s.currentState)
@@ -123,8 +132,7 @@ func (s *Service) Settings(ctx context.Context) StoreSettings {
 	return st
 }
 
-// Current returns the read model for the catalog version in the database
-// now, rebuilding it first when an import changed the catalog.
+// Current returns the read model being served.
 func (s *Service) Current(ctx context.Context) (*Model, error) {
 	m, _, err := s.Fresh(ctx)
 	return m, err
@@ -136,36 +144,119 @@ func (s *Service) Current(ctx context.Context) (*Model, error) {
 // transaction snapshot; 0 means unknown, and nothing may be assumed.
 type Epoch uint64
 
-// Fresh is Current with the database epoch it was checked at.
+// Fresh is Current with the database epoch it was checked at. It never
+// waits for a model to be built, except on a node that has none yet
+// (which is not ready, so a balancer sends it nothing): when the database
+// holds a newer catalog version, it answers from the model it has and
+// starts the update in the background.
 func (s *Service) Fresh(ctx context.Context) (*Model, Epoch, error) {
 	st, err := s.gate.current(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	m, err := s.modelFor(ctx, st.version)
-	return m, st.epoch, err
+	m := s.model.Load()
+	if m == nil {
+		if m, err = s.Sync(ctx); err != nil {
+			return nil, 0, err
+		}
+	}
+	if m.Version < st.version {
+		s.updateInBackground()
+	}
+	return m, st.epoch, nil
 }
 
-func (s *Service) modelFor(ctx context.Context, version int64) (*Model, error) {
-	if m := s.model.Load(); m != nil && m.Version >= version {
-		return m, nil
-	}
-	s.rebuild.Lock()
-	defer s.rebuild.Unlock()
-	if m := s.model.Load(); m != nil && m.Version >= version {
-		return m, nil // another request rebuilt it meanwhile
-	}
-	// The build serves every waiting request: one leaving must not stop it.
-	return s.install(context.WithoutCancel(ctx), version)
-}
+// Ready reports whether the node has a model to serve from.
+func (s *Service) Ready() bool { return s.model.Load() != nil }
 
-// install builds the model of version and makes it current; the caller
-// holds s.rebuild.
-func (s *Service) install(ctx context.Context, version int64) (*Model, error) {
-	m, err := load(ctx, s.db, s.promos, version)
+// Builds counts the full builds of the model so far (an applied change
+// is not one).
+func (s *Service) Builds() int64 { return s.builds.Load() }
+
+// Sync brings the model up to the catalog version in the database now and
+// returns it: by applying the changes logged since the model's version,
+// or by building a new model. The model being replaced serves meanwhile.
+func (s *Service) Sync(ctx context.Context) (*Model, error) {
+	s.update.Lock()
+	defer s.update.Unlock()
+	// The update serves every request to come: one leaving must not stop it.
+	ctx = context.WithoutCancel(ctx)
+	version, err := s.readVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
+	m := s.model.Load()
+	if m != nil && m.Version >= version {
+		return m, nil
+	}
+	var next *Model
+	if m != nil {
+		if next, err = m.applyChanges(ctx, s.db, version); err != nil {
+			return nil, err
+		}
+	}
+	if next == nil {
+		return s.install(ctx, version)
+	}
+	next.installed = time.Now()
+	s.model.Store(next)
+	return next, nil
+}
+
+// minModelLife is how long a model serves at least before a request
+// starts its update: under a stream of changes (an ERP's feed) each swap
+// empties the answer cache, so a node takes the changes of this period
+// together, well within RefreshPeriod.
+const minModelLife = 200 * time.Millisecond
+
+// updateInBackground starts Sync unless one is running already.
+func (s *Service) updateInBackground() {
+	if !s.updating.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.updating.Store(false)
+		if m := s.model.Load(); m != nil {
+			time.Sleep(minModelLife - time.Since(m.installed))
+		}
+		if _, err := s.Sync(context.Background()); err != nil {
+			slog.Warn("catalog: updating the read model", "err", err)
+		}
+	}()
+}
+
+// RefreshPeriod bounds how stale a node's catalog may be: every node
+// checks the catalog version this often (and on every request), so a
+// change is served everywhere within about this period plus the time to
+// apply it (milliseconds for a few products, a build for a new category).
+const RefreshPeriod = time.Second
+
+// Refresh keeps the model up to date until ctx ends, checking the catalog
+// version every period even when no request comes.
+func (s *Service) Refresh(ctx context.Context, period time.Duration) {
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if _, err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+				slog.Warn("catalog: refreshing the read model", "err", err)
+			}
+		}
+	}
+}
+
+// install builds the model of version and makes it current; the caller
+// holds s.update.
+func (s *Service) install(ctx context.Context, version int64) (*Model, error) {
+	m, err := load(ctx, s.db, s.promos, version, s.model.Load())
+	if err != nil {
+		return nil, err
+	}
+	s.builds.Add(1)
+	m.installed = time.Now()
 	s.model.Store(m)
 	s.settings.Store(&m.Store)
 	return m, nil
@@ -209,7 +300,7 @@ func (s *Service) Rebuild(ctx context.Context) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.rebuild.Lock()
-	defer s.rebuild.Unlock()
+	s.update.Lock()
+	defer s.update.Unlock()
 	return s.install(ctx, version)
 }

@@ -45,6 +45,27 @@ func BenchmarkBuildModel(b *testing.B) {
 	}
 }
 
+// BenchmarkApplyPriceChange: what a node does for an ERP's price change
+// of one product: read the change log, reload the product, swap in a copy
+// of the model with it (the price order and facet of its currency redone).
+func BenchmarkApplyPriceChange(b *testing.B) {
+	svc, m := benchModel(b)
+	ctx := context.Background()
+	id := m.ProductIDs()[len(m.Products)/2]
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		svc.ChangePrice(b, id, int64(10000+i%5000*100))
+		b.StartTimer()
+		if _, err := svc.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if svc.Builds() != 1 {
+		b.Fatalf("%d builds: the changes were not applied in place", svc.Builds())
+	}
+}
+
 func BenchmarkListWithFacets(b *testing.B) {
 	_, m := benchModel(b)
 	cases := map[string]url.Values{

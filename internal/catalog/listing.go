@@ -112,7 +112,50 @@ func positiveInt(s string, def int) int {
 // facet's counts apply every active filter except its own, so a shopper
 // sees how many products each further choice would add.
 func (m *Model) List(req ListRequest) (*Listing, error) {
-	p := req.Params
+	l := &listing{m: m, req: req, out: newListing(req.Params)}
+	l.restrictScope()
+	if err := l.filterScope(); err != nil {
+		return nil, err
+	}
+	if err := l.readFacetFilters(); err != nil {
+		return nil, err
+	}
+	result := l.filteredExcept("")
+	l.out.Total = result.count()
+	l.out.NumPages = max(1, (l.out.Total+l.out.PageSize-1)/l.out.PageSize)
+	l.categoryFacet()
+	l.attributeFacets()
+	l.priceFacet()
+	sorter := l.sorters()
+	l.fillPage(result, sorter)
+	return l.out, nil
+}
+
+// listing is one List call in progress, phase by phase.
+type listing struct {
+	m   *Model
+	req ListRequest
+	out *Listing
+	// scope is what every count starts from: the page's listable
+	// products that match the filters that are not facets.
+	scope   bitset
+	curated []int32 // a special page's products in its order, in scope
+	// filters are the facet filters, each the union of its selected
+	// values; category, attributes (by key) and price are among them.
+	filters    []*facetFilter
+	category   *facetFilter
+	attributes map[string]*facetFilter
+	price      *facetFilter
+}
+
+type facetFilter struct {
+	key      string
+	selected map[string]bool
+	products bitset
+}
+
+// newListing reads the paging parameters.
+func newListing(p url.Values) *Listing {
 	out := &Listing{
 		Page:     positiveInt(param(p, "page"), 1),
 		PageSize: positiveInt(param(p, "page_size"), 0),
@@ -121,44 +164,49 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 		out.PageSize = positiveInt(param(p, "limit"), DefaultPageSize)
 	}
 	out.PageSize = min(out.PageSize, MaxPageSize)
+	return out
+}
 
-	// The scope every count starts from: listable products of the page.
-	scope := m.listable.clone()
-	var curatedOrder []int32
-	if req.Category != nil {
-		scope.and(req.Category.products)
+// restrictScope starts the scope: listable products of the category
+// page, or of the special page in its order.
+func (l *listing) restrictScope() {
+	m := l.m
+	l.scope = m.listable.clone()
+	if l.req.Category != nil {
+		l.scope.and(l.req.Category.products)
 	}
-	if req.Curated != nil {
-		curated := newBitset(len(m.Products))
-		for _, id := range req.Curated {
-			if pos, ok := m.byID[id]; ok && scope.has(pos) && !curated.has(pos) {
-				curated.set(pos)
-				curatedOrder = append(curatedOrder, pos)
-			}
+	if l.req.Curated == nil {
+		return
+	}
+	curated := newBitset(len(m.Products))
+	for _, id := range l.req.Curated {
+		if pos, ok := m.byID[id]; ok && l.scope.has(pos) && !curated.has(pos) {
+			curated.set(pos)
+			l.curated = append(l.curated, pos)
 		}
-		scope = curated
 	}
+	l.scope = curated
+}
 
-	// Filters that are not facets apply to every count.
+// filterScope applies the filters that are not facets, and so apply to
+// every count: the search text and the price range.
+func (l *listing) filterScope() error {
+	p := l.req.Params
 	if q, ok := p["search_text"]; ok {
 		text := strings.TrimSpace(strings.Join(q, " "))
-		out.SearchText = &text
+		l.out.SearchText = &text
 		if tokens := queryTokens(text); len(tokens) > 0 {
-			scope.and(m.search.match(tokens))
+			l.scope.and(l.m.search.match(tokens))
 		}
 	}
-	if err := m.applyPriceRange(scope, p, req.Currency); err != nil {
-		return nil, err
-	}
+	return l.m.applyPriceRange(l.scope, p, l.req.Currency)
+}
 
-	// Facet filters: each is the union of its selected values.
-	type facetFilter struct {
-		key      string
-		selected map[string]bool
-		products bitset
-	}
-	var filters []*facetFilter
-	categoryFilter := &facetFilter{key: CategoryFacetKey, selected: map[string]bool{}}
+// readFacetFilters reads the selected categories, attribute values and
+// price ranges.
+func (l *listing) readFacetFilters() error {
+	m, p := l.m, l.req.Params
+	l.category = &facetFilter{key: CategoryFacetKey, selected: map[string]bool{}}
 	for _, raw := range firstValues(p[CategoryFacetKey]) {
 		for _, v := range firstValues(strings.Split(raw, ",")) {
 			id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
@@ -166,17 +214,17 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 			if err != nil || !ok {
 				continue
 			}
-			categoryFilter.selected[strconv.FormatInt(id, 10)] = true
-			if categoryFilter.products == nil {
-				categoryFilter.products = newBitset(len(m.Products))
+			l.category.selected[strconv.FormatInt(id, 10)] = true
+			if l.category.products == nil {
+				l.category.products = newBitset(len(m.Products))
 			}
-			categoryFilter.products.or(c.products)
+			l.category.products.or(c.products)
 		}
 	}
-	if categoryFilter.products != nil {
-		filters = append(filters, categoryFilter)
+	if l.category.products != nil {
+		l.filters = append(l.filters, l.category)
 	}
-	attrFilters := map[string]*facetFilter{}
+	l.attributes = map[string]*facetFilter{}
 	for _, a := range m.facets {
 		values := p[AttributeSearchKey(a.Key)]
 		if len(values) == 0 {
@@ -191,70 +239,75 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 				f.products.or(av.products)
 			}
 		}
-		attrFilters[a.Key] = f
-		filters = append(filters, f)
+		l.attributes[a.Key] = f
+		l.filters = append(l.filters, f)
 	}
-	priceFilter := &facetFilter{key: PriceFacetKey}
+	l.price = &facetFilter{key: PriceFacetKey}
 	var err error
-	if priceFilter.products, priceFilter.selected, err = m.priceRangeFilter(p[PriceFacetKey], req.Currency); err != nil {
-		return nil, err
+	if l.price.products, l.price.selected, err = m.priceRangeFilter(p[PriceFacetKey], l.req.Currency); err != nil {
+		return err
 	}
-	if priceFilter.products != nil {
-		filters = append(filters, priceFilter)
+	if l.price.products != nil {
+		l.filters = append(l.filters, l.price)
 	}
-	// base(except) is the scope with every facet filter but one applied.
-	base := func(except string) bitset {
-		b := scope.clone()
-		for _, f := range filters {
-			if f.key != except {
-				b.and(f.products)
-			}
+	return nil
+}
+
+// filteredExcept is the scope with every facet filter but one applied
+// ("": all of them).
+func (l *listing) filteredExcept(key string) bitset {
+	b := l.scope.clone()
+	for _, f := range l.filters {
+		if f.key != key {
+			b.and(f.products)
 		}
-		return b
 	}
+	return b
+}
 
-	result := base("")
-	out.Total = result.count()
-	out.NumPages = max(1, (out.Total+out.PageSize-1)/out.PageSize)
-
-	// Category facet: the tree below the page's category (or the whole
-	// tree), each node counting its subtree.
-	categoryBase := base(CategoryFacetKey)
-	categoryFacet := newFacet(CategoryFacetKey, categoryFacetName(req.Language), "category", 0)
-	for _, c := range m.Categories {
-		if req.Category != nil && (c == req.Category || !isDescendant(c, req.Category)) {
+// categoryFacet offers the tree below the page's category (or the whole
+// tree), each node counting its subtree.
+func (l *listing) categoryFacet() {
+	base := l.filteredExcept(CategoryFacetKey)
+	lang, page := l.req.Language, l.req.Category
+	facet := newFacet(CategoryFacetKey, categoryFacetName(lang), "category", 0)
+	for _, c := range l.m.Categories {
+		if page != nil && (c == page || !isDescendant(c, page)) {
 			continue
 		}
 		pk := strconv.FormatInt(c.ID, 10)
-		n := categoryBase.andCount(c.products)
-		if n == 0 && !categoryFilter.selected[pk] {
+		n := base.andCount(c.products)
+		if n == 0 && !l.category.selected[pk] {
 			continue
 		}
 		depth := c.Depth
-		choice := FacetChoice{Label: c.Label(req.Language), Value: c.ID, Quantity: n, IsSelected: categoryFilter.selected[pk], URL: c.URL(), Depth: &depth}
+		choice := FacetChoice{Label: c.Label(lang), Value: c.ID, Quantity: n, IsSelected: l.category.selected[pk], URL: c.URL(), Depth: &depth}
 		if c.Parent != nil {
 			parent := c.Parent.ID
 			choice.ParentPK = &parent
 		}
-		categoryFacet.Data.Choices = append(categoryFacet.Data.Choices, choice)
+		facet.Data.Choices = append(facet.Data.Choices, choice)
 	}
-	if len(categoryFacet.Data.Choices) > 0 {
-		out.Facets = append(out.Facets, categoryFacet)
-	}
-	for i, a := range m.facets {
-		f := attrFilters[a.Key]
-		b := base(AttributeSearchKey(a.Key))
-		facet := newFacet(a.Key, a.Label(req.Language), "multiselect", i+1)
+	l.addFacet(facet)
+}
+
+// attributeFacets offers each facet attribute's values.
+func (l *listing) attributeFacets() {
+	lang := l.req.Language
+	for i, a := range l.m.facets {
+		f := l.attributes[a.Key]
+		base := l.filteredExcept(AttributeSearchKey(a.Key))
+		facet := newFacet(a.Key, a.Label(lang), "multiselect", i+1)
 		facet.SearchKey = AttributeSearchKey(a.Key)
 		facet.Data.SearchKey = facet.SearchKey
 		translated := false
 		for _, av := range a.values {
-			n := b.andCount(av.products)
+			n := base.andCount(av.products)
 			selected := f != nil && f.selected[av.value]
 			if n == 0 && !selected {
 				continue
 			}
-			label := a.ValueLabel(av.value, req.Language)
+			label := a.ValueLabel(av.value, lang)
 			translated = translated || label != av.value
 			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: label, Value: av.value, Quantity: n, IsSelected: selected})
 		}
@@ -263,27 +316,39 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 				return variantLess(facet.Data.Choices[i].Label, facet.Data.Choices[j].Label)
 			})
 		}
-		if len(facet.Data.Choices) > 0 {
-			out.Facets = append(out.Facets, facet)
-		}
+		l.addFacet(facet)
 	}
-	if buckets := m.priceBuckets[req.Currency]; buckets != nil {
-		b := base(PriceFacetKey)
-		facet := newFacet(PriceFacetKey, priceFacetName(req.Language), "multiselect", len(m.facets)+1)
-		for _, bucket := range buckets {
-			n := b.andCount(bucket.products)
-			selected := priceFilter.selected[bucket.value]
-			if n == 0 && !selected {
-				continue
-			}
-			facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: bucket.label, Value: bucket.value, Quantity: n, IsSelected: selected})
-		}
-		if len(facet.Data.Choices) > 0 {
-			out.Facets = append(out.Facets, facet)
-		}
-	}
+}
 
-	sorter := param(p, "sorter")
+// priceFacet offers the price ranges of the listing's currency.
+func (l *listing) priceFacet() {
+	buckets := l.m.priceBuckets[l.req.Currency]
+	if buckets == nil {
+		return
+	}
+	base := l.filteredExcept(PriceFacetKey)
+	facet := newFacet(PriceFacetKey, priceFacetName(l.req.Language), "multiselect", len(l.m.facets)+1)
+	for _, bucket := range buckets {
+		n := base.andCount(bucket.products)
+		selected := l.price.selected[bucket.value]
+		if n == 0 && !selected {
+			continue
+		}
+		facet.Data.Choices = append(facet.Data.Choices, FacetChoice{Label: bucket.label, Value: bucket.value, Quantity: n, IsSelected: selected})
+	}
+	l.addFacet(facet)
+}
+
+// addFacet shows a facet that has choices.
+func (l *listing) addFacet(f Facet) {
+	if len(f.Data.Choices) > 0 {
+		l.out.Facets = append(l.out.Facets, f)
+	}
+}
+
+// sorters offers the sort orders and returns the one chosen.
+func (l *listing) sorters() string {
+	sorter := param(l.req.Params, "sorter")
 	valid := false
 	for _, s := range sorterLabels {
 		valid = valid || s.value == sorter
@@ -293,16 +358,21 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 	}
 	for _, s := range sorterLabels {
 		label := s.en
-		if strings.HasPrefix(req.Language, "tr") {
+		if strings.HasPrefix(l.req.Language, "tr") {
 			label = s.tr
 		}
-		out.Sorters = append(out.Sorters, Sorter{Label: label, Value: s.value, IsSelected: s.value == sorter})
+		l.out.Sorters = append(l.out.Sorters, Sorter{Label: label, Value: s.value, IsSelected: s.value == sorter})
 	}
+	return sorter
+}
 
+// fillPage puts the page's products of result in sorter's order.
+func (l *listing) fillPage(result bitset, sorter string) {
+	m, out := l.m, l.out
 	// Only a page that exists is multiplied out: a huge page number
 	// would overflow.
 	if out.Page > out.NumPages || out.Total == 0 {
-		return out, nil
+		return
 	}
 	skip := (out.Page - 1) * out.PageSize
 	take := func(pos int32) bool {
@@ -321,17 +391,16 @@ func (m *Model) List(req ListRequest) (*Listing, error) {
 		walk(m.newest, false, take)
 	case sorter == "price" || sorter == "-price":
 		// Products without a price in the currency come last either way.
-		order, prices := m.byPrice[req.Currency], m.prices[req.Currency]
+		order, prices := m.byPrice[l.req.Currency], m.prices[l.req.Currency]
 		priced := sort.Search(len(order), func(i int) bool { return prices[order[i]] < 0 })
 		if walk(order[:priced], sorter == "-price", take) {
 			walk(order[priced:], false, take)
 		}
-	case curatedOrder != nil:
-		walk(curatedOrder, false, take)
+	case l.curated != nil:
+		walk(l.curated, false, take)
 	default:
 		result.each(take)
 	}
-	return out, nil
 }
 
 // maxFilterValues bounds how many values one filter may select, so a

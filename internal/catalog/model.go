@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,7 +53,8 @@ type Model struct {
 
 	offers offerPhases
 
-	cache *responseCache
+	cache     *responseCache
+	installed time.Time // when it began to serve
 }
 
 // Product is one sellable item (a SKU).
@@ -256,7 +258,10 @@ func (m *Model) Category(id int64) (*Category, bool) {
 }
 
 // load builds the model of the catalog as it is in the database now.
-func load(ctx context.Context, db *database.DB, promos *promotion.Service, version int64) (*Model, error) {
+// Products that are the same as in previous (the model serving, or nil)
+// are taken from it rather than kept twice, so a rebuild beside a
+// serving model does not double the memory the catalog takes.
+func load(ctx context.Context, db *database.DB, promos *promotion.Service, version int64, previous *Model) (*Model, error) {
 	m := &Model{
 		Version:        version,
 		byID:           map[int64]int32{},
@@ -276,7 +281,8 @@ func load(ctx context.Context, db *database.DB, promos *promotion.Service, versi
 		return nil, err
 	}
 	steps := []func(context.Context, *database.DB) error{
-		m.loadAttributes, m.loadCategories, m.loadProducts, m.loadPrices, m.loadProductCategories, m.loadRedirects,
+		m.loadAttributes, m.loadCategories, m.loadRedirects,
+		func(ctx context.Context, db *database.DB) error { return m.loadProducts(ctx, db, previous) },
 	}
 	for _, step := range steps {
 		if err := step(ctx, db); err != nil {
@@ -416,9 +422,60 @@ func (m *Model) loadCategories(ctx context.Context, db *database.DB) error {
 	return nil
 }
 
-func (m *Model) loadProducts(ctx context.Context, db *database.DB) error {
-	rows, err := db.QueryContext(ctx, `SELECT id, sku, base_code, name, description, slug, listable, attributes, images, tax_rate, stock, translations, created_at, updated_at, search_text
-		FROM products WHERE active ORDER BY id`)
+// The product queries, shared by the full load and by applyChanges.
+const (
+	productQuery = `SELECT id, sku, base_code, name, description, slug, listable, attributes, images, tax_rate, stock, translations, created_at, updated_at, search_text
+		FROM products`
+	priceQuery           = `SELECT product_id, currency, price, retail_price FROM product_prices`
+	productCategoryQuery = `SELECT product_id, category_id FROM product_categories`
+)
+
+// loadProducts loads the active products with their prices and active
+// categories. The prices and categories are read first, so that each
+// product is complete when it is read and, when previous holds the same
+// product, the copy just read is dropped at once.
+func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Model) error {
+	prices := map[int64]Prices{}
+	err := scanPrices(ctx, db, priceQuery, nil, func(id int64, cp CurrencyPrice) {
+		prices[id] = append(prices[id], cp)
+	})
+	if err != nil {
+		return err
+	}
+	categories := map[int64][]int64{}
+	err = scanProductCategories(ctx, db, productCategoryQuery+" ORDER BY product_id, category_id", nil, func(pid, cid int64) {
+		if m.categoryByID[cid] != nil {
+			categories[pid] = append(categories[pid], cid)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return scanProducts(ctx, db, productQuery+" WHERE active ORDER BY id", nil, func(p *Product) {
+		p.Prices, p.Categories = prices[p.ID], categories[p.ID]
+		if old, ok := previous.product(p.ID); ok && sameProduct(old, p) {
+			p = old
+		}
+		i := int32(len(m.Products))
+		m.Products = append(m.Products, p)
+		m.byID[p.ID] = i
+		m.bySlug[strings.Trim(p.Slug, "/")] = i
+		m.byBaseCode[p.BaseCode] = append(m.byBaseCode[p.BaseCode], i)
+	})
+}
+
+// product is Product on a model that may be nil.
+func (m *Model) product(id int64) (*Product, bool) {
+	if m == nil {
+		return nil, false
+	}
+	return m.Product(id)
+}
+
+// scanProducts runs query (productQuery with a condition) and hands each
+// product to add.
+func scanProducts(ctx context.Context, db *database.DB, query string, args []any, add func(*Product)) error {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -448,17 +505,15 @@ func (m *Model) loadProducts(ctx context.Context, db *database.DB) error {
 		if p.folded == "" {
 			p.folded = searchtext.Fold(p.Name + " " + p.SKU)
 		}
-		i := int32(len(m.Products))
-		m.Products = append(m.Products, p)
-		m.byID[p.ID] = i
-		m.bySlug[strings.Trim(p.Slug, "/")] = i
-		m.byBaseCode[p.BaseCode] = append(m.byBaseCode[p.BaseCode], i)
+		add(p)
 	}
 	return rows.Err()
 }
 
-func (m *Model) loadPrices(ctx context.Context, db *database.DB) error {
-	rows, err := db.QueryContext(ctx, `SELECT product_id, currency, price, retail_price FROM product_prices`)
+// scanPrices runs query (priceQuery with a condition) and hands each
+// price to add with its product's id.
+func scanPrices(ctx context.Context, db *database.DB, query string, args []any, add func(int64, CurrencyPrice)) error {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -470,18 +525,15 @@ func (m *Model) loadPrices(ctx context.Context, db *database.DB) error {
 		if err := rows.Scan(&id, &cur, &pr.Price, &pr.RetailPrice); err != nil {
 			return err
 		}
-		i, ok := m.byID[id]
-		if !ok {
-			continue
-		}
-		p := m.Products[i]
-		p.Prices = append(p.Prices, CurrencyPrice{Currency: intern(strings.ToUpper(cur)), Price: pr})
+		add(id, CurrencyPrice{Currency: intern(strings.ToUpper(cur)), Price: pr})
 	}
 	return rows.Err()
 }
 
-func (m *Model) loadProductCategories(ctx context.Context, db *database.DB) error {
-	rows, err := db.QueryContext(ctx, `SELECT product_id, category_id FROM product_categories ORDER BY product_id, category_id`)
+// scanProductCategories runs query (productCategoryQuery with a
+// condition) and hands each link to add.
+func scanProductCategories(ctx context.Context, db *database.DB, query string, args []any, add func(productID, categoryID int64)) error {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -491,10 +543,7 @@ func (m *Model) loadProductCategories(ctx context.Context, db *database.DB) erro
 		if err := rows.Scan(&pid, &cid); err != nil {
 			return err
 		}
-		i, ok := m.byID[pid]
-		if _, active := m.categoryByID[cid]; ok && active {
-			m.Products[i].Categories = append(m.Products[i].Categories, cid)
-		}
+		add(pid, cid)
 	}
 	return rows.Err()
 }
@@ -563,7 +612,11 @@ func (m *Model) index() {
 		for _, av := range byValue {
 			a.values = append(a.values, av)
 		}
-		sort.Slice(a.values, func(i, j int) bool { return variantLess(a.values[i].value, a.values[j].value) })
+		// variantLess is not a total order (sizes rank among themselves,
+		// other values by name), so the result depends on where sorting
+		// starts: from the values in byte order, every build agrees.
+		slices.SortFunc(a.values, func(x, y *attributeValue) int { return strings.Compare(x.value, y.value) })
+		sort.SliceStable(a.values, func(i, j int) bool { return variantLess(a.values[i].value, a.values[j].value) })
 	}
 
 	m.newest = make([]int32, n)
@@ -581,19 +634,10 @@ func (m *Model) index() {
 		prices := make([]int64, n)
 		order := make([]int32, n)
 		for i, p := range m.Products {
-			prices[i] = -1
-			if pr, ok := p.Prices.Get(cur); ok {
-				prices[i] = int64(pr.Price)
-			}
+			prices[i] = priceIn(p, cur)
 			order[i] = int32(i)
 		}
-		sort.SliceStable(order, func(i, j int) bool {
-			a, b := prices[order[i]], prices[order[j]]
-			if (a < 0) != (b < 0) {
-				return b < 0
-			}
-			return a < b
-		})
+		slices.SortFunc(order, byPriceOrder(prices))
 		m.prices[cur], m.byPrice[cur] = prices, order
 		m.priceBuckets[cur] = buildPriceBuckets(order, prices, m.listable, cur)
 	}

@@ -31,15 +31,9 @@ type priceBucket struct {
 // ascending holds every product's position in ascending price order
 // (unpriced last), prices each position's price (-1: unpriced) in cur.
 func buildPriceBuckets(ascending []int32, prices []int64, listable bitset, cur string) []priceBucket {
-	var sorted []int64
-	for _, pos := range ascending {
-		if prices[pos] >= 0 && listable.has(pos) {
-			sorted = append(sorted, prices[pos])
-		}
-	}
 	var bounds []int64
-	for k := 1; k < maxPriceBuckets && len(sorted) > 0; k++ {
-		b := roundDown(sorted[k*len(sorted)/maxPriceBuckets])
+	for _, price := range quantiles(ascending, prices, listable) {
+		b := roundDown(price)
 		if b > 0 && (len(bounds) == 0 || b > bounds[len(bounds)-1]) {
 			bounds = append(bounds, b)
 		}
@@ -64,6 +58,35 @@ func buildPriceBuckets(ascending []int32, prices []int64, listable bitset, cur s
 		return true
 	})
 	return buckets
+}
+
+// quantiles returns the listable products' prices at ranks k·n/6 (k = 1…5)
+// of the n that are priced, in two passes over ascending rather than a
+// copy of every price: it runs on every applied price change.
+func quantiles(ascending []int32, prices []int64, listable bitset) []int64 {
+	priced := func(pos int32) bool { return prices[pos] >= 0 && listable.has(pos) }
+	n := 0
+	for _, pos := range ascending {
+		if priced(pos) {
+			n++
+		}
+	}
+	var out []int64
+	rank, k := 0, 1
+	for _, pos := range ascending {
+		if n == 0 || k == maxPriceBuckets {
+			break
+		}
+		if !priced(pos) {
+			continue
+		}
+		for k < maxPriceBuckets && rank == k*n/maxPriceBuckets {
+			out = append(out, prices[pos])
+			k++
+		}
+		rank++
+	}
+	return out
 }
 
 // bucketOf is the index of the range that holds price.

@@ -1,6 +1,9 @@
 package catalog
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestRoundDown(t *testing.T) {
 	for _, tc := range []struct{ amount, want int64 }{
@@ -42,6 +45,37 @@ func TestParsePriceRange(t *testing.T) {
 		low, high, ok := parsePriceRange(tc.in)
 		if ok != tc.ok || (ok && (low != tc.low || high != tc.high)) {
 			t.Errorf("parsePriceRange(%q) = %d, %d, %v; want %d, %d, %v", tc.in, low, high, ok, tc.low, tc.high, tc.ok)
+		}
+	}
+}
+
+// TestQuantiles: the prices at ranks k·n/6 of the listable priced
+// products, whatever their number, unpriced and unlisted ones skipped.
+func TestQuantiles(t *testing.T) {
+	for n := range 40 {
+		prices := make([]int64, n)
+		listable := newBitset(n)
+		var want []int64 // the listable prices in ascending order
+		order := make([]int32, n)
+		for i := range prices {
+			prices[i] = int64(i * 100)
+			if i%7 == 3 {
+				prices[i] = -1
+			}
+			order[i] = int32(i)
+			if i%5 != 1 {
+				listable.set(int32(i))
+			}
+			if prices[i] >= 0 && listable.has(int32(i)) {
+				want = append(want, prices[i])
+			}
+		}
+		var expected []int64
+		for k := 1; k < maxPriceBuckets && len(want) > 0; k++ {
+			expected = append(expected, want[k*len(want)/maxPriceBuckets])
+		}
+		if got := quantiles(order, prices, listable); !slices.Equal(got, expected) {
+			t.Errorf("%d products: %v, want %v", n, got, expected)
 		}
 	}
 }

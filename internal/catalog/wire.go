@@ -166,14 +166,25 @@ func (m *Model) Cached(key string, compute func() ([]byte, error)) (*Encoded, er
 	e := &Encoded{Body: body}
 	if len(body) >= minGzipSize {
 		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
 		zw.Write(body)
 		zw.Close()
+		gzipWriters.Put(zw)
 		e.Gzip = buf.Bytes()
 	}
 	m.Keep(key, e)
 	return e, nil
 }
+
+// gzipWriters are reused: a new writer allocates and clears about a
+// megabyte of tables, more work than compressing a product page, and
+// every answer of a new model (after each catalog change) is compressed
+// afresh.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
 
 // Lookup returns the answer stored under key.
 func (m *Model) Lookup(key string) (*Encoded, bool) {

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/database"
 )
 
@@ -127,6 +128,7 @@ type Import struct {
 	errs       Errors
 	finalizers []func() error
 	restocked  []int64
+	changed    []int64 // products updated in place (see RecordChanges)
 	records    int64
 }
 
@@ -164,8 +166,11 @@ func Run(ctx context.Context, db *database.DB, r io.Reader, opts Options) (*Summ
 		return imp.summary, imp.errs
 	}
 	if imp.summary.Changed() {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('catalog_version', '1')
-			ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)`); err != nil {
+		var products []int64 // none: nodes rebuild
+		if imp.onlyProductsUpdated() {
+			products = imp.changed
+		}
+		if _, err := catalog.RecordChanges(ctx, tx, products); err != nil {
 			return nil, err
 		}
 	}
@@ -293,6 +298,25 @@ func (imp *Import) After(fn func() error) { imp.finalizers = append(imp.finalize
 
 // Restocked records products whose stock went from zero to positive.
 func (imp *Import) Restocked(ids ...int64) { imp.restocked = append(imp.restocked, ids...) }
+
+// ProductChanged records that an existing product's row, prices or
+// categories were updated, so nodes reload it rather than rebuild.
+func (imp *Import) ProductChanged(id int64) { imp.changed = append(imp.changed, id) }
+
+// onlyProductsUpdated reports whether the import changed nothing but
+// existing products (the ERP's price and stock feed), which every node
+// can apply to its model in place.
+func (imp *Import) onlyProductsUpdated() bool {
+	for _, sec := range imp.summary.Sections {
+		if sec.Created+sec.Updated+sec.Removed == 0 {
+			continue
+		}
+		if sec.Name != "products" || sec.Created+sec.Removed > 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // Items reads a list section, given either as an array of records or as
 // {"replace": true, "items": [...]}, calling fn for each record. It

@@ -238,6 +238,7 @@ func (l *productLoader) flush(ctx context.Context) error {
 				return err
 			}
 			imp.Count(Updated)
+			imp.ProductChanged(e.id)
 		default:
 			if err := l.update(ctx, e.id, p); err != nil {
 				return err
@@ -245,6 +246,7 @@ func (l *productLoader) flush(ctx context.Context) error {
 			changed = append(changed, p)
 			changedIDs = append(changedIDs, e.id)
 			imp.Count(Updated)
+			imp.ProductChanged(e.id)
 		}
 		if e.stock == 0 && p.stock > 0 {
 			imp.Restocked(e.id)

@@ -1,0 +1,103 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// ProductIDs lists the model's products' ids.
+func (m *Model) ProductIDs() []int64 {
+	ids := make([]int64, len(m.Products))
+	for i, p := range m.Products {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+// ChangePrice sets the TRY price of product id as an ERP's update does:
+// the row and the change log in one transaction.
+func (s *Service) ChangePrice(tb testing.TB, id, price int64) {
+	ctx := context.Background()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "UPDATE product_prices SET price = $1 WHERE product_id = $2 AND currency = 'TRY'", price, id); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := RecordChanges(ctx, tx, []int64{id}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// CompareWithRebuild fails t when the model s serves answers anything
+// differently from a model built afresh from the database.
+func CompareWithRebuild(t *testing.T, s *Service, name string) {
+	t.Helper()
+	got := s.model.Load()
+	want, err := load(context.Background(), s.db, s.promos, got.Version, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareModels(t, name, got, want)
+}
+
+// compareModels fails when two models answer anything differently.
+func compareModels(t *testing.T, name string, got, want *Model) {
+	t.Helper()
+	if len(got.Products) != len(want.Products) {
+		t.Fatalf("%s: %d products, want %d", name, len(got.Products), len(want.Products))
+	}
+	for i, p := range want.Products {
+		g := got.Products[i]
+		if g.ID != p.ID || g.Stock != p.Stock || !samePrices(g.Prices, p.Prices) || !sameIndexing(g, p) {
+			t.Fatalf("%s: product %d is %+v, want %+v", name, p.ID, g, p)
+		}
+	}
+	for _, cur := range want.Store.Currencies {
+		if !slices.Equal(got.byPrice[cur], want.byPrice[cur]) || !slices.Equal(got.prices[cur], want.prices[cur]) {
+			t.Fatalf("%s: the %s price order differs", name, cur)
+		}
+		if !reflect.DeepEqual(got.priceBuckets[cur], want.priceBuckets[cur]) {
+			t.Fatalf("%s: the %s price facet differs", name, cur)
+		}
+	}
+	for _, params := range []url.Values{
+		{},
+		{"sorter": {"price"}},
+		{"sorter": {"-price"}, "page": {"2"}},
+		{"sorter": {"newcomers"}, "price": {"0-100"}},
+		{"price__gte": {"100"}, "price__lte": {"800"}},
+		{"search_text": {"elb"}, "sorter": {"price"}},
+	} {
+		for _, cur := range want.Store.Currencies {
+			req := ListRequest{Params: params, Currency: cur, Language: "tr-tr"}
+			g, err1 := got.List(req)
+			w, err2 := want.List(req)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("%s: list %v: %v, %v", name, params, err1, err2)
+			}
+			gf, _ := json.Marshal(g.Facets)
+			wf, _ := json.Marshal(w.Facets)
+			if !slices.Equal(listingIDs(g), listingIDs(w)) || string(gf) != string(wf) || g.Total != w.Total {
+				t.Fatalf("%s: listing %v in %s differs: %v, want %v\nfacets %s\nwant %s", name, params, cur, listingIDs(g), listingIDs(w), gf, wf)
+			}
+		}
+	}
+}
+
+func listingIDs(l *Listing) []int64 {
+	var ids []int64
+	for _, p := range l.Products {
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
