@@ -72,10 +72,13 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	defer conn.Close()
 	if db.Engine == Postgres {
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7406)"); err != nil {
+		// Keyed by schema: nodes of one store wait for each other, stores
+		// (and test schemas) in other schemas of the database do not.
+		const key = "hashtext('vitrin.migrate.' || current_schema())"
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+key+")"); err != nil {
 			return err
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7406)")
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock("+key+")")
 	}
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
