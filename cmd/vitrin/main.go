@@ -38,6 +38,7 @@ Commands:
   migrate   apply database migrations and exit
   import    load a store from an import file (FILE, or - for standard input)
   demo      write a demo store import file to standard output (--products N)
+  token     create, list or revoke management API tokens
   version   print the version
 
 Run "vitrin <command> -h" for the flags of a command.
@@ -64,9 +65,12 @@ func run(args []string) error {
 	case "version":
 		fmt.Println("vitrin", version)
 		return nil
-	case "import", "demo":
+	case "import", "demo", "token":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
+		if cmd == "token" {
+			return runToken(ctx, args, os.Stdout)
+		}
 		if cmd == "demo" {
 			return runDemo(args)
 		}
@@ -143,6 +147,10 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 	// retries the ones that failed or whose node died before sending.
 	refunder := order.NewRefunder(db, payment.Gateways(payment.NewSandbox(db)))
 	go refunder.Run(ctx)
+	adminSrv, err := startAdmin(ctx, cfg, db, refunder)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           handler,
@@ -162,6 +170,9 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 	slog.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	if adminSrv != nil {
+		go adminSrv.Shutdown(shutdownCtx)
+	}
 	return srv.Shutdown(shutdownCtx)
 }
 
