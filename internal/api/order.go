@@ -58,6 +58,10 @@ type orderItemJSON struct {
 	DiscountAmount      money.Amount    `json:"discount_amount"`
 	TotalAmount         money.Amount    `json:"total_amount"`
 	Attributes          json.RawMessage `json:"attributes"`
+	// The parcel the line left in (the merchant's shipment, issue 14).
+	ShippingCompany *string `json:"shipping_company"`
+	TrackingNumber  *string `json:"tracking_number"`
+	TrackingURL     *string `json:"tracking_url"`
 }
 
 type statusChangeJSON struct {
@@ -156,12 +160,16 @@ func (s *Server) orderWire(r *http.Request, model *catalog.Model, o *order.Order
 			product = p.Wire(o.Currency, lang, 0, offers)
 		}
 		itemStatus := labelled{it.Status, order.Label(it.Status)}
-		j.OrderItems = append(j.OrderItems, orderItemJSON{ID: it.ID, Status: itemStatus, PriceCurrency: currency,
-			Product: product, IsCancelled: it.Status == order.Cancelled, IsCancellable: o.Cancellable() && it.Status != order.Cancelled,
+		item := orderItemJSON{ID: it.ID, Status: itemStatus, PriceCurrency: currency,
+			Product: product, IsCancelled: it.Status == order.Cancelled, IsCancellable: o.Cancellable() && it.Status != order.Cancelled && it.ShipmentID == 0,
 			IsRefundable: j.IsRefundable && it.Status != order.Cancelled, EasyReturnCompanies: []any{}, ActiveCancellation: []any{},
 			CreatedDate: it.Created, ModifiedDate: it.Updated, Price: it.Total, TaxRate: it.TaxRate, RetailPrice: it.RetailPrice,
 			Order: o.ID, Quantity: strconv.FormatInt(it.Quantity, 10), UnitPrice: it.UnitPrice, DiscountAmount: it.Discount,
-			TotalAmount: it.Total, Attributes: it.Attributes})
+			TotalAmount: it.Total, Attributes: it.Attributes}
+		if it.ShipmentID != 0 {
+			item.ShippingCompany, item.TrackingNumber, item.TrackingURL = &it.Carrier, &it.TrackingNumber, &it.TrackingURL
+		}
+		j.OrderItems = append(j.OrderItems, item)
 	}
 	for _, h := range o.History {
 		j.StatusHistory = append(j.StatusHistory, statusChangeJSON{Status: labelled{h.Status, order.Label(h.Status)}, Note: h.Note, CreatedDate: h.At})
