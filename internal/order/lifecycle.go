@@ -242,17 +242,16 @@ func (l *Lifecycle) mail(ctx context.Context, tx *sql.Tx, o *Order, template str
 // enqueueOrderEvent writes an order's webhook event in tx: the order's
 // id, number, status, amount and customer, with extra.
 func enqueueOrderEvent(ctx context.Context, tx database.Querier, event string, id int64, extra map[string]any) error {
-	var number, status, currency string
-	var amount, customer int64
-	err := tx.QueryRowContext(ctx, "SELECT number, status, amount, currency, COALESCE(customer_id, 0) FROM orders WHERE id = $1", id).
-		Scan(&number, &status, &amount, &currency, &customer)
-	if err != nil {
-		return err
-	}
-	data := map[string]any{"order_id": id, "number": number, "status": status, "amount": money.Amount(amount).String(),
-		"currency": currency, "customer_id": customer}
-	for k, v := range extra {
-		data[k] = v
-	}
-	return webhook.Enqueue(ctx, tx, event, data)
+	return webhook.EnqueueLazy(ctx, tx, event, func() (any, error) {
+		var number, status, currency string
+		var amount, customer int64
+		err := tx.QueryRowContext(ctx, "SELECT number, status, amount, currency, COALESCE(customer_id, 0) FROM orders WHERE id = $1", id).
+			Scan(&number, &status, &amount, &currency, &customer)
+		data := map[string]any{"order_id": id, "number": number, "status": status, "amount": money.Amount(amount).String(),
+			"currency": currency, "customer_id": customer}
+		for k, v := range extra {
+			data[k] = v
+		}
+		return data, err
+	})
 }

@@ -62,11 +62,22 @@ type Envelope struct {
 // asked for it, through q: the transaction of the event, so the event and
 // its deliveries commit together or not at all.
 func Enqueue(ctx context.Context, q database.Querier, event string, data any) error {
+	return EnqueueLazy(ctx, q, event, func() (any, error) { return data, nil })
+}
+
+// EnqueueLazy is Enqueue for data that costs a query to gather: data is
+// called only when a subscription wants the event, so a store without
+// webhooks pays one small query per event.
+func EnqueueLazy(ctx context.Context, q database.Querier, event string, data func() (any, error)) error {
 	subs, err := subscribers(ctx, q, event)
 	if err != nil || len(subs) == 0 {
 		return err
 	}
-	raw, err := json.Marshal(data)
+	v, err := data()
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
