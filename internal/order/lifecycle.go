@@ -248,7 +248,7 @@ func enqueueOrderEvent(ctx context.Context, tx database.Querier, event string, i
 		err := tx.QueryRowContext(ctx, "SELECT number, status, amount, currency, COALESCE(customer_id, 0) FROM orders WHERE id = $1", id).
 			Scan(&number, &status, &amount, &currency, &customer)
 		data := map[string]any{"order_id": id, "number": number, "status": status, "amount": money.Amount(amount).String(),
-			"currency": currency, "customer_id": customer}
+			"currency": currency, "customer_id": nullID(customer)}
 		for k, v := range extra {
 			data[k] = v
 		}
