@@ -59,6 +59,8 @@ func New(db *database.DB, lifecycle *order.Lifecycle) *Server {
 		{"POST", "/v1/orders/{id}/ship", apitoken.Orders, s.ship},
 		{"POST", "/v1/orders/{id}/deliver", apitoken.Orders, s.deliver},
 		{"POST", "/v1/orders/{id}/cancel", apitoken.Orders, s.cancel},
+		{"GET", "/v1/customers/{id}/loyalty", apitoken.Customers, s.customerLoyalty},
+		{"POST", "/v1/customers/{id}/loyalty", apitoken.Customers, s.adjustLoyalty},
 		{"GET", "/v1/webhooks", apitoken.Webhooks, s.listWebhooks},
 		{"POST", "/v1/webhooks", apitoken.Webhooks, s.subscribe},
 		{"DELETE", "/v1/webhooks/{id}", apitoken.Webhooks, s.unsubscribe},

@@ -66,6 +66,7 @@ func New(cfg *config.Config, db *database.DB, sessions *session.Store) (*Server,
 		registerCatalog,
 		registerBasket,
 		registerAccountOffers,
+		registerLoyalty,
 		registerCheckout,
 		registerExtras,
 	} {
