@@ -191,15 +191,15 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// limit reads ?limit=, defaulting to def and at most max.
-func limit(r *http.Request, def, max int) (int, error) {
+// limit reads ?limit=, defaulting to def and at most most.
+func limit(r *http.Request, def, most int) (int, error) {
 	raw := r.URL.Query().Get("limit")
 	if raw == "" {
 		return def, nil
 	}
 	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > max {
-		return 0, apperror.Field("limit", "Enter a whole number from 1 to "+strconv.Itoa(max)+".")
+	if err != nil || n < 1 || n > most {
+		return 0, apperror.Field("limit", "Enter a whole number from 1 to "+strconv.Itoa(most)+".")
 	}
 	return n, nil
 }

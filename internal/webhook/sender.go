@@ -80,22 +80,32 @@ type Sender struct {
 	// attempts; GiveUpAfter is how long after the event a delivery that
 	// keeps failing is marked failed (a resend can still send it).
 	RetryBase, RetryMax, GiveUpAfter time.Duration
+	// KeepDelivered is how long delivered events stay listed: they may
+	// hold personal data (a registered customer's address).
+	KeepDelivered time.Duration
 }
 
 // NewSender returns a sender whose posts time out after 10 seconds.
 func NewSender(db *database.DB) *Sender {
 	return &Sender{db: db, client: &http.Client{Timeout: 10 * time.Second}, now: time.Now,
 		Batch: 20, Lease: time.Minute, Poll: time.Second,
-		RetryBase: 10 * time.Second, RetryMax: time.Hour, GiveUpAfter: 72 * time.Hour}
+		RetryBase: 10 * time.Second, RetryMax: time.Hour, GiveUpAfter: 72 * time.Hour, KeepDelivered: 30 * 24 * time.Hour}
 }
 
 // Run delivers until ctx ends: at once while there is a backlog, every
 // Poll otherwise.
 func (s *Sender) Run(ctx context.Context) {
+	var lastPurge time.Time
 	for ctx.Err() == nil {
 		n, err := s.DeliverDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			slog.Warn("webhook outbox", "err", err)
+		}
+		if time.Since(lastPurge) > time.Hour {
+			if err := s.purgeDelivered(ctx); err != nil && ctx.Err() == nil {
+				slog.Warn("webhook outbox purge", "err", err)
+			}
+			lastPurge = time.Now()
 		}
 		if n == s.Batch && err == nil {
 			continue
@@ -105,6 +115,13 @@ func (s *Sender) Run(ctx context.Context) {
 		case <-time.After(s.Poll):
 		}
 	}
+}
+
+// purgeDelivered deletes deliveries delivered more than KeepDelivered ago.
+func (s *Sender) purgeDelivered(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, "DELETE FROM webhook_deliveries WHERE status = $1 AND delivered_at < $2",
+		deliveryDelivered, s.now().UTC().Add(-s.KeepDelivered))
+	return err
 }
 
 // claimed is one delivery a sender holds the lease of.

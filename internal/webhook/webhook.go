@@ -25,12 +25,16 @@ import (
 
 // Events a subscription may ask for.
 const (
-	OrderPlaced         = "order.placed"
-	OrderStatusChanged  = "order.status_changed"
-	OrderCancelled      = "order.cancelled"
-	OrderRefunded       = "order.refunded"
-	CustomerRegistered  = "customer.registered"
-	CustomerAnonymised  = "customer.anonymised"
+	OrderPlaced        = "order.placed"
+	OrderStatusChanged = "order.status_changed"
+	OrderCancelled     = "order.cancelled"
+	OrderRefunded      = "order.refunded"
+	CustomerRegistered = "customer.registered"
+	CustomerAnonymised = "customer.anonymised"
+)
+
+// States of a delivery, and how much of a receiver's answer is kept.
+const (
 	deliveryPending     = "pending"
 	deliveryDelivered   = "delivered"
 	deliveryFailed      = "failed"

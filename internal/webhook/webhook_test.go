@@ -124,6 +124,19 @@ func TestRetriedWithBackoffUntilDelivered(t *testing.T) {
 		list[0].ResponseStatus != 200 || list[0].ResponseBody != "thanks" || list[0].Delivered == nil {
 		t.Fatalf("deliveries: %+v, %v", list, err)
 	}
+	// Delivered events are kept for KeepDelivered, then purged.
+	for _, c := range []struct {
+		after time.Duration
+		left  int
+	}{{s.KeepDelivered - time.Hour, 1}, {s.KeepDelivered + time.Hour, 0}} {
+		s.now = func() time.Time { return list[0].Delivered.Add(c.after) }
+		if err := s.purgeDelivered(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := Deliveries(ctx, db, sub.ID, 0, 10); len(got) != c.left {
+			t.Fatalf("%v after the delivery: %d left, want %d", c.after, len(got), c.left)
+		}
+	}
 }
 
 // A receiver down for longer than 72 hours: the delivery is marked failed
