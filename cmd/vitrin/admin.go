@@ -18,12 +18,12 @@ import (
 )
 
 // startAdmin runs the webhook sender and, when --admin-addr is set, serves
-// the management API there. It returns the server to shut down (nil when
-// there is none).
-func startAdmin(ctx context.Context, cfg *config.Config, db *database.DB, refunder *order.Refunder) (*http.Server, error) {
+// the management API there. It returns what shuts the server down,
+// finishing its requests in flight.
+func startAdmin(ctx context.Context, cfg *config.Config, db *database.DB, refunder *order.Refunder) (shutdown func(context.Context) error, err error) {
 	go webhook.NewSender(db).Run(ctx)
 	if cfg.AdminAddr == "" {
-		return nil, nil
+		return func(context.Context) error { return nil }, nil
 	}
 	mailer := mail.NewMailer(db, mail.SettingsFrom(cfg))
 	alerts := wishlist.NewService(db, mailer)
@@ -48,5 +48,5 @@ func startAdmin(ctx context.Context, cfg *config.Config, db *database.DB, refund
 		}
 	}()
 	slog.Info("management API listening", "addr", cfg.AdminAddr)
-	return srv, nil
+	return srv.Shutdown, nil
 }

@@ -147,7 +147,7 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 	// retries the ones that failed or whose node died before sending.
 	refunder := order.NewRefunder(db, payment.Gateways(payment.NewSandbox(db)))
 	go refunder.Run(ctx)
-	adminSrv, err := startAdmin(ctx, cfg, db, refunder)
+	shutdownAdmin, err := startAdmin(ctx, cfg, db, refunder)
 	if err != nil {
 		return err
 	}
@@ -170,10 +170,9 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 	slog.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if adminSrv != nil {
-		go adminSrv.Shutdown(shutdownCtx)
-	}
-	return srv.Shutdown(shutdownCtx)
+	adminDone := make(chan error, 1)
+	go func() { adminDone <- shutdownAdmin(shutdownCtx) }()
+	return errors.Join(srv.Shutdown(shutdownCtx), <-adminDone)
 }
 
 func setupLogging(cfg *config.Config) {
