@@ -109,6 +109,10 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 	}
 	handler := api.New(cfg, svc)
 	startBackground(ctx, cfg, svc)
+	shutdownAdmin, err := startAdmin(ctx, cfg, svc)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           handler,
@@ -128,7 +132,9 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 	slog.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	adminDone := make(chan error, 1)
+	go func() { adminDone <- shutdownAdmin(shutdownCtx) }()
+	return errors.Join(srv.Shutdown(shutdownCtx), <-adminDone)
 }
 
 func setupLogging(cfg *config.Config) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/webhook"
 )
 
 // Customer is a registered shopper.
@@ -158,8 +159,14 @@ func (s *Service) Register(ctx context.Context, r Registration, then func(ctx co
 			c.Email, strings.ToLower(c.Email), c.PasswordHash, c.FirstName, c.LastName, c.Phone, c.EmailAllowed,
 			c.SMSAllowed, c.CallAllowed, nullString(c.DateOfBirth), c.Gender, string(c.Attributes), c.Language,
 			c.DateJoined, c.LastLogin).Scan(&c.ID)
-		if err != nil || then == nil {
+		if err != nil {
 			return err
+		}
+		if err := webhook.Enqueue(ctx, tx, webhook.CustomerRegistered, map[string]any{"customer_id": c.ID, "email": c.Email}); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
 		}
 		return then(ctx, tx, c)
 	})

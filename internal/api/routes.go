@@ -68,7 +68,7 @@ func (s *Server) routes() []route {
 		{"GET /address/township", s.townships},
 		{"GET /address/district", s.districts},
 
-		// Basket and offers (basket.go, account_offers.go)
+		// Basket, offers and loyalty money (basket.go, account_offers.go, loyalty.go)
 		{"GET /baskets/basket", s.getBasket},
 		{"POST /baskets/basket", s.addToBasket},
 		{"PUT /baskets/basket", s.setBasketQuantity},
@@ -78,6 +78,8 @@ func (s *Server) routes() []route {
 		{"GET /account/future-basket-offers", s.futureOffers},
 		{"GET /account/expired-basket-offers", s.expiredOffers},
 		{"GET /account/discount-items", s.usedDiscounts},
+		{"GET /account/loyalty-account-balance", s.loyaltyBalance},
+		{"GET /account/loyalty", s.loyaltyTransactions},
 
 		// Addresses (address.go)
 		{"GET /address/detailed", s.listAddresses},

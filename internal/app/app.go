@@ -28,6 +28,7 @@ import (
 	"github.com/vitrin/vitrin/internal/subscription"
 	"github.com/vitrin/vitrin/internal/support"
 	"github.com/vitrin/vitrin/internal/token"
+	"github.com/vitrin/vitrin/internal/webhook"
 	"github.com/vitrin/vitrin/internal/wishlist"
 )
 
@@ -49,7 +50,9 @@ type Services struct {
 	Addresses     *address.Service
 	Sandbox       *payment.Sandbox
 	Gateways      map[string]payment.Gateway
-	Refunder      *order.Refunder // the API sends refunds with it, the serve loop retries them
+	Refunder      *order.Refunder  // the API sends refunds with it, the serve loop retries them
+	Lifecycle     *order.Lifecycle // the merchant's moves of an order (management API)
+	Webhooks      *webhook.Sender
 	Checkout      *checkout.Service
 	Wishlist      *wishlist.Service
 	Support       *support.Service
@@ -102,6 +105,8 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB) (*Services, e
 		_, err := s.Wishlist.FireRestocked(ctx, tx, productIDs)
 		return err
 	}
+	s.Lifecycle = order.NewLifecycle(db, s.Mailer, s.Refunder, s.Restocked)
+	s.Webhooks = webhook.NewSender(db)
 	s.Checkout = checkout.New(db, s.Sessions, s.Baskets, s.Addresses, s.Catalog, s.Gateways, s.Mailer, s.Refunder, s.Restocked)
 	s.Collectors = []prometheus.Collector{order.NewRefundCollector(db), mail.NewOutboxCollector(db)}
 

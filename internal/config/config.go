@@ -19,6 +19,7 @@ import (
 // database URL only.
 type Config struct {
 	Addr              string
+	AdminAddr         string // the management API's listener; empty: off
 	DatabaseURL       string
 	SessionCookieName string
 	SessionLifetime   time.Duration
@@ -53,6 +54,7 @@ type Option struct {
 // Options is the single list that both the flag parser and the README use.
 var Options = []Option{
 	{"addr", "VITRIN_ADDR", ":8000", "listen address"},
+	{"admin-addr", "VITRIN_ADMIN_ADDR", "", "listen address of the management API, e.g. 127.0.0.1:8001 (empty: off); never the shoppers' address"},
 	{"database", "VITRIN_DATABASE_URL", database.DefaultURL, "database URL: sqlite:PATH or postgres://…"},
 	{"session-cookie-name", "SESSION_COOKIE_NAME", "osessionid", "session cookie name"},
 	{"session-lifetime", "VITRIN_SESSION_LIFETIME", "336h", "session lifetime, sliding (Go duration)"},
@@ -95,6 +97,7 @@ func Parse(name string, args []string, getenv func(string) string) (*Config, err
 	get := func(k string) string { return strings.TrimSpace(*values[k]) }
 	c := &Config{
 		Addr:               get("addr"),
+		AdminAddr:          get("admin-addr"),
 		DatabaseURL:        get("database"),
 		SessionCookieName:  get("session-cookie-name"),
 		CookieDomain:       get("cookie-domain"),
@@ -150,6 +153,9 @@ func Parse(name string, args []string, getenv func(string) string) (*Config, err
 	case "text", "json", "auto":
 	default:
 		return nil, bad("log-format", fmt.Errorf("want text, json or auto, not %q", c.LogFormat))
+	}
+	if c.AdminAddr != "" && c.AdminAddr == c.Addr {
+		return nil, bad("admin-addr", fmt.Errorf("must differ from --addr: the management API never shares the shoppers' port"))
 	}
 	if c.SessionCookieName == "" {
 		return nil, bad("session-cookie-name", fmt.Errorf("must not be empty"))

@@ -75,7 +75,7 @@ func TestParse(t *testing.T) {
 // the same thing as its flag, and the flag wins over the variable.
 func TestEveryOptionHasItsEnvironmentVariable(t *testing.T) {
 	nonDefault := map[string]string{
-		"addr": "127.0.0.1:9000", "database": "sqlite:/tmp/other.db", "session-cookie-name": "sid",
+		"addr": "127.0.0.1:9000", "admin-addr": "127.0.0.1:9001", "database": "sqlite:/tmp/other.db", "session-cookie-name": "sid",
 		"session-lifetime": "1h", "cookie-secure": "true", "cookie-domain": ".shop.example",
 		"cors-origins": "https://shop.example", "trusted-origins": "https://admin.shop.example",
 		"trusted-proxies": "10.0.0.0/8, 192.0.2.7", "log-level": "debug", "log-format": "json",
@@ -123,5 +123,14 @@ func TestEveryOptionHasItsEnvironmentVariable(t *testing.T) {
 				t.Fatalf("--%s=%s did not win over $%s", o.Flag, o.Default, o.Env)
 			}
 		})
+	}
+}
+
+// TestAdminAddrNeverTheShoppersPort: the management API refuses to share
+// the storefront's listener.
+func TestAdminAddrNeverTheShoppersPort(t *testing.T) {
+	_, err := Parse("test", []string{"--addr=127.0.0.1:8000", "--admin-addr=127.0.0.1:8000"}, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "admin-addr") {
+		t.Fatalf("admin on the shoppers' port: err %v, want a refusal naming --admin-addr", err)
 	}
 }

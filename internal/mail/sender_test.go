@@ -26,9 +26,12 @@ func TestEveryTemplateInEveryLanguage(t *testing.T) {
 			Quantity int
 			Total    string
 		}{{"Elbise <i>", 1, "100.00 TRY"}}, "Shipping": "0.00 TRY", "Amount": "95.00 TRY",
-		"Bank": map[string]string{"Bank": "Banka", "Holder": "Mağaza", "IBAN": "TR00"},
+		"Bank":    map[string]string{"Bank": "Banka", "Holder": "Mağaza", "IBAN": "TR00"},
+		"Carrier": "Aras <b>", "TrackingNumber": "AR1", "TrackingURL": "https://track.example/AR1", "Count": 2, "Partial": true,
+		"Reason": "<b>hi</b>", "Whole": false,
 	}
-	for _, name := range []string{"password_reset", "email_change", "email_changed", "account_confirm", "contact_message", "stock_alert", "subscription_confirm", "order_placed"} {
+	for _, name := range []string{"password_reset", "email_change", "email_changed", "account_confirm", "contact_message", "stock_alert", "subscription_confirm", "order_placed",
+		"order_shipped", "order_cancelled"} {
 		for _, lang := range []string{"tr-tr", "en-us"} {
 			r, err := render(name, lang, data)
 			if err != nil {
@@ -43,8 +46,8 @@ func TestEveryTemplateInEveryLanguage(t *testing.T) {
 			}
 		}
 	}
-	if len(templates) != 16 {
-		t.Errorf("%d template files, want 8 templates × 2 languages", len(templates))
+	if len(templates) != 20 {
+		t.Errorf("%d template files, want 10 templates × 2 languages", len(templates))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/webhook"
 )
 
 // CancelLine asks to cancel one item of an order for a reason.
@@ -51,6 +52,37 @@ type CancelResult struct {
 // sent by a Refunder after the commit, so no gateway call runs inside the
 // transaction and none is lost when the gateway fails.
 func Cancel(ctx context.Context, db *database.DB, customerID int64, requests []Cancellation, restocked Restocked) (*CancelResult, error) {
+	return cancel(ctx, db, canceller{customerID: customerID}, requests, restocked)
+}
+
+// canceller is who cancels: a customer, their own orders only, or the
+// merchant, any order. after, when set, runs in the transaction once the
+// orders are cancelled (the merchant's mails).
+type canceller struct {
+	customerID int64
+	merchant   bool
+	after      func(ctx context.Context, tx *sql.Tx, cancelled []*Order) error
+}
+
+func (c canceller) find(ctx context.Context, tx *sql.Tx, forUpdate string, orderID int64) (*Order, error) {
+	if c.merchant {
+		return one(ctx, tx, "WHERE id = $1 AND status <> $2"+forUpdate, orderID, Pending)
+	}
+	return one(ctx, tx, "WHERE id = $1 AND customer_id = $2 AND status <> $3"+forUpdate, orderID, c.customerID, Pending)
+}
+
+func (c canceller) note(whole bool) string {
+	who := "the customer"
+	if c.merchant {
+		who = "the merchant"
+	}
+	if whole {
+		return "cancelled by " + who
+	}
+	return "items cancelled by " + who
+}
+
+func cancel(ctx context.Context, db *database.DB, by canceller, requests []Cancellation, restocked Restocked) (*CancelResult, error) {
 	// Orders are locked in id order, so two bulk requests naming the same
 	// orders cannot deadlock.
 	sorted := slices.Clone(requests)
@@ -58,12 +90,21 @@ func Cancel(ctx context.Context, db *database.DB, customerID int64, requests []C
 	var done *CancelResult
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		done = &CancelResult{}
+		var cancelled []*Order
 		for _, c := range sorted {
-			if err := cancelOne(ctx, tx, db.ForUpdate(), customerID, c, done); err != nil {
+			o, err := cancelOne(ctx, tx, db.ForUpdate(), by, c, done)
+			if err != nil {
 				return err
 			}
+			cancelled = append(cancelled, o)
 		}
-		return returnStock(ctx, tx, done.returned, restocked)
+		if err := returnStock(ctx, tx, done.returned, restocked); err != nil {
+			return err
+		}
+		if by.after == nil {
+			return nil
+		}
+		return by.after(ctx, tx, cancelled)
 	})
 	if err != nil {
 		return nil, err
@@ -72,16 +113,75 @@ func Cancel(ctx context.Context, db *database.DB, customerID int64, requests []C
 }
 
 // cancelOne is one order's cancellation inside tx; it adds what is left to
-// do to done.
-func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, customerID int64, c Cancellation, done *CancelResult) error {
-	orderID, lines := c.OrderID, c.Lines
-	o, err := one(ctx, tx, "WHERE id = $1 AND customer_id = $2 AND status <> $3"+forUpdate, orderID, customerID, Pending)
+// do to done and returns the order as it was before.
+func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, by canceller, c Cancellation, done *CancelResult) (*Order, error) {
+	o, err := by.find(ctx, tx, forUpdate, c.OrderID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !o.Cancellable() {
-		return ErrNotCancellable
+		return nil, ErrNotCancellable
 	}
+	chosen, err := chooseLines(ctx, tx, o, c.Lines)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	var amount money.Amount
+	var items []int64
+	left, unshipped := 0, 0
+	for _, it := range o.Items {
+		if !chosen[it.ID] {
+			if it.Status != Cancelled {
+				left++
+			}
+			if it.Status != Cancelled && it.ShipmentID == 0 {
+				unshipped++
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE order_items SET status = $1, updated_at = $2 WHERE id = $3", Cancelled, now, it.ID); err != nil {
+			return nil, err
+		}
+		done.returned = append(done.returned, it)
+		items = append(items, it.ID)
+		amount += it.Total
+	}
+	status := o.Status
+	switch {
+	case left == 0:
+		status = Cancelled
+		amount = o.Amount - o.RefundAmount // what is left of the payment
+	case unshipped == 0:
+		status = Shipped // what is left has all gone out
+	}
+	// Nothing was taken for an order still waiting for its transfer.
+	if o.Status == WaitingPayment || o.GatewayRef == "" {
+		amount = 0
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE orders SET status = $1, refund_amount = refund_amount + $2, updated_at = $3 WHERE id = $4",
+		status, int64(amount), now, o.ID); err != nil {
+		return nil, err
+	}
+	if err := addHistory(ctx, tx, o.ID, status, by.note(status == Cancelled), now); err != nil {
+		return nil, err
+	}
+	if err := enqueueOrderEvent(ctx, tx, webhook.OrderCancelled, o.ID, map[string]any{"cancelled_items": items, "by_merchant": by.merchant}); err != nil {
+		return nil, err
+	}
+	if amount > 0 {
+		rf := Refund{OrderID: o.ID, Gateway: o.Gateway, Reference: o.GatewayRef, Amount: amount}
+		if err := queueRefund(ctx, tx, &rf, now); err != nil {
+			return nil, err
+		}
+		done.Refunds = append(done.Refunds, rf)
+	}
+	return o, nil
+}
+
+// chooseLines returns the items to cancel: the listed ones, or, when none
+// are listed, every item neither cancelled nor shipped.
+func chooseLines(ctx context.Context, tx *sql.Tx, o *Order, lines []CancelLine) (map[int64]bool, error) {
 	byID := map[int64]*Item{}
 	for i := range o.Items {
 		byID[o.Items[i].ID] = &o.Items[i]
@@ -95,6 +195,8 @@ func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, customerID int
 			errs.Add("cancel_order_items", "Order item "+itoa(l.ItemID)+" is not in this order.")
 		case it.Status == Cancelled || chosen[l.ItemID]:
 			errs.Add("cancel_order_items", "Order item "+itoa(l.ItemID)+" is cancelled already.")
+		case it.ShipmentID != 0:
+			errs.Add("cancel_order_items", "Order item "+itoa(l.ItemID)+" has been shipped.")
 		}
 		if l.ReasonID != 0 {
 			var active bool
@@ -102,65 +204,22 @@ func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, customerID int
 			if err == sql.ErrNoRows || (err == nil && !active) {
 				errs.Add("reason", "Unknown cancellation reason.")
 			} else if err != nil {
-				return err
+				return nil, err
 			}
 		}
 		chosen[l.ItemID] = true
 	}
 	if len(errs) > 0 {
-		return errs
+		return nil, errs
 	}
 	if len(lines) == 0 {
 		for _, it := range o.Items {
-			if it.Status != Cancelled {
+			if it.Status != Cancelled && it.ShipmentID == 0 {
 				chosen[it.ID] = true
 			}
 		}
 	}
-	now := time.Now().UTC()
-	var amount money.Amount
-	left := 0
-	for _, it := range o.Items {
-		if !chosen[it.ID] {
-			if it.Status != Cancelled {
-				left++
-			}
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE order_items SET status = $1, updated_at = $2 WHERE id = $3", Cancelled, now, it.ID); err != nil {
-			return err
-		}
-		done.returned = append(done.returned, it)
-		amount += it.Total
-	}
-	status := o.Status
-	if left == 0 {
-		status = Cancelled
-		amount = o.Amount - o.RefundAmount // what is left of the payment
-	}
-	// Nothing was taken for an order still waiting for its transfer.
-	if o.Status == WaitingPayment || o.GatewayRef == "" {
-		amount = 0
-	}
-	if _, err := tx.ExecContext(ctx, "UPDATE orders SET status = $1, refund_amount = refund_amount + $2, updated_at = $3 WHERE id = $4",
-		status, int64(amount), now, o.ID); err != nil {
-		return err
-	}
-	note := "items cancelled by the customer"
-	if status == Cancelled {
-		note = "cancelled by the customer"
-	}
-	if err := addHistory(ctx, tx, o.ID, status, note, now); err != nil {
-		return err
-	}
-	if amount > 0 {
-		rf := Refund{OrderID: o.ID, Gateway: o.Gateway, Reference: o.GatewayRef, Amount: amount}
-		if err := queueRefund(ctx, tx, &rf, now); err != nil {
-			return err
-		}
-		done.Refunds = append(done.Refunds, rf)
-	}
-	return nil
+	return chosen, nil
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

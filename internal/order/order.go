@@ -20,6 +20,7 @@ import (
 	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/payment"
 	"github.com/vitrin/vitrin/internal/token"
+	"github.com/vitrin/vitrin/internal/webhook"
 )
 
 // Statuses. Pending orders hold their stock while the bank authenticates
@@ -51,11 +52,15 @@ func cancellable(status string) bool {
 // Item is one order line.
 type Item struct {
 	ID, ProductID, Quantity                 int64
+	SKU                                     string // the product's, read with the item
 	UnitPrice, RetailPrice, Discount, Total money.Amount
 	TaxRate                                 string
 	Attributes                              json.RawMessage
 	Status                                  string
 	Created, Updated                        time.Time
+	// The parcel the item left in, if it has shipped.
+	ShipmentID                           int64
+	Carrier, TrackingNumber, TrackingURL string
 }
 
 // StatusChange is one entry of the order's history.
@@ -188,7 +193,13 @@ func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
 			return err
 		}
 	}
-	return addHistory(ctx, tx, o.ID, o.Status, "placed", now)
+	if err := addHistory(ctx, tx, o.ID, o.Status, "placed", now); err != nil {
+		return err
+	}
+	if o.Status == Pending {
+		return nil // placed when paid
+	}
+	return enqueueOrderEvent(ctx, tx, webhook.OrderPlaced, o.ID, nil)
 }
 
 func addHistory(ctx context.Context, q database.Querier, orderID int64, status, note string, at time.Time) error {
@@ -212,7 +223,10 @@ func Paid(ctx context.Context, tx *sql.Tx, id int64, gateway, reference, brand, 
 	if _, err := tx.ExecContext(ctx, "UPDATE order_items SET status = $1, updated_at = $2 WHERE order_id = $3", Approved, now, id); err != nil {
 		return false, err
 	}
-	return true, addHistory(ctx, tx, id, Approved, "paid", now)
+	if err := addHistory(ctx, tx, id, Approved, "paid", now); err != nil {
+		return false, err
+	}
+	return true, enqueueOrderEvent(ctx, tx, webhook.OrderPlaced, id, nil)
 }
 
 // Void cancels a pending order whose card was charged but that could not

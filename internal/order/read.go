@@ -55,15 +55,17 @@ func withLines(ctx context.Context, q database.Querier, orders ...*Order) error 
 		byID[o.ID], ids[i], marks[i] = o, o.ID, "$"+strconv.Itoa(i+1)
 	}
 	in := "(" + strings.Join(marks, ", ") + ")"
-	rows, err := q.QueryContext(ctx, `SELECT order_id, id, product_id, quantity, unit_price, retail_price, discount, total, tax_rate,
-		attributes, status, created_at, updated_at FROM order_items WHERE order_id IN `+in+` ORDER BY id`, ids...)
+	rows, err := q.QueryContext(ctx, `SELECT i.order_id, i.id, i.product_id, i.quantity, i.unit_price, i.retail_price, i.discount, i.total,
+		i.tax_rate, i.attributes, i.status, i.created_at, i.updated_at, COALESCE(i.shipment_id, 0), COALESCE(s.carrier, ''),
+		COALESCE(s.tracking_number, ''), COALESCE(s.tracking_url, ''), COALESCE(p.sku, '')
+		FROM order_items i LEFT JOIN order_shipments s ON s.id = i.shipment_id LEFT JOIN products p ON p.id = i.product_id WHERE i.order_id IN `+in+` ORDER BY i.id`, ids...)
 	err = database.Each(rows, err, func(row database.Scanner) error {
 		var orderID int64
 		var it Item
 		var unit, retail, discount, total int64
 		var attrs string
 		if err := row.Scan(&orderID, &it.ID, &it.ProductID, &it.Quantity, &unit, &retail, &discount, &total, &it.TaxRate,
-			&attrs, &it.Status, &it.Created, &it.Updated); err != nil {
+			&attrs, &it.Status, &it.Created, &it.Updated, &it.ShipmentID, &it.Carrier, &it.TrackingNumber, &it.TrackingURL, &it.SKU); err != nil {
 			return err
 		}
 		it.UnitPrice, it.RetailPrice, it.Discount, it.Total = money.Amount(unit), money.Amount(retail), money.Amount(discount), money.Amount(total)
@@ -205,4 +207,26 @@ func UsedDiscounts(ctx context.Context, q database.Querier, customerID int64) ([
 		return nil, err
 	}
 	return out, nil
+}
+
+// Cursor is a place in the feed of changed orders: the last change read.
+type Cursor struct {
+	At time.Time
+	ID int64
+}
+
+// Changed returns up to limit placed orders changed after the cursor and
+// no later than until, in the order of their last change. Paging through
+// (updated_at, id) neither skips nor repeats an order while orders are
+// being written, as long as until lies behind the newest change by more
+// than a write transaction lasts: a transaction stamps its change before
+// it commits, so a change newer than until may still be invisible.
+func Changed(ctx context.Context, q database.Querier, after Cursor, until time.Time, limit int) ([]*Order, error) {
+	rows, err := q.QueryContext(ctx, selectOrder+`WHERE (updated_at, id) > ($1, $2) AND updated_at <= $3 AND status <> $4
+		ORDER BY updated_at, id LIMIT $5`, after.At.UTC(), after.ID, until.UTC(), Pending, limit)
+	list, err := database.Collect(rows, err, scanOrder)
+	if err != nil {
+		return nil, err
+	}
+	return list, withLines(ctx, q, list...)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/vitrin/vitrin/internal/payment"
 	"github.com/vitrin/vitrin/internal/retry"
 	"github.com/vitrin/vitrin/internal/token"
+	"github.com/vitrin/vitrin/internal/webhook"
 )
 
 // States of a refund row.
@@ -178,7 +179,10 @@ func (r *Refunder) record(ctx context.Context, c claimedRefund, sent error) erro
 			if err != nil {
 				return err
 			}
-			return addHistory(ctx, tx, c.OrderID, status, "refunded "+c.Amount.String()+" "+currency, now)
+			if err := addHistory(ctx, tx, c.OrderID, status, "refunded "+c.Amount.String()+" "+currency, now); err != nil {
+				return err
+			}
+			return enqueueOrderEvent(ctx, tx, webhook.OrderRefunded, c.OrderID, map[string]any{"refund_id": c.ID, "refunded": c.Amount.String()})
 		})
 	case errors.As(sent, &declined):
 		slog.Error("refund refused by the gateway; an operator has to look at it", "refund", c.ID, "order", c.OrderID,

@@ -40,6 +40,10 @@ type ItemJSON struct {
 	DiscountAmount      money.Amount    `json:"discount_amount"`
 	TotalAmount         money.Amount    `json:"total_amount"`
 	Attributes          json.RawMessage `json:"attributes"`
+	// The parcel the line left in (the merchant's shipment).
+	ShippingCompany *string `json:"shipping_company"`
+	TrackingNumber  *string `json:"tracking_number"`
+	TrackingURL     *string `json:"tracking_url"`
 }
 
 type StatusChangeJSON struct {
@@ -138,12 +142,16 @@ func (o *Order) Wire(m *catalog.Model, offers catalog.Offers, lang string) JSON 
 			product = p.Wire(o.Currency, lang, 0, offers)
 		}
 		itemStatus := labelled{it.Status, Label(it.Status)}
-		j.OrderItems = append(j.OrderItems, ItemJSON{ID: it.ID, Status: itemStatus, PriceCurrency: currency,
-			Product: product, IsCancelled: it.Status == Cancelled, IsCancellable: o.Cancellable() && it.Status != Cancelled,
+		item := ItemJSON{ID: it.ID, Status: itemStatus, PriceCurrency: currency,
+			Product: product, IsCancelled: it.Status == Cancelled, IsCancellable: o.Cancellable() && it.Status != Cancelled && it.ShipmentID == 0,
 			IsRefundable: j.IsRefundable && it.Status != Cancelled, EasyReturnCompanies: []any{}, ActiveCancellation: []any{},
 			CreatedDate: it.Created, ModifiedDate: it.Updated, Price: it.Total, TaxRate: it.TaxRate, RetailPrice: it.RetailPrice,
 			Order: o.ID, Quantity: strconv.FormatInt(it.Quantity, 10), UnitPrice: it.UnitPrice, DiscountAmount: it.Discount,
-			TotalAmount: it.Total, Attributes: it.Attributes})
+			TotalAmount: it.Total, Attributes: it.Attributes}
+		if it.ShipmentID != 0 {
+			item.ShippingCompany, item.TrackingNumber, item.TrackingURL = &it.Carrier, &it.TrackingNumber, &it.TrackingURL
+		}
+		j.OrderItems = append(j.OrderItems, item)
 	}
 	for _, h := range o.History {
 		j.StatusHistory = append(j.StatusHistory, StatusChangeJSON{Status: labelled{h.Status, Label(h.Status)}, Note: h.Note, CreatedDate: h.At})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/session"
+	"github.com/vitrin/vitrin/internal/webhook"
 )
 
 // Service anonymises customers.
@@ -104,6 +105,11 @@ func (s *Service) Anonymize(ctx context.Context, customerID int64) error {
 			language = '', email_allowed = FALSE, sms_allowed = FALSE, call_allowed = FALSE, email_verified = FALSE
 			WHERE id = $2`, placeholder, customerID); err != nil {
 			return err
+		}
+		if !IsAnonymized(email) {
+			if err := webhook.Enqueue(ctx, tx, webhook.CustomerAnonymised, map[string]any{"customer_id": customerID}); err != nil {
+				return err
+			}
 		}
 		return s.sessions.EndCustomerSessions(ctx, tx, customerID, "")
 	})
