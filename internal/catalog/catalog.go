@@ -65,8 +65,9 @@ type Service struct {
 	snapshots snapshotEpochs
 }
 
-// New returns the catalog of the store in db. Load builds its first read
-// model; until then the first request builds it.
+// New returns the catalog of the store in db. Sync builds its first read
+// model (the server calls it at start); until then the first request
+// builds it.
 func New(db *database.DB) *Service {
 	s := &Service{db: db, promos: promotion.NewService(db)}
 	s.gate = newVersionGate(s.currentState)
