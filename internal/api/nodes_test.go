@@ -38,6 +38,11 @@ func TestNodesShareOneStore(t *testing.T) {
 	}))
 	t.Cleanup(balancer.Close)
 	cs := checkoutStoreOn(t, &testStore{t: t, db: dbA, srv: balancer, api: nodes[0]})
+	// The other node serves the store from its next refresh, as its serve
+	// loop's would within catalog.RefreshPeriod.
+	if _, err := nodes[1].catalog.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 
 	both := func(sh *shopper, path string, check func(r *response)) {
 		t.Helper()
