@@ -43,6 +43,11 @@ func registerCheckout(s *Server) error {
 	registerAddresses(s)
 	s.shop.checkout = checkout.New(s.db, s.sessions, s.baskets, s.shop.addresses, s.catalog, s.shop.gateways,
 		mailer, s.shop.refunder, s.shop.restocked)
+	if s.cfg.StorefrontURL != "" {
+		// The bank sends the shopper back to the storefront, whose
+		// middleware forwards the post to the 3-D Secure step.
+		s.shop.checkout.ThreeDReturnURL = strings.TrimRight(s.cfg.StorefrontURL, "/") + s.shop.checkout.ThreeDReturnURL
+	}
 	// The bank's answer is forwarded by the storefront with the session
 	// cookie only; the gateway, not the post, decides whether it paid.
 	s.csrfExempt = append(s.csrfExempt, func(r *http.Request) bool {
@@ -55,7 +60,7 @@ func registerCheckout(s *Server) error {
 	s.handle("POST /orders/checkout", s.checkoutPage)
 	s.handle("GET /orders/redirect-three-d", s.redirectThreeD)
 	s.handle("GET /payment/sandbox/bank/{id}", s.sandboxBank)
-	s.handle("POST /payment/sandbox/bank/{id}", s.sandboxBankDecision)
+	s.handle("POST /payment/sandbox/bank/{id}", s.sandboxBankPost)
 	registerOrders(s)
 	return nil
 }
@@ -141,7 +146,21 @@ func (s *Server) redirectThreeD(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeHTML(w, autoPost, map[string]any{"Title": "Redirecting to your bank", "Action": td.Action, "Fields": td.Fields})
+	action := td.Action
+	if strings.HasPrefix(action, "/") {
+		// The storefront submits this form from its own origin, so a
+		// path of Vitrin's must carry Vitrin's address.
+		action = origin(r) + action
+	}
+	writeHTML(w, autoPost, map[string]any{"Title": "Redirecting to your bank", "Action": action, "Fields": td.Fields})
+}
+
+// origin is the scheme and host this request reached Vitrin at.
+func origin(r *http.Request) string {
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
 }
 
 func writeHTML(w http.ResponseWriter, t *template.Template, data any) {
@@ -168,12 +187,20 @@ func (s *Server) sandboxBank(w http.ResponseWriter, r *http.Request) {
 	writeHTML(w, bankPage, b)
 }
 
-// sandboxBankDecision records the shopper's answer and sends them back to
-// the storefront's return URL with the session token.
-func (s *Server) sandboxBankDecision(w http.ResponseWriter, r *http.Request) {
+// sandboxBankPost is the bank page's POST. Without an outcome it is the
+// shopper arriving from /orders/redirect-three-d/ (that form posts the
+// amount and currency, and storefronts add fields of their own), so the
+// bank page shows; with one it is the shopper's answer from the page's
+// own buttons, recorded once, and the shopper is sent back to the
+// storefront's return URL with the session token.
+func (s *Server) sandboxBankPost(w http.ResponseWriter, r *http.Request) {
 	in, err := s.input(r)
 	if err != nil {
 		writeError(w, r, err)
+		return
+	}
+	if !in.has("outcome") {
+		s.sandboxBank(w, r)
 		return
 	}
 	outcome := in.str("outcome")
