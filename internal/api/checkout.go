@@ -61,6 +61,7 @@ func registerCheckout(s *Server) error {
 	s.handle("GET /orders/redirect-three-d", s.redirectThreeD)
 	s.handle("GET /payment/sandbox/bank/{id}", s.sandboxBank)
 	s.handle("POST /payment/sandbox/bank/{id}", s.sandboxBankPost)
+	s.handle("GET /payments/cards/product/{pk}", s.productInstallments)
 	registerOrders(s)
 	return nil
 }

@@ -171,18 +171,8 @@ func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, p *pri
 		}
 		pc["payment_options"] = list
 	case InstallmentPage:
-		brand := payment.Brand(st.Bin)
-		pc["card_type"] = map[string]any{"name": brand, "slug": brand, "logo": ""}
-		list := []map[string]any{}
-		total := p.basket.Pricing.Total
-		for _, i := range p.payment.Installments {
-			withInterest := total + i.Interest(total)
-			monthly := withInterest / money.Amount(max(i.Count, 1))
-			list = append(list, map[string]any{"pk": i.Count, "installment_count": i.Count,
-				"label": installmentLabel(i.Count), "price_with_accrued_interest": withInterest,
-				"monthly_price_with_accrued_interest": monthly})
-		}
-		pc["installments"] = list
+		pc["card_type"] = cardType(payment.Brand(st.Bin))
+		pc["installments"] = installmentOptions(p.basket.Pricing.Total, p.payment.Installments)
 	case TransferChoicePage:
 		list := []map[string]any{}
 		for _, b := range p.opts.banks {
