@@ -141,7 +141,7 @@ func serve(ctx context.Context, cfg *config.Config, db *database.DB) error {
 	}
 	// The request that cancels an order sends its refund at once; this
 	// retries the ones that failed or whose node died before sending.
-	refunder := order.NewRefunder(db, payment.Gateways(payment.NewSandbox(db)))
+	refunder := order.NewRefunder(db, payment.Gateways(payment.NewSandbox(db), payment.StripeFrom(cfg)))
 	go refunder.Run(ctx)
 	srv := &http.Server{
 		Addr:              cfg.Addr,

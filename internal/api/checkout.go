@@ -33,7 +33,7 @@ func registerCheckout(s *Server) error {
 	sandbox := payment.NewSandbox(s.db)
 	mailer := mail.NewMailer(s.db, mail.SettingsFrom(s.cfg))
 	alerts := wishlist.NewService(s.db, mailer)
-	s.shop = &shop{sandbox: sandbox, gateways: payment.Gateways(sandbox),
+	s.shop = &shop{sandbox: sandbox, gateways: payment.Gateways(sandbox, payment.StripeFrom(s.cfg)),
 		restocked: func(ctx context.Context, tx *sql.Tx, productIDs []int64) error {
 			_, err := alerts.FireRestocked(ctx, tx, productIDs)
 			return err

@@ -9,6 +9,7 @@ import (
 	"github.com/stripe/stripe-go/v82"
 	"github.com/stripe/stripe-go/v82/webhook"
 
+	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/money"
 )
@@ -30,6 +31,14 @@ type StripeSettings struct {
 type Stripe struct {
 	client        *stripe.Client
 	webhookSecret string
+}
+
+// StripeFrom is the configured Stripe account, or nil without a secret key.
+func StripeFrom(cfg *config.Config) *Stripe {
+	if cfg.StripeSecretKey == "" {
+		return nil
+	}
+	return NewStripe(StripeSettings{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIBase: cfg.StripeAPIURL})
 }
 
 func NewStripe(s StripeSettings) *Stripe {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stripe/stripe-go/v82/webhook"
 
+	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/testdb"
 )
@@ -211,6 +212,20 @@ func TestStripeWebhookEvents(t *testing.T) {
 		first, err := RecordEvent(ctx, db, e, now)
 		if err != nil || first != c.first {
 			t.Fatalf("%s: first %v, want %v (%v)", c.id, first, c.first, err)
+		}
+	}
+}
+
+// Payment options name Stripe as their gateway once a secret key is set.
+func TestStripeGatewayWhenConfigured(t *testing.T) {
+	for _, c := range []struct {
+		key  string
+		want bool
+	}{{"", false}, {"sk_test_123", true}} {
+		cfg := &config.Config{StripeSecretKey: c.key, StripeAPIURL: "https://api.stripe.com"}
+		_, ok := Gateways(NewSandbox(nil), StripeFrom(cfg))["stripe"]
+		if ok != c.want {
+			t.Errorf("secret key %q: stripe gateway %v, want %v", c.key, ok, c.want)
 		}
 	}
 }
