@@ -96,7 +96,21 @@ func (s *Server) redirectThreeD(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeHTML(w, autoPost, map[string]any{"Title": "Redirecting to your bank", "Action": td.Action, "Fields": td.Fields})
+	action := td.Action
+	if strings.HasPrefix(action, "/") {
+		// The storefront submits this form from its own origin, so a
+		// path of Vitrin's must carry Vitrin's address.
+		action = origin(r) + action
+	}
+	return writeHTML(w, autoPost, map[string]any{"Title": "Redirecting to your bank", "Action": action, "Fields": td.Fields})
+}
+
+// origin is the scheme and host this request reached Vitrin at.
+func origin(r *http.Request) string {
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
 }
 
 var bankPage = template.Must(template.New("bank").Parse(`<!DOCTYPE html>
@@ -116,12 +130,19 @@ func (s *Server) sandboxBank(w http.ResponseWriter, r *http.Request) error {
 	return writeHTML(w, bankPage, b)
 }
 
-// sandboxBankDecision records the shopper's answer and sends them back to
-// the storefront's return URL with the session token.
-func (s *Server) sandboxBankDecision(w http.ResponseWriter, r *http.Request) error {
+// sandboxBankPost is the bank page's POST. Without an outcome it is the
+// shopper arriving from /orders/redirect-three-d/ (that form posts the
+// amount and currency, and storefronts add fields of their own), so the
+// bank page shows; with one it is the shopper's answer from the page's
+// own buttons, recorded once, and the shopper is sent back to the
+// storefront's return URL with the session token.
+func (s *Server) sandboxBankPost(w http.ResponseWriter, r *http.Request) error {
 	in, err := s.input(r)
 	if err != nil {
 		return err
+	}
+	if !in.has("outcome") {
+		return s.sandboxBank(w, r)
 	}
 	outcome := in.str("outcome")
 	if outcome != "approve" && outcome != "decline" {

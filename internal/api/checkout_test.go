@@ -245,16 +245,28 @@ func threeD(t *testing.T, sh *shopper, confirm *response, outcome string) *respo
 	}
 	redirect := sh.do("GET", "/orders/redirect-three-d/", nil).must(t, 200)
 	bankURL, fields := htmlForm(t, redirect.body)
-	sh.do("GET", bankURL, nil).must(t, 200)
+	bankPath, ok := strings.CutPrefix(bankURL, sh.store.srv.URL)
+	if !ok {
+		t.Fatalf("the redirect form goes to %s, not to Vitrin at %s", bankURL, sh.store.srv.URL)
+	}
+	// The redirect form's post shows the bank page, whose own form posts
+	// to the same address with the button the shopper clicks.
+	bank := sh.do("POST", bankPath, fields).must(t, 200)
+	action, fields := htmlForm(t, bank.body)
+	button := `<button type="submit" name="outcome" value="` + outcome + `">`
+	if action != "" || !strings.Contains(string(bank.body), button) {
+		t.Fatalf("bank page: %s", bank.body)
+	}
 	fields.Set("outcome", outcome)
-	back := sh.do("POST", bankURL, fields).must(t, 200)
+	back := sh.do("POST", bankPath, fields).must(t, 200)
 	returnURL, posted := htmlForm(t, back.body)
-	if returnURL != "/orders/checkout/?page=CreditCardThreeDSecurePage" {
+	storefrontPage, err := url.Parse(returnURL)
+	if err != nil || storefrontPage.RequestURI() != "/orders/checkout/?page=CreditCardThreeDSecurePage" {
 		t.Fatalf("bank returns to %s", returnURL)
 	}
 	sh.noCSRF = true
 	defer func() { sh.noCSRF = false }()
-	return sh.do("POST", returnURL, posted)
+	return sh.do("POST", storefrontPage.RequestURI(), posted)
 }
 
 func (cs *checkoutStore) stock(sku string) int64 {

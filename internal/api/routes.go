@@ -95,7 +95,8 @@ func (s *Server) routes() []route {
 		{"POST /orders/checkout", s.checkoutPage},
 		{"GET /orders/redirect-three-d", s.redirectThreeD},
 		{"GET /payment/sandbox/bank/{id}", s.sandboxBank},
-		{"POST /payment/sandbox/bank/{id}", s.sandboxBankDecision},
+		{"POST /payment/sandbox/bank/{id}", s.sandboxBankPost},
+		{"GET /payments/cards/product/{pk}", s.productInstallments},
 
 		// Orders (order.go)
 		{"GET /orders/completed/{token}", s.completedOrder},

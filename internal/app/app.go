@@ -7,6 +7,7 @@ package app
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -99,7 +100,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB) (*Services, e
 	s.Support = support.NewService(db, s.Mailer)
 	s.Subscriptions = subscription.NewService(db, s.Mailer)
 	s.Sandbox = payment.NewSandbox(db)
-	s.Gateways = payment.Gateways(s.Sandbox)
+	s.Gateways = payment.Gateways(s.Sandbox, payment.StripeFrom(cfg))
 	s.Refunder = order.NewRefunder(db, s.Gateways)
 	s.Restocked = func(ctx context.Context, tx *sql.Tx, productIDs []int64) error {
 		_, err := s.Wishlist.FireRestocked(ctx, tx, productIDs)
@@ -108,6 +109,11 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB) (*Services, e
 	s.Lifecycle = order.NewLifecycle(db, s.Mailer, s.Refunder, s.Restocked)
 	s.Webhooks = webhook.NewSender(db)
 	s.Checkout = checkout.New(db, s.Sessions, s.Baskets, s.Addresses, s.Catalog, s.Gateways, s.Mailer, s.Refunder, s.Restocked)
+	if cfg.StorefrontURL != "" {
+		// The bank sends the shopper back to the storefront, whose
+		// middleware forwards the post to the 3-D Secure step.
+		s.Checkout.ThreeDReturnURL = strings.TrimRight(cfg.StorefrontURL, "/") + s.Checkout.ThreeDReturnURL
+	}
 	s.Collectors = []prometheus.Collector{order.NewRefundCollector(db), mail.NewOutboxCollector(db)}
 
 	s.OnLogin = []func(context.Context, *session.Session) error{s.Baskets.MergeOnLogin, s.adoptGuestAddresses}

@@ -172,13 +172,8 @@ func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, qt *qu
 		}
 		pc["payment_options"] = list
 	case InstallmentPage:
-		brand := payment.Brand(st.Bin)
-		pc["card_type"] = map[string]any{"name": brand, "slug": brand, "logo": ""}
-		list := []map[string]any{}
-		for _, i := range qt.payment.Installments {
-			list = append(list, installmentWire(i.Count, qt.basket.Pricing.Total+i.Interest(qt.basket.Pricing.Total)))
-		}
-		pc["installments"] = list
+		pc["card_type"] = cardType(payment.Brand(st.Bin))
+		pc["installments"] = installmentOptions(qt.basket.Pricing.Total, qt.payment.Installments)
 	case TransferChoicePage:
 		list := []map[string]any{}
 		for _, b := range qt.opts.banks {

@@ -43,6 +43,11 @@ type Config struct {
 	RecaptchaSiteKey   string
 	RecaptchaSecret    string
 	RecaptchaVerifyURL string
+	// Stripe (issue 16): the hosted payment provider of payment options
+	// whose gateway is "stripe"; see internal/payment.
+	StripeSecretKey     string
+	StripeWebhookSecret string
+	StripeAPIURL        string
 }
 
 // Option describes one setting: its flag, its environment variable and its
@@ -76,6 +81,9 @@ var Options = []Option{
 	{"recaptcha-site-key", "VITRIN_RECAPTCHA_SITE_KEY", "", "Google reCAPTCHA v2 site key of the login captcha; with the secret it turns the captcha on (empty: no captcha)"},
 	{"recaptcha-secret", "VITRIN_RECAPTCHA_SECRET", "", "Google reCAPTCHA v2 secret key of the login captcha (set both or neither)"},
 	{"recaptcha-verify-url", "VITRIN_RECAPTCHA_VERIFY_URL", "https://www.google.com/recaptcha/api/siteverify", "reCAPTCHA verification endpoint that captcha answers are checked against"},
+	{"stripe-secret-key", "VITRIN_STRIPE_SECRET_KEY", "", "Stripe secret key (sk_live_… or sk_test_…) of payment options whose gateway is stripe"},
+	{"stripe-webhook-secret", "VITRIN_STRIPE_WEBHOOK_SECRET", "", "signing secret (whsec_…) of the Stripe webhook endpoint /payments/stripe/webhook/"},
+	{"stripe-api-url", "VITRIN_STRIPE_API_URL", "https://api.stripe.com", "Stripe API address (tests point it at stripe-mock)"},
 }
 
 // Parse reads args (without the subcommand) with the environment as defaults.
@@ -96,22 +104,25 @@ func Parse(name string, args []string, getenv func(string) string) (*Config, err
 	}
 	get := func(k string) string { return strings.TrimSpace(*values[k]) }
 	c := &Config{
-		Addr:               get("addr"),
-		AdminAddr:          get("admin-addr"),
-		DatabaseURL:        get("database"),
-		SessionCookieName:  get("session-cookie-name"),
-		CookieDomain:       get("cookie-domain"),
-		CORSOrigins:        splitList(get("cors-origins")),
-		TrustedOrigins:     splitList(get("trusted-origins")),
-		LogLevel:           get("log-level"),
-		LogFormat:          get("log-format"),
-		SMTPURL:            get("smtp-url"),
-		MailFrom:           get("mail-from"),
-		StorefrontURL:      get("storefront-url"),
-		SupportEmail:       get("support-email"),
-		RecaptchaSiteKey:   get("recaptcha-site-key"),
-		RecaptchaSecret:    get("recaptcha-secret"),
-		RecaptchaVerifyURL: get("recaptcha-verify-url"),
+		Addr:                get("addr"),
+		AdminAddr:           get("admin-addr"),
+		DatabaseURL:         get("database"),
+		SessionCookieName:   get("session-cookie-name"),
+		CookieDomain:        get("cookie-domain"),
+		CORSOrigins:         splitList(get("cors-origins")),
+		TrustedOrigins:      splitList(get("trusted-origins")),
+		LogLevel:            get("log-level"),
+		LogFormat:           get("log-format"),
+		SMTPURL:             get("smtp-url"),
+		MailFrom:            get("mail-from"),
+		StorefrontURL:       get("storefront-url"),
+		SupportEmail:        get("support-email"),
+		RecaptchaSiteKey:    get("recaptcha-site-key"),
+		RecaptchaSecret:     get("recaptcha-secret"),
+		RecaptchaVerifyURL:  get("recaptcha-verify-url"),
+		StripeSecretKey:     get("stripe-secret-key"),
+		StripeWebhookSecret: get("stripe-webhook-secret"),
+		StripeAPIURL:        get("stripe-api-url"),
 	}
 	var err error
 	bad := func(flag string, e error) error { return fmt.Errorf("--%s: %w", flag, e) }
@@ -159,6 +170,9 @@ func Parse(name string, args []string, getenv func(string) string) (*Config, err
 	}
 	if c.SessionCookieName == "" {
 		return nil, bad("session-cookie-name", fmt.Errorf("must not be empty"))
+	}
+	if u, err := url.Parse(c.StripeAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, bad("stripe-api-url", fmt.Errorf("want an http(s) URL, not %q", c.StripeAPIURL))
 	}
 	if err := c.checkRecaptcha(); err != nil {
 		return nil, err

@@ -64,6 +64,7 @@ func TestParse(t *testing.T) {
 		{"--recaptcha-secret", "6LeSecret"},
 		{"--recaptcha-site-key", "6Le-Key", "--recaptcha-secret", "6LeSecret"},
 		{"--recaptcha-site-key", "6LeKey", "--recaptcha-secret", "6LeSecret", "--recaptcha-verify-url", "siteverify"},
+		{"--stripe-api-url", "api.stripe.com"},
 	} {
 		if _, err := Parse("test", args, func(string) string { return "" }); err == nil {
 			t.Errorf("%v accepted", args)
@@ -84,6 +85,7 @@ func TestEveryOptionHasItsEnvironmentVariable(t *testing.T) {
 		"mail-from": "Shop <shop@example.com>", "storefront-url": "https://shop.example",
 		"support-email": "help@example.com", "recaptcha-site-key": "6LeSiteKey_1", "recaptcha-secret": "6LeSecret",
 		"recaptcha-verify-url": "http://127.0.0.1:8999/siteverify",
+		"stripe-secret-key":    "sk_test_123", "stripe-webhook-secret": "whsec_123", "stripe-api-url": "http://127.0.0.1:12111",
 	}
 	// Options that are refused on their own, with the flags they need.
 	companions := map[string][]string{

@@ -171,7 +171,12 @@ func lastFour(number string) string {
 
 // Gateways are the gateways that payment options may name in the import
 // file, by that name. The checkout and the refund worker both take them
-// from here, so they always know the same ones.
-func Gateways(sandbox *Sandbox) map[string]Gateway {
-	return map[string]Gateway{"sandbox": sandbox}
+// from here, so they always know the same ones. Stripe is among them when
+// it is configured (nil: a Stripe option is not available).
+func Gateways(sandbox *Sandbox, stripe *Stripe) map[string]Gateway {
+	gateways := map[string]Gateway{"sandbox": sandbox}
+	if stripe != nil {
+		gateways["stripe"] = stripe
+	}
+	return gateways
 }
