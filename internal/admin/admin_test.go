@@ -35,7 +35,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	db := testdb.Open(t)
-	refunder := order.NewRefunder(db, payment.Gateways(payment.NewSandbox(db)))
+	refunder := order.NewRefunder(db, payment.Gateways(payment.NewSandbox(db), nil))
 	mailer := mail.NewMailer(db, mail.Settings{From: "shop@example.com", StorefrontURL: "http://shop.example"})
 	a := New(db, order.NewLifecycle(db, mailer, refunder, nil))
 	a.FeedSettle = 0 // the tests write one thing at a time
