@@ -2,8 +2,8 @@ package api
 
 import (
 	"bytes"
-	"mime/multipart"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"testing"
 
