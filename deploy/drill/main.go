@@ -106,6 +106,13 @@ func drill(o options) (err error) {
 	if !report.ok() {
 		return fmt.Errorf("%d invariants broken", report.broken())
 	}
+	// A node stopped with SIGTERM finishes what it has and the balancer
+	// sends the rest elsewhere: not one request may fail.
+	for _, p := range rec.phases {
+		if strings.HasPrefix(p.name, "SIGTERM") && len(p.failures) > 0 {
+			return fmt.Errorf("%d requests failed while a node stopped with SIGTERM", len(p.failures))
+		}
+	}
 	return nil
 }
 

@@ -200,22 +200,25 @@ func pageForm(page string, ctx map[string]any, payment string) url.Values {
 func learnStore(o options) (*store, error) {
 	st := &store{customers: make(chan string, o.shoppersInStore)}
 	s := newShopper(o.base, &recorder{})
-	for page := 1; page <= 5; page++ {
+	for page := 1; page <= 20; page++ {
 		answer, ok := s.do("GET", fmt.Sprintf("/list/?page=%d", page), nil, 200)
-		if !ok {
+		if !ok && page == 1 {
 			return nil, fmt.Errorf("GET /list/ failed")
 		}
 		products, _ := answer["products"].([]any)
+		if len(products) == 0 {
+			break
+		}
 		for _, p := range products {
 			m, _ := p.(map[string]any)
-			if stock, _ := m["stock"].(float64); m["in_stock"] == true && stock >= 50 {
+			if stock, _ := m["stock"].(float64); m["in_stock"] == true && stock >= 20 {
 				pk, _ := m["pk"].(float64)
 				st.products = append(st.products, int64(pk))
 			}
 		}
 	}
 	if len(st.products) == 0 {
-		return nil, fmt.Errorf("no product with 50 in stock on the first pages")
+		return nil, fmt.Errorf("no product with 20 in stock")
 	}
 	place := map[string]string{}
 	parent := ""
