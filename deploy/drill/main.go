@@ -9,6 +9,9 @@
 // (SIGKILL) and started again; a node stopped (SIGTERM) and started again;
 // the PostgreSQL primary stopped, so pg_auto_failover promotes the standby;
 // the SMTP server cut. A last quiet phase lets the mail queue drain.
+//
+// With -soak 30m it runs the shopper mix with no fault instead, samples
+// the nodes' /metrics each minute and writes soak.txt and soak.svg.
 package main
 
 import (
@@ -33,6 +36,8 @@ type options struct {
 	up              bool
 	mailDrain       time.Duration
 	shoppersInStore int
+	soak            time.Duration
+	out             string
 }
 
 func main() {
@@ -44,6 +49,8 @@ func main() {
 	flag.DurationVar(&o.smtpCut, "smtp-cut", time.Minute, "how long the SMTP server is down")
 	flag.DurationVar(&o.mailDrain, "mail-drain", 7*time.Minute, "longest wait for the mail queue to drain at the end")
 	flag.IntVar(&o.shoppersInStore, "customers", 40, "registered customers the shoppers log in as")
+	flag.DurationVar(&o.soak, "soak", 0, "instead of the faults, run the shopper mix this long and sample /metrics each minute")
+	flag.StringVar(&o.out, "out", ".", "directory for the soak's soak.txt and soak.svg")
 	flag.BoolVar(&o.up, "up", true, "start the deployment with deploy/up first and stop it with deploy/down after")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
@@ -85,6 +92,14 @@ func drill(o options) (err error) {
 	rec := &recorder{}
 	load := startLoad(o, store, rec)
 	d := &deployment{run: o.run}
+	if o.soak > 0 {
+		rec.begin("soak")
+		err := soak(rec, o.soak, o.out)
+		load.stop()
+		rec.end()
+		printFigures(os.Stdout, rec)
+		return err
+	}
 	for _, f := range faults(o, d) {
 		rec.begin(f.name)
 		log.Printf("phase: %s", f.name)
