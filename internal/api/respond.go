@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/database"
 )
 
 // The writers below answer a request. Each returns an error only when it
@@ -65,6 +66,13 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, r.Context().Err()):
 		// The client went away; nobody reads this answer.
 		w.WriteHeader(499)
+	case database.Unavailable(err):
+		// A failover or restart of the database: the shopper may try
+		// again in a moment, and the balancer sees the node unready.
+		id := requestID(r)
+		slog.Warn("database unavailable", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "2")
+		writeJSON(w, http.StatusServiceUnavailable, detail{Detail: "The store is briefly unavailable; please try again.", RequestID: id})
 	default:
 		id := requestID(r)
 		slog.Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)

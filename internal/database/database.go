@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +43,9 @@ const DefaultURL = "sqlite:vitrin.db"
 func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if rawURL == "" {
 		rawURL = DefaultURL
+	}
+	if scheme, _, ok := strings.Cut(rawURL, "://"); ok && !slices.Contains([]string{"postgres", "postgresql", "sqlite"}, scheme) {
+		return nil, fmt.Errorf("unsupported database URL scheme %q: use postgres://USER@HOST/NAME or sqlite:PATH", scheme)
 	}
 	var db *DB
 	switch {

@@ -30,6 +30,8 @@ func FuzzImportRefusesWhatItCannotRead(f *testing.F) {
 	f.Add([]byte(`{"format": "vitrin.store/1", "products": [{"sku": "A"`))
 	f.Add(bytes.Replace(valid, []byte(`"stock":3`), []byte(`"stock":-3`), 1))
 	f.Add(bytes.Replace(valid, []byte(`"1299.90"`), []byte(`"12.999"`), 1))
+	f.Add(bytes.Replace(valid, []byte(`"1299.90"`), []byte(`"1299.90", "name": "A\u0000"`), 1))
+	f.Add([]byte(`{"format": "vitrin.store/1", "redirects": [{"old_path": "/a\u0000", "new_path": "/b"}]}`))
 
 	version := func() string {
 		var v string

@@ -270,6 +270,30 @@ func (imp *Import) Fail(path, message string) {
 	}
 }
 
+// refuseNUL fails every string of v, key or value, that holds U+0000:
+// PostgreSQL cannot store it in text (SQLite can), and no field has a use
+// for it.
+func (imp *Import) refuseNUL(path string, v any) {
+	switch v := v.(type) {
+	case string:
+		if strings.IndexByte(v, 0) >= 0 {
+			imp.Fail(path, "must not contain a NUL character")
+		}
+	case []any:
+		for i, elem := range v {
+			imp.refuseNUL(path+"["+strconv.Itoa(i)+"]", elem)
+		}
+	case map[string]any:
+		for key, elem := range v {
+			if strings.IndexByte(key, 0) >= 0 {
+				imp.Fail(path, "a key must not contain a NUL character")
+				continue
+			}
+			imp.refuseNUL(path+"."+key, elem)
+		}
+	}
+}
+
 // full reports whether the error list is complete.
 func (imp *Import) full() bool { return len(imp.errs) >= maxErrors }
 
@@ -383,6 +407,7 @@ func (imp *Import) array(name string, fn func(r *Record) error) error {
 		if imp.records%5000 == 0 {
 			imp.progress()
 		}
+		imp.refuseNUL(path, v)
 		obj, ok := v.(map[string]any)
 		if !ok {
 			imp.Fail(path, "must be an object")
@@ -409,6 +434,7 @@ func (imp *Import) Object() (*Record, error) {
 		return nil, imp.syntax(name, err)
 	}
 	imp.records++
+	imp.refuseNUL(name, v)
 	obj, ok := v.(map[string]any)
 	if !ok {
 		imp.Fail(name, "must be an object")

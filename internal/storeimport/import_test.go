@@ -321,6 +321,13 @@ func TestImportErrors(t *testing.T) {
 		{"truncated", nil, `{"format": "vitrin.store/1", "products": [`, []string{"unexpected end of the document"}},
 		{"not an object", nil, `[1, 2]`, []string{"the document must be a JSON object"}},
 		{"section given twice", nil, `{"format": "vitrin.store/1", "redirects": [], "redirects": []}`, []string{"redirects: given twice"}},
+		{"NUL in a name", func(d doc) { d["products"].([]any)[0].(map[string]any)["name"] = "A\x00B" }, "",
+			[]string{"products[0].name: must not contain a NUL character"}},
+		{"NUL deep in a record", func(d doc) {
+			d["customers"].([]any)[0].(map[string]any)["addresses"].([]any)[1].(map[string]any)["line"] = "\x00"
+		}, "", []string{"customers[0].addresses[1].line: must not contain a NUL character"}},
+		{"NUL in a key", nil, `{"format": "vitrin.store/1", "store": {"default_currency\u0000": "TRY"}}`,
+			[]string{"store: a key must not contain a NUL character"}},
 		{"replace not a boolean", nil, `{"format": "vitrin.store/1", "redirects": {"replace": "yes", "items": []}}`, []string{"redirects.replace: must be true or false"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
