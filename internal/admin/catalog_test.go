@@ -120,10 +120,10 @@ func TestBulkUpdatesRefuseBadRows(t *testing.T) {
 			}
 		})
 	}
-	// Every bad row is named at once.
+	// Every bad row is named at once, unknown SKUs with the others.
 	_, raw := e.do(t, e.all, "POST", "/v1/catalog/stock", map[string]any{"items": []any{
-		map[string]any{"sku": "NOPE", "stock": 1}, map[string]any{"sku": "SKU-1", "stock": 1}, map[string]any{"sku": "GONE", "stock": 1}}})
-	if !strings.Contains(string(raw), `"items[0].sku"`) || !strings.Contains(string(raw), `"items[2].sku"`) {
+		map[string]any{"sku": "NOPE", "stock": 1}, map[string]any{"sku": "SKU-1", "stock": -1}, map[string]any{"sku": "GONE", "stock": 1}}})
+	if !strings.Contains(string(raw), `"items[0].sku"`) || !strings.Contains(string(raw), `"items[1].stock"`) || !strings.Contains(string(raw), `"items[2].sku"`) {
 		t.Errorf("not every unknown SKU is named: %s", raw)
 	}
 	if status, _ := e.do(t, e.hooks, "POST", "/v1/catalog/stock", map[string]any{"items": []any{good}}); status != http.StatusForbidden {

@@ -146,7 +146,7 @@ func (e rowErrors) checkSKU(i int, sku, key string, first map[string]int) {
 func unknown(skus []string, ids map[string]int64) error {
 	bad := rowErrors{}
 	for i, sku := range skus {
-		if _, ok := ids[sku]; !ok {
+		if _, ok := ids[sku]; !ok && sku != "" {
 			bad.add(i, "sku", sku, "No product has this SKU.")
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/catalog"
 	"github.com/vitrin/vitrin/internal/money"
 )
@@ -32,10 +33,7 @@ func (s *Service) SetPrices(ctx context.Context, rows []PriceRow) (*Result, erro
 		if err != nil {
 			return err
 		}
-		prices, err := checkPrices(rows, store)
-		if err != nil {
-			return err
-		}
+		prices, bad := checkPrices(rows, store)
 		skus := make([]string, len(prices))
 		for i, p := range prices {
 			skus[i] = p.sku
@@ -44,7 +42,7 @@ func (s *Service) SetPrices(ctx context.Context, rows []PriceRow) (*Result, erro
 		if err != nil {
 			return err
 		}
-		if err := unknown(skus, ids); err != nil {
+		if err := apperror.Merge(bad, unknown(skus, ids)); err != nil {
 			return err
 		}
 		for i := range prices {
@@ -66,7 +64,8 @@ func (s *Service) SetPrices(ctx context.Context, rows []PriceRow) (*Result, erro
 	return res, nil
 }
 
-// checkPrices reads the rows, naming every bad one.
+// checkPrices reads the rows and names every bad one but for unknown
+// SKUs, which take a query.
 func checkPrices(rows []PriceRow, store catalog.StoreSettings) ([]price, error) {
 	bad := rowErrors{}
 	out := make([]price, len(rows))

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/vitrin/vitrin/internal/apperror"
 )
 
 // SetStock sets the stock of each row's product, all or nothing.
@@ -27,16 +29,13 @@ func (s *Service) SetStock(ctx context.Context, rows []StockRow) (*Result, error
 		}
 		stock[i] = n
 	}
-	if err := bad.orNil(); err != nil {
-		return nil, err
-	}
 	res := &Result{Rows: len(rows)}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		ids, err := lookup(ctx, tx, skus)
 		if err != nil {
 			return err
 		}
-		if err := unknown(skus, ids); err != nil {
+		if err := apperror.Merge(bad.orNil(), unknown(skus, ids)); err != nil {
 			return err
 		}
 		now, err := lockStock(ctx, s.db, tx, slices.Collect(maps.Values(ids)))
