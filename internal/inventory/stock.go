@@ -38,7 +38,7 @@ func (s *Service) SetStock(ctx context.Context, rows []StockRow) (*Result, error
 		if err := apperror.Merge(bad.orNil(), unknown(skus, ids)); err != nil {
 			return err
 		}
-		now, err := lockStock(ctx, s.db, tx, slices.Collect(maps.Values(ids)))
+		current, err := lockStock(ctx, s.db, tx, slices.Collect(maps.Values(ids)))
 		if err != nil {
 			return err
 		}
@@ -46,11 +46,11 @@ func (s *Service) SetStock(ctx context.Context, rows []StockRow) (*Result, error
 		var args []any
 		for i, sku := range skus {
 			id := ids[sku]
-			if now[id] == stock[i] {
+			if current[id] == stock[i] {
 				continue
 			}
 			changed = append(changed, id)
-			if now[id] == 0 {
+			if current[id] == 0 {
 				restocked = append(restocked, id)
 			}
 			args = append(args, id, stock[i])
