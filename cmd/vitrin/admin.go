@@ -21,7 +21,7 @@ func startAdmin(ctx context.Context, cfg *config.Config, svc *app.Services) (shu
 		return func(context.Context) error { return nil }, nil
 	}
 	srv := &http.Server{
-		Handler:           admin.New(svc.DB, svc.Lifecycle),
+		Handler:           admin.New(svc.DB, svc.Lifecycle, svc.Inventory),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

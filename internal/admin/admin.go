@@ -18,11 +18,14 @@ import (
 	"github.com/vitrin/vitrin/internal/apitoken"
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/inventory"
 	"github.com/vitrin/vitrin/internal/order"
 )
 
-// bodyLimit bounds a request body.
-const bodyLimit = 1 << 20
+// bodyLimit bounds a request body: room for a bulk update of
+// inventory.MaxRows prices with long SKUs. Bodies are read only once the
+// token is good.
+const bodyLimit = 4 << 20
 
 // handlerFunc is a route's handler; the error it returns is answered by
 // writeError, the one place that writes errors.
@@ -39,6 +42,7 @@ type route struct {
 type Server struct {
 	db        *database.DB
 	lifecycle *order.Lifecycle
+	inventory *inventory.Service
 	mux       *http.ServeMux
 	routes    []route
 	// FeedSettle is how far behind now the order feed stops: longer than
@@ -47,9 +51,10 @@ type Server struct {
 	FeedSettle time.Duration
 }
 
-// New returns the management API over db; lifecycle makes the orders' moves.
-func New(db *database.DB, lifecycle *order.Lifecycle) *Server {
-	s := &Server{db: db, lifecycle: lifecycle, mux: http.NewServeMux(), FeedSettle: 5 * time.Second}
+// New returns the management API over db; lifecycle makes the orders'
+// moves, inventory the bulk stock and price updates.
+func New(db *database.DB, lifecycle *order.Lifecycle, inventory *inventory.Service) *Server {
+	s := &Server{db: db, lifecycle: lifecycle, inventory: inventory, mux: http.NewServeMux(), FeedSettle: 5 * time.Second}
 	s.routes = []route{
 		{"GET", "/openapi.json", "", s.openAPI},
 		{"GET", "/v1/orders", apitoken.Orders, s.orderFeed},
@@ -59,6 +64,8 @@ func New(db *database.DB, lifecycle *order.Lifecycle) *Server {
 		{"POST", "/v1/orders/{id}/ship", apitoken.Orders, s.ship},
 		{"POST", "/v1/orders/{id}/deliver", apitoken.Orders, s.deliver},
 		{"POST", "/v1/orders/{id}/cancel", apitoken.Orders, s.cancel},
+		{"POST", "/v1/catalog/stock", apitoken.Catalog, s.setStock},
+		{"POST", "/v1/catalog/prices", apitoken.Catalog, s.setPrices},
 		{"GET", "/v1/customers/{id}/loyalty", apitoken.Customers, s.customerLoyalty},
 		{"POST", "/v1/customers/{id}/loyalty", apitoken.Customers, s.adjustLoyalty},
 		{"GET", "/v1/webhooks", apitoken.Webhooks, s.listWebhooks},

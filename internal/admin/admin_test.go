@@ -14,11 +14,13 @@ import (
 
 	"github.com/vitrin/vitrin/internal/apitoken"
 	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/inventory"
 	"github.com/vitrin/vitrin/internal/mail"
 	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/order"
 	"github.com/vitrin/vitrin/internal/payment"
 	"github.com/vitrin/vitrin/internal/testdb"
+	"github.com/vitrin/vitrin/internal/wishlist"
 )
 
 // env is the management API over a fresh database, with a token of every
@@ -37,7 +39,12 @@ func newEnv(t *testing.T) *env {
 	db := testdb.Open(t)
 	refunder := order.NewRefunder(db, payment.Gateways(payment.NewSandbox(db), nil))
 	mailer := mail.NewMailer(db, mail.Settings{From: "shop@example.com", StorefrontURL: "http://shop.example"})
-	a := New(db, order.NewLifecycle(db, mailer, refunder, nil))
+	alerts := wishlist.NewService(db, mailer)
+	restocked := func(ctx context.Context, tx *sql.Tx, ids []int64) error {
+		_, err := alerts.FireRestocked(ctx, tx, ids)
+		return err
+	}
+	a := New(db, order.NewLifecycle(db, mailer, refunder, restocked), inventory.New(db, restocked))
 	a.FeedSettle = 0 // the tests write one thing at a time
 	e := &env{db: db, srv: httptest.NewServer(a)}
 	t.Cleanup(e.srv.Close)

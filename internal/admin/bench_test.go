@@ -35,7 +35,7 @@ func BenchmarkOrderFeedPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := New(db, nil)
+	srv := New(db, nil, nil)
 	// Cursors spread over the feed: every 997th order's place.
 	var cursors []string
 	rows, err := db.QueryContext(ctx, "SELECT updated_at, id FROM orders WHERE id % 997 = 0")

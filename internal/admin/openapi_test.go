@@ -77,7 +77,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 			documented[method+" "+path] = true
 		}
 	}
-	s := New(nil, nil)
+	s := New(nil, nil, nil)
 	for _, rt := range s.routes {
 		key := rt.method + " " + rt.path
 		if !documented[key] {

@@ -20,6 +20,7 @@ import (
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/credential"
 	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/inventory"
 	"github.com/vitrin/vitrin/internal/mail"
 	"github.com/vitrin/vitrin/internal/order"
 	"github.com/vitrin/vitrin/internal/payment"
@@ -51,8 +52,9 @@ type Services struct {
 	Addresses     *address.Service
 	Sandbox       *payment.Sandbox
 	Gateways      map[string]payment.Gateway
-	Refunder      *order.Refunder  // the API sends refunds with it, the serve loop retries them
-	Lifecycle     *order.Lifecycle // the merchant's moves of an order (management API)
+	Refunder      *order.Refunder    // the API sends refunds with it, the serve loop retries them
+	Lifecycle     *order.Lifecycle   // the merchant's moves of an order (management API)
+	Inventory     *inventory.Service // bulk stock and price updates (management API)
 	Webhooks      *webhook.Sender
 	Checkout      *checkout.Service
 	Wishlist      *wishlist.Service
@@ -107,6 +109,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB) (*Services, e
 		return err
 	}
 	s.Lifecycle = order.NewLifecycle(db, s.Mailer, s.Refunder, s.Restocked)
+	s.Inventory = inventory.New(db, inventory.Restocked(s.Restocked))
 	s.Webhooks = webhook.NewSender(db)
 	s.Checkout = checkout.New(db, s.Sessions, s.Baskets, s.Addresses, s.Catalog, s.Gateways, s.Mailer, s.Refunder, s.Restocked)
 	if cfg.StorefrontURL != "" {

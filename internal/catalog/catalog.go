@@ -124,7 +124,7 @@ func (s *Service) Settings(ctx context.Context) StoreSettings {
 	if st := s.settings.Load(); st != nil {
 		return *st
 	}
-	st, err := loadStoreSettings(ctx, s.db)
+	st, err := LoadStoreSettings(ctx, s.db)
 	if err != nil {
 		// Not kept: the next request tries the database again.
 		return StoreSettings{DefaultCurrency: "TRY", Currencies: []string{"TRY"}, DefaultLanguage: "tr-tr", Languages: []string{"tr-tr"}}
@@ -263,7 +263,8 @@ func (s *Service) install(ctx context.Context, version int64) (*Model, error) {
 	return m, nil
 }
 
-func loadStoreSettings(ctx context.Context, q database.Querier) (StoreSettings, error) {
+// LoadStoreSettings reads the store's currencies, languages and country.
+func LoadStoreSettings(ctx context.Context, q database.Querier) (StoreSettings, error) {
 	var st StoreSettings
 	var currencies, languages string
 	err := q.QueryRowContext(ctx, `SELECT name, default_currency, currencies, default_language, languages, country FROM store WHERE id = 1`).

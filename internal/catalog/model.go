@@ -277,7 +277,7 @@ func load(ctx context.Context, db *database.DB, promos *promotion.Service, versi
 		cache:          newResponseCache(),
 	}
 	var err error
-	if m.Store, err = loadStoreSettings(ctx, db); err != nil {
+	if m.Store, err = LoadStoreSettings(ctx, db); err != nil {
 		return nil, err
 	}
 	steps := []func(context.Context, *database.DB) error{
