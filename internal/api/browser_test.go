@@ -63,8 +63,10 @@ func tab(t *testing.T, browser context.Context) context.Context {
 // loads Vitrin's form through the client proxy (api/client.ts), adds
 // pzparams and submits it; the bank's return to
 // /orders/checkout/?page=CreditCardThreeDSecurePage is forwarded to Vitrin
-// by middlewares/three-d-redirection.ts, which answers a 303 to the
-// context's redirect_url, or to the checkout with the errors in a cookie.
+// by middlewares/three-d-redirection.ts, and a hosted payment page's return
+// to /orders/checkout/?page=RedirectionPageCompletePage by
+// middlewares/redirection-payment.ts: each answers a 303 to the context's
+// redirect_url, or to the checkout with the errors in a cookie.
 func storefront(commerce *string, sessionCookie string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orders/redirect-three-d/", func(w http.ResponseWriter, r *http.Request) {
@@ -84,11 +86,12 @@ func storefront(commerce *string, sessionCookie string) http.Handler {
 		_ = json.NewEncoder(w).Encode(map[string]string{"result": string(html)})
 	})
 	mux.HandleFunc("/orders/checkout/", func(w http.ResponseWriter, r *http.Request) {
-		if !strings.Contains(r.URL.RawQuery, "CreditCardThreeDSecurePage") {
+		page := r.URL.Query().Get("page")
+		if r.Method != http.MethodPost || (page != "CreditCardThreeDSecurePage" && page != "RedirectionPageCompletePage") {
 			fmt.Fprint(w, `<!DOCTYPE html><h1 id="checkout">Checkout</h1>`)
 			return
 		}
-		threeDRedirection(w, r, *commerce, sessionCookie)
+		forwardReturn(w, r, *commerce, sessionCookie)
 	})
 	mux.HandleFunc("GET /orders/completed/{token}/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `<!DOCTYPE html><h1>Thank you</h1><p id="order-token">%s</p>`, r.PathValue("token"))
@@ -96,8 +99,9 @@ func storefront(commerce *string, sessionCookie string) http.Handler {
 	return mux
 }
 
-// threeDRedirection is middlewares/three-d-redirection.ts.
-func threeDRedirection(w http.ResponseWriter, r *http.Request, commerce, sessionCookie string) {
+// forwardReturn is middlewares/three-d-redirection.ts and
+// middlewares/redirection-payment.ts, which do the same.
+func forwardReturn(w http.ResponseWriter, r *http.Request, commerce, sessionCookie string) {
 	body, _ := io.ReadAll(r.Body)
 	req, _ := http.NewRequest("POST", commerce+"/orders/checkout/?"+r.URL.RawQuery, strings.NewReader(string(body)))
 	req.Header.Set("X-Requested-With", "XMLHttpRequest")
@@ -211,6 +215,68 @@ func TestBrowserThreeDSecure(t *testing.T) {
 			}
 			if b := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)); b.Quantity != 1 {
 				t.Fatalf("basket after Decline: %+v", b)
+			}
+		})
+	}
+}
+
+// A shopper pays on the sandbox's hosted payment page in a real browser:
+// from the redirect_url that RedirectionPaymentSelectedPage answers,
+// clicking Pay or Cancel, back through the storefront to the thank-you
+// page (an order) or to the checkout (no order, the stock held while the
+// shopper was away given back, the basket kept).
+func TestBrowserHostedPage(t *testing.T) {
+	ctx := browser(t)
+	var commerce string
+	front := httptest.NewServer(storefront(&commerce, "osessionid"))
+	t.Cleanup(front.Close)
+	cs := newCheckoutStore(t, func(c *config.Config) { c.StorefrontURL = front.URL })
+	commerce = cs.srv.URL
+
+	for _, click := range []string{"pay", "cancel"} {
+		t.Run(click, func(t *testing.T) {
+			stockBefore, ordersBefore := cs.stock("TEE-B"), cs.count("SELECT COUNT(*) FROM orders WHERE status <> 'pending'")
+			sh := cs.buyer(t, true, click+"@example.com", "TEE-B", 1)
+			redirect := startHosted(t, cs, sh)
+			if n := cs.stock("TEE-B"); n != stockBefore-1 {
+				t.Fatalf("stock %d while the shopper is on the payment page, want %d held", n, stockBefore-1)
+			}
+			tab := tab(t, ctx)
+			_, err := chromedp.Call(tab, network.SetCookie, network.SetCookieParams{
+				Name: "osessionid", Value: sh.cookie("osessionid"), URL: cs.srv.URL})
+			if err == nil {
+				err = chromedp.Do(tab,
+					chromedp.Navigate(redirect),
+					chromedp.WaitVisible(chromedp.CSS(`button[value="`+click+`"]`)),
+					chromedp.Click(chromedp.CSS(`button[value="`+click+`"]`)),
+					chromedp.WaitVisible(chromedp.CSS(map[string]string{"pay": "#order-token", "cancel": "#checkout"}[click])))
+			}
+			location, _ := chromedp.Run(tab, chromedp.Location())
+			if err != nil {
+				t.Fatalf("the browser: %v (at %s)", err, location)
+			}
+			if click == "pay" {
+				token, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#order-token")))
+				var status string
+				if err == nil {
+					err = cs.db.QueryRow("SELECT status FROM orders WHERE token = $1", token).Scan(&status)
+				}
+				if err != nil || location != front.URL+"/orders/completed/"+token+"/" || status != "approved" {
+					t.Fatalf("after Pay the browser is at %s; order %q is %q (%v)", location, token, status, err)
+				}
+				if n := cs.stock("TEE-B"); n != stockBefore-1 || cs.count("SELECT COUNT(*) FROM orders") != ordersBefore+1 {
+					t.Fatalf("stock %d after Pay, want %d", n, stockBefore-1)
+				}
+				return
+			}
+			if location != front.URL+"/orders/checkout/" || cs.count("SELECT COUNT(*) FROM orders") != ordersBefore {
+				t.Fatalf("after Cancel the browser is at %s", location)
+			}
+			if n := cs.stock("TEE-B"); n != stockBefore {
+				t.Fatalf("stock %d after Cancel, want %d", n, stockBefore)
+			}
+			if b := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)); b.Quantity != 1 {
+				t.Fatalf("basket after Cancel: %+v", b)
 			}
 		})
 	}

@@ -11,14 +11,19 @@ import (
 	"github.com/vitrin/vitrin/internal/payment"
 )
 
-// csrfExempt tells the requests that need no CSRF proof: the bank's
-// answer is forwarded by the storefront with the session cookie only; the
-// gateway, not the post, decides whether it paid.
+// csrfExempt tells the requests that need no CSRF proof: the answer of
+// the bank or of a hosted payment page is forwarded by the storefront
+// with the session cookie only; the gateway, not the post, decides
+// whether it paid.
 func csrfExempt(r *http.Request) bool {
-	if strings.HasPrefix(r.URL.Path, payment.BankPath) {
+	if strings.HasPrefix(r.URL.Path, payment.BankPath) || strings.HasPrefix(r.URL.Path, payment.HostedPath) {
 		return true
 	}
-	return strings.TrimRight(r.URL.Path, "/") == "/orders/checkout" && r.URL.Query().Get("page") == checkout.ThreeDPage
+	if strings.TrimRight(r.URL.Path, "/") != "/orders/checkout" {
+		return false
+	}
+	page := r.URL.Query().Get("page")
+	return page == checkout.ThreeDPage || page == checkout.RedirectionReturnPage
 }
 
 // formInput adapts a parsed body to checkout.Form.
@@ -59,6 +64,13 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.checkout.Handle(r.Context(), sh, strings.TrimSpace(r.URL.Query().Get("page")), r.Method == http.MethodPost, form)
 	if err != nil {
 		return err
+	}
+	for _, c := range res.Contexts {
+		if u, ok := c.PageContext["redirect_url"].(string); ok && strings.HasPrefix(u, payment.HostedPath) {
+			// The sandbox's hosted page is Vitrin's: the browser leaves
+			// the storefront's origin for it.
+			c.PageContext["redirect_url"] = origin(r) + u
+		}
 	}
 	body := map[string]any{"context_list": res.Contexts, "errors": res.Errors,
 		"template_name": "orders/checkout.html", "redirect_url": nil}
@@ -158,4 +170,47 @@ func (s *Server) sandboxBankPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeHTML(w, autoPost, map[string]any{"Title": "Returning to the shop", "Action": b.ReturnURL,
 		"Fields": map[string]string{"three_d_token": id, "outcome": outcome}})
+}
+
+var hostedPage = template.Must(template.New("hosted").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Sandbox payment page</title></head>
+<body><h1>Vitrin sandbox payment page</h1>
+<p>Pay {{.Amount}} {{.Currency}}?</p>
+<form method="post" action="">
+<button type="submit" name="decision" value="pay">Pay</button>
+<button type="submit" name="decision" value="cancel">Cancel</button>
+</form></body></html>`))
+
+// sandboxHosted is the sandbox's hosted payment page, where a shopper
+// who chose a "redirection" option of the sandbox pays.
+func (s *Server) sandboxHosted(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.sandbox.HostedSession(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeHTML(w, hostedPage, h)
+}
+
+// sandboxHostedPost records the shopper's Pay or Cancel, once, and sends
+// the shopper back to the storefront's return URL, as a hosted provider
+// does; the checkout asks the sandbox what was decided.
+func (s *Server) sandboxHostedPost(w http.ResponseWriter, r *http.Request) error {
+	in, err := s.input(r)
+	if err != nil {
+		return err
+	}
+	decision := in.str("decision")
+	if decision != "pay" && decision != "cancel" {
+		return apperror.Field("decision", `Choose "pay" or "cancel".`)
+	}
+	id := r.PathValue("id")
+	h, err := s.sandbox.HostedSession(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := s.sandbox.Decide(r.Context(), id, decision == "pay"); err != nil {
+		return err
+	}
+	return writeHTML(w, autoPost, map[string]any{"Title": "Returning to the shop", "Action": h.ReturnURL,
+		"Fields": map[string]string{"payment_id": id}})
 }

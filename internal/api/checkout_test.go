@@ -45,7 +45,8 @@ func checkoutFixture() map[string]any {
 		map[string]any{"slug": "card", "name": "Card", "type": "credit_card", "gateway": "sandbox",
 			"installments": []any{map[string]any{"count": 1, "interest_rate": "0"}, map[string]any{"count": 3, "interest_rate": "4.5"}}},
 		map[string]any{"slug": "transfer", "name": "Transfer", "type": "funds_transfer"},
-		map[string]any{"slug": "pod", "name": "Pay on delivery", "type": "pay_on_delivery", "pay_on_delivery_fee": map[string]string{"TRY": "15.00"}}}
+		map[string]any{"slug": "pod", "name": "Pay on delivery", "type": "pay_on_delivery", "pay_on_delivery_fee": map[string]string{"TRY": "15.00"}},
+		map[string]any{"slug": "hosted", "name": "Pay on the sandbox's page", "type": "redirection", "gateway": "sandbox"}}
 	doc["bank_accounts"] = []any{map[string]any{"iban": "TR330006100519786457841326", "bank": "Example Bank", "holder_name": "Vitrin"}}
 	doc["cancellation_reasons"] = []any{map[string]any{"code": "changed-mind", "subject": "I changed my mind", "cancellation_type": "cancel"}}
 	return doc

@@ -96,6 +96,8 @@ func (s *Server) routes() []route {
 		{"GET /orders/redirect-three-d", s.redirectThreeD},
 		{"GET /payment/sandbox/bank/{id}", s.sandboxBank},
 		{"POST /payment/sandbox/bank/{id}", s.sandboxBankPost},
+		{"GET /payment/sandbox/hosted/{id}", s.sandboxHosted},
+		{"POST /payment/sandbox/hosted/{id}", s.sandboxHostedPost},
 		{"GET /payments/cards/product/{pk}", s.productInstallments},
 
 		// Orders (order.go)

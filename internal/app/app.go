@@ -113,9 +113,11 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB) (*Services, e
 	s.Webhooks = webhook.NewSender(db)
 	s.Checkout = checkout.New(db, s.Sessions, s.Baskets, s.Addresses, s.Catalog, s.Gateways, s.Mailer, s.Refunder, s.Restocked)
 	if cfg.StorefrontURL != "" {
-		// The bank sends the shopper back to the storefront, whose
-		// middleware forwards the post to the 3-D Secure step.
-		s.Checkout.ThreeDReturnURL = strings.TrimRight(cfg.StorefrontURL, "/") + s.Checkout.ThreeDReturnURL
+		// The bank and hosted payment pages send the shopper back to the
+		// storefront, whose middlewares forward the post to the checkout.
+		front := strings.TrimRight(cfg.StorefrontURL, "/")
+		s.Checkout.ThreeDReturnURL = front + s.Checkout.ThreeDReturnURL
+		s.Checkout.HostedReturnURL = front + s.Checkout.HostedReturnURL
 	}
 	s.Collectors = []prometheus.Collector{order.NewRefundCollector(db), mail.NewOutboxCollector(db)}
 

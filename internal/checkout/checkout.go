@@ -32,29 +32,33 @@ const SessionKey = "checkout_key"
 
 // Page names of the wire format.
 const (
-	IndexPage          = "IndexPage"
-	DeliveryPage       = "DeliveryOptionSelectionPage"
-	AddressPage        = "AddressSelectionPage"
-	RetailStorePage    = "RetailStoreSelectionPage"
-	ShippingPage       = "ShippingOptionSelectionPage"
-	PaymentPage        = "PaymentOptionSelectionPage"
-	BinPage            = "BinNumberPage"
-	InstallmentPage    = "InstallmentSelectionPage"
-	CardPage           = "CreditCardConfirmationPage"
-	ThreeDPage         = "CreditCardThreeDSecurePage"
-	TransferChoicePage = "FundsTransferChoicePage"
-	TransferPage       = "FundsTransferPage"
-	DeliveryChoicePage = "PayOnDeliveryPaymentChoicePage"
-	PayOnDeliveryPage  = "PayOnDeliveryPage"
-	CouponPage         = "CouponSelectionPage"
-	NotePage           = "OrderNotePage"
-	ThankYouPage       = "ThankYouPage"
+	IndexPage       = "IndexPage"
+	DeliveryPage    = "DeliveryOptionSelectionPage"
+	AddressPage     = "AddressSelectionPage"
+	RetailStorePage = "RetailStoreSelectionPage"
+	ShippingPage    = "ShippingOptionSelectionPage"
+	PaymentPage     = "PaymentOptionSelectionPage"
+	BinPage         = "BinNumberPage"
+	InstallmentPage = "InstallmentSelectionPage"
+	CardPage        = "CreditCardConfirmationPage"
+	ThreeDPage      = "CreditCardThreeDSecurePage"
+	RedirectionPage = "RedirectionPaymentSelectedPage"
+	// RedirectionReturnPage is the shopper back from a hosted payment
+	// page, forwarded by the storefront (middlewares/redirection-payment.ts).
+	RedirectionReturnPage = "RedirectionPageCompletePage"
+	TransferChoicePage    = "FundsTransferChoicePage"
+	TransferPage          = "FundsTransferPage"
+	DeliveryChoicePage    = "PayOnDeliveryPaymentChoicePage"
+	PayOnDeliveryPage     = "PayOnDeliveryPage"
+	CouponPage            = "CouponSelectionPage"
+	NotePage              = "OrderNotePage"
+	ThankYouPage          = "ThankYouPage"
 )
 
 var knownPages = map[string]bool{IndexPage: true, DeliveryPage: true, AddressPage: true, RetailStorePage: true,
 	ShippingPage: true, PaymentPage: true, BinPage: true, InstallmentPage: true, CardPage: true, ThreeDPage: true,
 	TransferChoicePage: true, TransferPage: true, DeliveryChoicePage: true, PayOnDeliveryPage: true,
-	CouponPage: true, NotePage: true}
+	CouponPage: true, NotePage: true, RedirectionPage: true, RedirectionReturnPage: true}
 
 // Pay-on-delivery choices.
 var deliveryChoices = []string{"cash", "credit_card"}
@@ -80,7 +84,8 @@ type State struct {
 	Attempt string `json:"attempt"`
 	// Fingerprint is the basket as the shopper last saw it in checkout.
 	Fingerprint string `json:"fingerprint,omitempty"`
-	// ThreeDOrder is the pending order waiting for the bank.
+	// ThreeDOrder is the pending order waiting for the bank, or for a
+	// hosted payment page (ThreeDAction is then the page's URL).
 	ThreeDOrder  int64             `json:"three_d_order,omitempty"`
 	ThreeDAction string            `json:"three_d_action,omitempty"`
 	ThreeDFields map[string]string `json:"three_d_fields,omitempty"`
@@ -139,6 +144,9 @@ type Service struct {
 	// ThreeDReturnURL is where the bank sends the shopper back (the
 	// storefront forwards it to the CreditCardThreeDSecurePage step).
 	ThreeDReturnURL string
+	// HostedReturnURL is where a hosted payment page sends the shopper
+	// back (forwarded to the RedirectionPageCompletePage step).
+	HostedReturnURL string
 }
 
 // New returns the checkout service. restocked may be nil.
@@ -146,7 +154,8 @@ func New(db *database.DB, sessions *session.Store, baskets *basket.Service, addr
 	cat *catalog.Service, gateways map[string]payment.Gateway, mailer *mail.Mailer,
 	refunder *order.Refunder, restocked order.Restocked) *Service {
 	return &Service{db: db, sessions: sessions, baskets: baskets, addresses: addresses, catalog: cat, gateways: gateways,
-		mailer: mailer, refunder: refunder, restocked: restocked, ThreeDReturnURL: "/orders/checkout/?page=" + ThreeDPage}
+		mailer: mailer, refunder: refunder, restocked: restocked, ThreeDReturnURL: "/orders/checkout/?page=" + ThreeDPage,
+		HostedReturnURL: "/orders/checkout/?page=" + RedirectionReturnPage}
 }
 
 // stepError is a refused step: status, field errors and the page to show.
@@ -262,7 +271,15 @@ func (s *Service) Handle(ctx context.Context, sh Shopper, page string, submit bo
 
 // isFinal reports whether a page places the order.
 func isFinal(page string) bool {
-	return page == CardPage || page == ThreeDPage || page == TransferPage || page == PayOnDeliveryPage
+	return page == CardPage || page == TransferPage || page == PayOnDeliveryPage || page == RedirectionPage || returning(page)
+}
+
+// returning reports whether a page is the shopper back from paying
+// elsewhere (the bank's 3-D page, a hosted payment page): it completes
+// the payment waiting there, whose gateway, not the post, says whether
+// it was paid.
+func returning(page string) bool {
+	return page == ThreeDPage || page == RedirectionReturnPage
 }
 
 // asStepError turns a domain error into a refused step on page.

@@ -24,7 +24,7 @@ func (s *Service) newOrder(ctx context.Context, tx *sql.Tx, sh Shopper, st *Stat
 		}
 	}
 	switch qt.payment.Type {
-	case "credit_card":
+	case "credit_card", "redirection":
 		o.Status, o.Installments, o.Gateway = order.Pending, st.Installments, qt.payment.Gateway
 	case "funds_transfer":
 		o.Status = order.WaitingPayment

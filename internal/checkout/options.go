@@ -88,7 +88,7 @@ func (p *PaymentOption) Wire() map[string]any {
 // offered reports whether the checkout takes payments of this option's
 // type; the import knows more types than it does.
 func (p *PaymentOption) offered() bool {
-	return p.Type == "credit_card" || p.Type == "funds_transfer" || p.Type == "pay_on_delivery"
+	return p.Type == "credit_card" || p.Type == "funds_transfer" || p.Type == "pay_on_delivery" || p.Type == "redirection"
 }
 
 var paymentTypeLabels = map[string]string{"credit_card": "Credit Card", "funds_transfer": "Funds Transfer",

@@ -156,6 +156,23 @@ func (s *Service) showThreeD(ctx context.Context, sh Shopper) (*Result, error) {
 	return res, nil
 }
 
+// showHosted answers a payment that waits on the provider's page: the
+// client sends the shopper to its redirect_url.
+func (s *Service) showHosted(ctx context.Context, sh Shopper) (*Result, error) {
+	key, _ := s.key(ctx, sh, false)
+	st, err := s.load(ctx, s.db, key, "")
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.show(ctx, sh, RedirectionPage, nil)
+	if err != nil {
+		return nil, err
+	}
+	res.Contexts = []Context{{PageName: RedirectionPage, PageSlug: slugOf(RedirectionPage),
+		PageContext: map[string]any{"redirect_url": st.ThreeDAction}}}
+	return res, nil
+}
+
 // ThreeDForm is the pending 3-D Secure redirection of the session's
 // checkout: where /orders/redirect-three-d/ sends the shopper.
 func (s *Service) ThreeDForm(ctx context.Context, sh Shopper) (*payment.ThreeD, error) {

@@ -68,8 +68,13 @@ func (s *Service) place(ctx context.Context, sh Shopper, key, page string, form 
 	defer cancel()
 	paid, err := s.charge(ctx, pl)
 	switch {
+	case errors.Is(err, errPaymentOpen):
+		return s.show(ctx, sh, RedirectionPage, refuse(RedirectionPage, "non_field_errors",
+			"The payment is not complete yet; please finish it on the payment page."))
 	case err != nil:
 		return s.releasePayment(ctx, pl, err)
+	case paid == nil && pl.page == RedirectionPage:
+		return s.showHosted(ctx, sh)
 	case paid == nil:
 		return s.showThreeD(ctx, sh)
 	}
@@ -80,7 +85,7 @@ func (s *Service) place(ctx context.Context, sh Shopper, key, page string, form 
 // the card's shape.
 func newPlacement(sh Shopper, key, page string, form Form) (*placement, *stepError) {
 	pl := &placement{sh: sh, key: key, page: page, form: form}
-	if page != ThreeDPage && !truthy(form.Get("agreement")) {
+	if !returning(page) && !truthy(form.Get("agreement")) {
 		return nil, refuse(page, "agreement", "You must accept the terms to place the order.")
 	}
 	if page == CardPage {
@@ -153,9 +158,9 @@ func (s *Service) reserve(ctx context.Context, pl *placement) error {
 // waiting one up.
 func (s *Service) priorAttempt(ctx context.Context, tx *sql.Tx, pl *placement, st *State) (*order.Order, error) {
 	switch {
-	case pl.page == ThreeDPage && st.ThreeDOrder == 0:
-		return nil, refuse("", "non_field_errors", "There is no 3-D Secure payment waiting.")
-	case pl.page != ThreeDPage && st.ThreeDOrder != 0:
+	case returning(pl.page) && st.ThreeDOrder == 0:
+		return nil, refuse("", "non_field_errors", "There is no payment waiting.")
+	case !returning(pl.page) && st.ThreeDOrder != 0:
 		// The shopper left the bank page and paid again: the reservation
 		// of the first try goes.
 		if err := order.Release(ctx, tx, st.ThreeDOrder, s.restocked); err != nil {
@@ -172,7 +177,7 @@ func (s *Service) priorAttempt(ctx context.Context, tx *sql.Tx, pl *placement, s
 	if err != nil {
 		return nil, err
 	}
-	if pl.page == ThreeDPage && !bankAnswerInTime(existing, st) {
+	if returning(pl.page) && !bankAnswerInTime(existing, st) {
 		// The reservation was released (the shopper took too long at the
 		// bank) or is about to be: nothing is charged, the shopper pays
 		// again. The checkout forgets the payment for good.
@@ -215,7 +220,7 @@ func checkPlaceable(st *State, sh Shopper, qt *quote, dropped apperror.Fields, p
 		return qt.basket.VoucherProblem
 	}
 	p := path(st, sh, qt)
-	if page != ThreeDPage && (!reachable(p, page, st) || next(p) != page) {
+	if !returning(page) && (!reachable(p, page, st) || next(p) != page) {
 		return &stepError{status: 400, page: next(p), errors: apperror.Field("non_field_errors", "Please complete the previous steps first.")}
 	}
 	if st.Fingerprint != fingerprint(qt.basket) {
@@ -225,13 +230,14 @@ func checkPlaceable(st *State, sh Shopper, qt *quote, dropped apperror.Fields, p
 	return nil
 }
 
-// pickGateway finds the gateway of a card payment.
+// pickGateway finds the gateway of a card or hosted payment.
 func (s *Service) pickGateway(pl *placement, qt *quote) error {
-	if qt.payment == nil || qt.payment.Type != "credit_card" {
+	if qt.payment == nil || (qt.payment.Type != "credit_card" && qt.payment.Type != "redirection") {
 		return nil
 	}
 	pl.gatewayName = qt.payment.Gateway
-	if pl.gateway = s.gateways[pl.gatewayName]; pl.gateway == nil {
+	pl.gateway = s.gateways[pl.gatewayName]
+	if _, hosted := pl.gateway.(payment.Hosted); pl.gateway == nil || (qt.payment.Type == "redirection" && !hosted) {
 		return refuse(PaymentPage, "payment_option", "This payment option is not available now.")
 	}
 	return nil
@@ -270,6 +276,10 @@ func (s *Service) charge(ctx context.Context, pl *placement) (*payment.Payment, 
 	switch {
 	case pl.page == ThreeDPage:
 		paid, err = pl.gateway.CompleteThreeD(ctx, c.Key, map[string]string{"three_d_token": pl.form.Get("three_d_token")})
+	case pl.page == RedirectionPage:
+		return nil, s.startHosted(ctx, pl, c)
+	case pl.page == RedirectionReturnPage:
+		return s.completeHosted(ctx, pl, c.Key)
 	case pl.threeD:
 		return nil, s.startThreeD(ctx, pl, c)
 	default:
@@ -296,6 +306,39 @@ func (s *Service) startThreeD(ctx context.Context, pl *placement, c payment.Char
 		st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = pl.order.ID, td.Action, td.Fields
 		return s.save(ctx, tx, pl.key, st)
 	})
+}
+
+// errPaymentOpen is a return from a hosted payment page that is still
+// open: nothing is paid, and nothing is released either.
+var errPaymentOpen = errors.New("checkout: the payment page is still open")
+
+// startHosted opens the provider's payment page and keeps, in the
+// checkout, where to send the shopper.
+func (s *Service) startHosted(ctx context.Context, pl *placement, c payment.Charge) error {
+	pageURL, err := pl.gateway.(payment.Hosted).StartHosted(ctx, c, s.HostedReturnURL)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		st, err := s.load(ctx, tx, pl.key, s.db.ForUpdate())
+		if err != nil {
+			return err
+		}
+		st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = pl.order.ID, pageURL, nil
+		return s.save(ctx, tx, pl.key, st)
+	})
+}
+
+// completeHosted asks the provider what the shopper did on its page.
+func (s *Service) completeHosted(ctx context.Context, pl *placement, key string) (*payment.Payment, error) {
+	paid, ok, err := pl.gateway.(payment.Hosted).CompleteHosted(ctx, key)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, errPaymentOpen
+	}
+	return &paid, nil
 }
 
 // settle is phase 3: the paid order is confirmed; one that cannot be (its

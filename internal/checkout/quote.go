@@ -236,6 +236,8 @@ func path(st *State, sh Shopper, qt *quote) []pathStep {
 		out = append(out, pathStep{TransferChoicePage, qt.bank != nil}, pathStep{TransferPage, false})
 	case "pay_on_delivery":
 		out = append(out, pathStep{DeliveryChoicePage, st.Choice != ""}, pathStep{PayOnDeliveryPage, false})
+	case "redirection":
+		out = append(out, pathStep{RedirectionPage, false})
 	}
 	return out
 }
@@ -256,7 +258,7 @@ func reachable(path []pathStep, page string, st *State) bool {
 	switch page {
 	case CouponPage, NotePage:
 		return true
-	case ThreeDPage:
+	case ThreeDPage, RedirectionReturnPage:
 		return st.ThreeDOrder != 0
 	}
 	for _, s := range path {

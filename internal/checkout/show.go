@@ -79,7 +79,7 @@ func (s *Service) result(ctx context.Context, sh Shopper, st *State, qt *quote, 
 	res := &Result{Status: 200, Basket: qt.basket, PreOrder: preOrder(sh, st, qt)}
 	p := path(st, sh, qt)
 	show := next(p)
-	if page != "" && reachable(p, page, st) && page != ThreeDPage {
+	if page != "" && reachable(p, page, st) && !returning(page) {
 		show = page
 	}
 	if refused != nil {

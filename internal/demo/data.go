@@ -263,6 +263,7 @@ func writeCommerce(w *writer) {
 		emit(map[string]any{"slug": "funds-transfer", "name": "Havale / EFT", "type": "funds_transfer", "sort_order": 2})
 		emit(map[string]any{"slug": "pay-on-delivery", "name": "Kapıda Ödeme", "type": "pay_on_delivery", "sort_order": 3,
 			"pay_on_delivery_fee": map[string]string{"TRY": "15.00"}})
+		emit(map[string]any{"slug": "hosted", "name": "Ödeme sayfası (sandbox)", "type": "redirection", "gateway": "sandbox", "sort_order": 4})
 	})
 	w.list("bank_accounts", func(emit func(any)) {
 		emit(map[string]any{"iban": "TR330006100519786457841326", "bank": "Örnek Bankası", "holder_name": "Vitrin Demo A.Ş.",

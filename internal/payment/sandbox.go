@@ -176,14 +176,20 @@ func (s *Sandbox) CompleteThreeD(ctx context.Context, key string, posted map[str
 	return s.record(ctx, key, money.Amount(amount), currency, installments, brand, last4)
 }
 
-// Lookup reports the charge recorded under key, if any.
+// Lookup reports the charge recorded under key, if any: a payment on the
+// hosted page whose shopper never came back to the shop is charged here.
 func (s *Sandbox) Lookup(ctx context.Context, key string) (Payment, bool, error) {
 	var p Payment
 	var amount int64
 	err := s.db.QueryRowContext(ctx, "SELECT reference, brand, last_four, amount FROM sandbox_charges WHERE idempotency_key = $1", key).
 		Scan(&p.Reference, &p.Brand, &p.LastFour, &amount)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Payment{}, false, nil
+		p, paid, err := s.CompleteHosted(ctx, key)
+		var declined *Declined
+		if errors.As(err, &declined) {
+			return Payment{}, false, nil
+		}
+		return p, paid, err
 	}
 	p.Amount = money.Amount(amount)
 	return p, err == nil, err
