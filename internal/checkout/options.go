@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/vitrin/vitrin/internal/payment"
 	"slices"
 	"strings"
 
@@ -85,10 +86,21 @@ func (p *PaymentOption) Wire() map[string]any {
 	return map[string]any{"pk": p.PK, "slug": p.Slug, "name": p.Name, "payment_type": p.Type, "payment_type_label": paymentTypeLabels[p.Type]}
 }
 
-// offered reports whether the checkout takes payments of this option's
-// type; the import knows more types than it does.
-func (p *PaymentOption) offered() bool {
-	return p.Type == "credit_card" || p.Type == "funds_transfer" || p.Type == "pay_on_delivery" || p.Type == "redirection"
+// offers reports whether the checkout takes payments of this option now:
+// the import knows more types than the checkout does, and a card or
+// hosted option is offered only while its gateway is configured (and, for
+// a hosted one, can show its own page).
+func (s *Service) offers(p *PaymentOption) bool {
+	switch p.Type {
+	case "funds_transfer", "pay_on_delivery":
+		return true
+	case "credit_card":
+		return s.gateways[p.Gateway] != nil
+	case "redirection":
+		_, hosted := s.gateways[p.Gateway].(payment.Hosted)
+		return hosted
+	}
+	return false
 }
 
 var paymentTypeLabels = map[string]string{"credit_card": "Credit Card", "funds_transfer": "Funds Transfer",

@@ -147,7 +147,7 @@ func (s *Service) recordPayment(_ context.Context, e entry) error {
 		return err
 	}
 	o := find(e.qt.opts.payment, func(o *PaymentOption) bool { return o.PK == id })
-	if o == nil || !o.offered() {
+	if o == nil || !s.offers(o) {
 		return invalidPK("payment_option", id)
 	}
 	if e.st.Payment != id {

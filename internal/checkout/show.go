@@ -166,7 +166,7 @@ func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, qt *qu
 	case PaymentPage:
 		list := []map[string]any{}
 		for _, o := range qt.opts.payment {
-			if o.offered() {
+			if s.offers(&o) {
 				list = append(list, o.Wire())
 			}
 		}
