@@ -48,13 +48,15 @@ const (
 	PayOnDeliveryPage  = "PayOnDeliveryPage"
 	CouponPage         = "CouponSelectionPage"
 	NotePage           = "OrderNotePage"
+	LoyaltyUsagePage   = "LoyaltyMoneyUsagePage"
+	LoyaltyPage        = "LoyaltyPaymentSelectedPage"
 	ThankYouPage       = "ThankYouPage"
 )
 
 var knownPages = map[string]bool{IndexPage: true, DeliveryPage: true, AddressPage: true, RetailStorePage: true,
 	ShippingPage: true, PaymentPage: true, BinPage: true, InstallmentPage: true, CardPage: true, ThreeDPage: true,
 	TransferChoicePage: true, TransferPage: true, DeliveryChoicePage: true, PayOnDeliveryPage: true,
-	CouponPage: true, NotePage: true}
+	CouponPage: true, NotePage: true, LoyaltyUsagePage: true, LoyaltyPage: true}
 
 // Pay-on-delivery choices.
 var deliveryChoices = []string{"cash", "credit_card"}
@@ -74,6 +76,9 @@ type State struct {
 	Bank         int64  `json:"bank,omitempty"`
 	Choice       string `json:"choice,omitempty"`
 	Notes        string `json:"notes,omitempty"`
+	// Loyalty is the loyalty money, in minor units, the customer chose to
+	// pay part of the order with (LoyaltyMoneyUsagePage).
+	Loyalty int64 `json:"loyalty,omitempty"`
 	// Attempt is the idempotency key of the final step; it is renewed
 	// whenever the checkout changes, so a retried final POST of the same
 	// checkout finds the order (and the charge) it made.
@@ -262,7 +267,7 @@ func (s *Service) Handle(ctx context.Context, sh Shopper, page string, submit bo
 
 // isFinal reports whether a page places the order.
 func isFinal(page string) bool {
-	return page == CardPage || page == ThreeDPage || page == TransferPage || page == PayOnDeliveryPage
+	return page == CardPage || page == ThreeDPage || page == TransferPage || page == PayOnDeliveryPage || page == LoyaltyPage
 }
 
 // asStepError turns a domain error into a refused step on page.

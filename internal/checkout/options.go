@@ -88,7 +88,12 @@ func (p *PaymentOption) Wire() map[string]any {
 // offered reports whether the checkout takes payments of this option's
 // type; the import knows more types than it does.
 func (p *PaymentOption) offered() bool {
-	return p.Type == "credit_card" || p.Type == "funds_transfer" || p.Type == "pay_on_delivery"
+	return p.Type == "credit_card" || p.Type == "funds_transfer" || p.Type == "pay_on_delivery" || p.Type == "loyalty_money"
+}
+
+// offeredTo is offered for this shopper: loyalty money is a customer's.
+func (p *PaymentOption) offeredTo(sh Shopper) bool {
+	return p.offered() && (p.Type != "loyalty_money" || sh.Sess.IsCustomer())
 }
 
 var paymentTypeLabels = map[string]string{"credit_card": "Credit Card", "funds_transfer": "Funds Transfer",
