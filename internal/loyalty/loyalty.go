@@ -126,3 +126,20 @@ func Return(ctx context.Context, tx *sql.Tx, customerID int64, amount money.Amou
 	}
 	return err
 }
+
+// OpeningReason is the reason of an imported opening balance.
+const OpeningReason = "opening balance"
+
+// Open writes a customer's opening balance, brought from the previous
+// platform, in the import's transaction tx: once, into an empty ledger.
+// From then on the balance moves with orders and the back office, and a
+// later import leaves it alone.
+func Open(ctx context.Context, tx *sql.Tx, customerID int64, amount money.Amount) error {
+	if amount <= 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO loyalty_entries (customer_id, amount, reason, order_number, created_at)
+		SELECT $1, $2, $3, '', $4 WHERE NOT EXISTS (SELECT 1 FROM loyalty_entries WHERE customer_id = $1)`,
+		customerID, int64(amount), OpeningReason, time.Now().UTC())
+	return err
+}
