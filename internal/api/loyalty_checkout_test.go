@@ -63,7 +63,7 @@ func TestCheckoutLoyaltyMoneyPaysPart(t *testing.T) {
 	}
 	id, _ := placed(t, cs.readyToPay(t, sh, true)())
 	o := sh.do("GET", fmt.Sprintf("/users/orders/%d/", id), nil).must(t, 200).json()
-	if o["amount"] != "449.90" || cs.balance(email) != 5000 {
+	if o["amount"] != "449.90" || o["loyalty_money"] != "100.00" || cs.balance(email) != 5000 {
 		t.Fatalf("order amount %v, balance %s", o["amount"], cs.balance(email))
 	}
 	if n := cs.count("SELECT COUNT(*) FROM loyalty_entries WHERE amount = -10000 AND order_number = $1", o["number"]); n != 1 {
