@@ -172,3 +172,16 @@ func TestCheckoutLoyaltyMoneyRace(t *testing.T) {
 		}
 	}
 }
+
+// A declined card gives back the loyalty money its order took.
+func TestCheckoutLoyaltyMoneyDeclinedCard(t *testing.T) {
+	cs := newLoyaltyStore(t)
+	const email = "declined@example.com"
+	sh := cs.buyer(t, false, email, "TEE-B", 1)
+	cs.credit(email, 10000)
+	step(sh, "LoyaltyMoneyUsagePage", "loyalty_amount_to_use", "40.00").must(t, 200)
+	checkoutOf(t, payByCard(t, cs, sh, "4000 0000 0000 0002", 1, false).must(t, 400))
+	if cs.balance(email) != 10000 || cs.count("SELECT COUNT(*) FROM orders") != 0 {
+		t.Fatalf("after a declined card: balance %s", cs.balance(email))
+	}
+}

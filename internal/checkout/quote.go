@@ -212,7 +212,9 @@ func (qt *quote) useLoyalty(sh Shopper, st *State, dropped apperror.Fields) {
 	case qt.payment != nil && qt.payment.Type == "loyalty_money":
 		qt.loyalty = total
 	case st.Loyalty == 0:
-	case !sh.Sess.IsCustomer() || money.Amount(st.Loyalty) >= total:
+	case !sh.Sess.IsCustomer():
+		st.Loyalty = 0 // signed out: loyalty money is a customer's
+	case money.Amount(st.Loyalty) >= total:
 		dropped.Add("loyalty_amount_to_use", "The loyalty money to use is no longer less than the order's total.")
 		st.Loyalty = 0
 	default:

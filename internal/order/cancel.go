@@ -48,7 +48,9 @@ type CancelResult struct {
 // request naming a shipped order cancels none of the others). Each
 // cancelled item's stock is returned. An order with no item left is
 // cancelled, and the rest of what was paid for it (shipping, interest,
-// fee) is refunded too. The refunds are recorded in the transaction and
+// fee) is refunded too. Loyalty money's share of what is cancelled goes
+// back to the customer's balance (see loyaltyShare), never more than the
+// order took. The refunds are recorded in the transaction and
 // sent by a Refunder after the commit, so no gateway call runs inside the
 // transaction and none is lost when the gateway fails.
 func Cancel(ctx context.Context, db *database.DB, customerID int64, requests []Cancellation, restocked Restocked) (*CancelResult, error) {

@@ -237,9 +237,10 @@ func Paid(ctx context.Context, tx *sql.Tx, id int64, gateway, reference, brand, 
 
 // Void cancels a pending order whose card was charged but that could not
 // be completed (its voucher's last use went to a parallel order): the
-// stock goes back and the charge is owed back, as a refund recorded in tx
-// for the refunder to send. It reports nil when the order is no longer
-// pending (completed by a parallel request, or released as abandoned).
+// stock and the loyalty money it took go back, and the charge is owed
+// back, as a refund recorded in tx for the refunder to send. It reports
+// nil when the order is no longer pending (completed by a parallel
+// request, or released as abandoned).
 func Void(ctx context.Context, tx *sql.Tx, id int64, gateway string, paid payment.Payment, restocked Restocked) (*Refund, error) {
 	now := time.Now().UTC()
 	res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, gateway = $2, gateway_reference = $3, card_brand = $4,
@@ -312,7 +313,8 @@ func returnStock(ctx context.Context, tx *sql.Tx, items []Item, restocked Restoc
 }
 
 // Release drops a pending order whose payment failed or was abandoned and
-// gives its stock back, as if it had never been placed.
+// gives its stock and the loyalty money it took back, as if it had never
+// been placed.
 func Release(ctx context.Context, tx *sql.Tx, id int64, restocked Restocked) error {
 	rows, err := tx.QueryContext(ctx, "SELECT product_id, quantity FROM order_items WHERE order_id = $1", id)
 	if err != nil {
