@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/vitrin/vitrin/internal/loyalty"
+	"github.com/vitrin/vitrin/internal/order"
 )
 
 // The back office credits and debits loyalty money with a reason, never
@@ -47,5 +50,40 @@ func TestLoyaltyThroughTheAPI(t *testing.T) {
 	}](t, raw)
 	if status != http.StatusOK || got.Balance != "29.90" || len(got.Entries) != 2 || got.Entries[0].OrderNumber != "261202000000001" {
 		t.Fatalf("loyalty: %d %s", status, raw)
+	}
+}
+
+// The merchant cancels an order loyalty money paid part of: the loyalty
+// money goes back to the balance and only the rest is refunded.
+func TestMerchantCancelReturnsLoyaltyMoney(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var customer int64
+	if err := e.db.QueryRowContext(ctx, `INSERT INTO customers (email, email_lower, password_hash, date_joined)
+		VALUES ('ada@example.com', 'ada@example.com', '', $1) RETURNING id`, time.Now().UTC()).Scan(&customer); err != nil {
+		t.Fatal(err)
+	}
+	o := e.placeOrder(t, order.Approved, 2) // two items of 10.00: 15.00 by card, 5.00 by loyalty money
+	if _, err := e.db.ExecContext(ctx, "UPDATE orders SET customer_id = $1, amount = 1500, loyalty_amount = 500 WHERE id = $2", customer, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := loyalty.Adjust(ctx, e.db, customer, 1000, "welcome", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := loyalty.Adjust(ctx, e.db, customer, -500, "order", o.Number); err != nil {
+		t.Fatal(err)
+	}
+	status, raw := e.do(t, e.all, "POST", "/v1/orders/"+strconv.FormatInt(o.ID, 10)+"/cancel", map[string]any{"reason": "out of stock"})
+	got := decodeJSON[struct {
+		Status          string `json:"status"`
+		RefundAmount    string `json:"refund_amount"`
+		LoyaltyReturned string `json:"loyalty_returned"`
+	}](t, raw)
+	balance, err := loyalty.Balance(ctx, e.db, customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != http.StatusOK || got.Status != order.Cancelled || got.RefundAmount != "15.00" || got.LoyaltyReturned != "5.00" || balance != 1000 {
+		t.Fatalf("cancel: %d %s; balance %s", status, raw, balance)
 	}
 }

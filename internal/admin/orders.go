@@ -31,6 +31,8 @@ type orderJSON struct {
 	FeeAmount          money.Amount    `json:"fee_amount"`
 	Amount             money.Amount    `json:"amount"`
 	RefundAmount       money.Amount    `json:"refund_amount"`
+	LoyaltyAmount      money.Amount    `json:"loyalty_amount"`   // paid by loyalty money, on top of amount
+	LoyaltyReturned    money.Amount    `json:"loyalty_returned"` // of it, given back by cancellations
 	Installments       int             `json:"installment_count"`
 	PaymentOption      json.RawMessage `json:"payment_option"`
 	PaymentChoice      string          `json:"payment_choice"`
@@ -80,6 +82,7 @@ func orderWire(o *order.Order) orderJSON {
 	j := orderJSON{ID: o.ID, Number: o.Number, Status: o.Status, Email: o.Email, Phone: o.Phone, Currency: o.Currency,
 		Language: o.Language, ProductAmount: o.ProductAmount, DiscountAmount: o.DiscountAmount, ShippingAmount: o.ShippingAmount,
 		InterestAmount: o.InterestAmount, FeeAmount: o.FeeAmount, Amount: o.Amount, RefundAmount: o.RefundAmount,
+		LoyaltyAmount: o.LoyaltyAmount, LoyaltyReturned: o.LoyaltyReturned,
 		Installments: o.Installments, PaymentOption: o.PaymentOption, PaymentChoice: o.PaymentChoice, Gateway: o.Gateway,
 		GatewayReference: o.GatewayRef, ShippingOptionSlug: o.ShippingOptionSlug, DeliveryOptionSlug: o.DeliveryOption,
 		ShippingAddress: o.ShippingAddress, BillingAddress: o.BillingAddress, VoucherCode: o.VoucherCode, Notes: o.Notes,

@@ -60,7 +60,13 @@ func newCheckoutStore(t *testing.T, configure ...func(*config.Config)) *checkout
 // checkoutStoreOn imports the checkout fixture into ts.
 func checkoutStoreOn(t testing.TB, ts *testStore) *checkoutStore {
 	t.Helper()
-	ts.importStore(checkoutFixture())
+	return checkoutStoreOf(t, ts, checkoutFixture())
+}
+
+// checkoutStoreOf imports doc, the checkout fixture changed, into ts.
+func checkoutStoreOf(t testing.TB, ts *testStore, doc map[string]any) *checkoutStore {
+	t.Helper()
+	ts.importStore(doc)
 	bs := &basketStore{testStore: ts, ids: map[string]int64{}}
 	cs := &checkoutStore{basketStore: bs, pk: map[string]int64{}}
 	for _, q := range []struct{ prefix, query string }{

@@ -51,6 +51,8 @@ const (
 	DeliveryChoicePage    = "PayOnDeliveryPaymentChoicePage"
 	PayOnDeliveryPage     = "PayOnDeliveryPage"
 	CouponPage            = "CouponSelectionPage"
+	LoyaltyUsagePage      = "LoyaltyMoneyUsagePage"
+	LoyaltyPage           = "LoyaltyPaymentSelectedPage"
 	NotePage              = "OrderNotePage"
 	ThankYouPage          = "ThankYouPage"
 )
@@ -58,7 +60,7 @@ const (
 var knownPages = map[string]bool{IndexPage: true, DeliveryPage: true, AddressPage: true, RetailStorePage: true,
 	ShippingPage: true, PaymentPage: true, BinPage: true, InstallmentPage: true, CardPage: true, ThreeDPage: true,
 	TransferChoicePage: true, TransferPage: true, DeliveryChoicePage: true, PayOnDeliveryPage: true,
-	CouponPage: true, NotePage: true, RedirectionPage: true, RedirectionReturnPage: true}
+	CouponPage: true, NotePage: true, RedirectionPage: true, RedirectionReturnPage: true, LoyaltyUsagePage: true, LoyaltyPage: true}
 
 // Pay-on-delivery choices.
 var deliveryChoices = []string{"cash", "credit_card"}
@@ -78,6 +80,9 @@ type State struct {
 	Bank         int64  `json:"bank,omitempty"`
 	Choice       string `json:"choice,omitempty"`
 	Notes        string `json:"notes,omitempty"`
+	// Loyalty is the loyalty money, in minor units, the customer chose to
+	// pay part of the order with (LoyaltyMoneyUsagePage).
+	Loyalty int64 `json:"loyalty,omitempty"`
 	// Attempt is the idempotency key of the final step; it is renewed
 	// whenever the checkout changes, so a retried final POST of the same
 	// checkout finds the order (and the charge) it made.
@@ -271,7 +276,7 @@ func (s *Service) Handle(ctx context.Context, sh Shopper, page string, submit bo
 
 // isFinal reports whether a page places the order.
 func isFinal(page string) bool {
-	return page == CardPage || page == TransferPage || page == PayOnDeliveryPage || page == RedirectionPage || returning(page)
+	return page == CardPage || page == TransferPage || page == PayOnDeliveryPage || page == RedirectionPage || page == LoyaltyPage || returning(page)
 }
 
 // returning reports whether a page is the shopper back from paying

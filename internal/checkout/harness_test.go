@@ -99,8 +99,14 @@ func storeFixture() map[string]any {
 
 func newStore(t *testing.T) *store {
 	t.Helper()
+	return newStoreOf(t, storeFixture())
+}
+
+// newStoreOf is newStore importing doc, the fixture changed.
+func newStoreOf(t *testing.T, doc map[string]any) *store {
+	t.Helper()
 	db := testdb.Open(t)
-	raw, _ := json.Marshal(storeFixture())
+	raw, _ := json.Marshal(doc)
 	if _, err := storeimport.Run(context.Background(), db, strings.NewReader(string(raw)), storeimport.Options{}); err != nil {
 		t.Fatalf("import: %v", err)
 	}

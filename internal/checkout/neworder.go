@@ -15,7 +15,7 @@ func (s *Service) newOrder(ctx context.Context, tx *sql.Tx, sh Shopper, st *Stat
 	o := &order.Order{Key: st.Attempt, CustomerID: sh.Sess.CustomerID, Email: st.Email, Phone: st.Phone,
 		Currency: sh.Currency, Language: sh.Language, ProductAmount: qt.basket.Pricing.ProductAmount,
 		DiscountAmount: qt.basket.Pricing.DiscountAmount, ShippingAmount: qt.shipAmt, InterestAmount: qt.interest,
-		FeeAmount: qt.fee, Amount: qt.total, Installments: 1, PaymentOptionID: qt.payment.PK, PaymentChoice: st.Choice,
+		FeeAmount: qt.fee, Amount: qt.total, LoyaltyAmount: qt.loyalty, Installments: 1, PaymentOptionID: qt.payment.PK, PaymentChoice: st.Choice,
 		VoucherCode: qt.basket.VoucherCode, Notes: st.Notes, BasketID: qt.basket.ID, RemoteAddr: sh.RemoteAddr,
 		RetailStoreID: st.RetailStore, PaymentType: qt.payment.Type}
 	if sh.Sess.IsCustomer() {

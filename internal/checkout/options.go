@@ -86,11 +86,12 @@ func (p *PaymentOption) Wire() map[string]any {
 	return map[string]any{"pk": p.PK, "slug": p.Slug, "name": p.Name, "payment_type": p.Type, "payment_type_label": paymentTypeLabels[p.Type]}
 }
 
-// offers reports whether the checkout takes payments of this option now:
-// the import knows more types than the checkout does, and a card or
-// hosted option is offered only while its gateway is configured (and, for
-// a hosted one, can show its own page).
-func (s *Service) offers(p *PaymentOption) bool {
+// offers reports whether the checkout takes payments of this option from
+// this shopper now: the import knows more types than the checkout does, a
+// card or hosted option is offered only while its gateway is configured
+// (and, for a hosted one, can show its own page), and loyalty money is a
+// customer's.
+func (s *Service) offers(p *PaymentOption, sh Shopper) bool {
 	switch p.Type {
 	case "funds_transfer", "pay_on_delivery":
 		return true
@@ -99,6 +100,8 @@ func (s *Service) offers(p *PaymentOption) bool {
 	case "redirection":
 		_, hosted := s.gateways[p.Gateway].(payment.Hosted)
 		return hosted
+	case "loyalty_money":
+		return sh.Sess.IsCustomer()
 	}
 	return false
 }

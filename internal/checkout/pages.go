@@ -10,6 +10,8 @@ import (
 	"github.com/vitrin/vitrin/internal/account"
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/catalog"
+	"github.com/vitrin/vitrin/internal/loyalty"
+	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/payment"
 )
 
@@ -37,6 +39,7 @@ var recorders = map[string]func(*Service, context.Context, entry) error{
 	DeliveryChoicePage: (*Service).recordDeliveryChoice,
 	NotePage:           (*Service).recordNotes,
 	CouponPage:         (*Service).recordCoupon,
+	LoyaltyUsagePage:   (*Service).recordLoyalty,
 }
 
 // record validates one submitted page and writes it into e.st.
@@ -141,14 +144,19 @@ func (s *Service) recordShipping(_ context.Context, e entry) error {
 	return nil
 }
 
-func (s *Service) recordPayment(_ context.Context, e entry) error {
+func (s *Service) recordPayment(ctx context.Context, e entry) error {
 	id, err := pk(e.form, "payment_option")
 	if err != nil {
 		return err
 	}
 	o := find(e.qt.opts.payment, func(o *PaymentOption) bool { return o.PK == id })
-	if o == nil || !s.offers(o) {
+	if o == nil || !s.offers(o, e.sh) {
 		return invalidPK("payment_option", id)
+	}
+	if o.Type == "loyalty_money" {
+		if err := s.coversTotal(ctx, e); err != nil {
+			return err
+		}
 	}
 	if e.st.Payment != id {
 		e.st.Payment, e.st.Bin, e.st.Installments, e.st.Bank, e.st.Choice = id, "", 0, 0, ""
@@ -226,6 +234,52 @@ func (s *Service) recordCoupon(ctx context.Context, e entry) error {
 		return apperror.Fields{"coupon": fields["voucher_code"]}
 	}
 	return err
+}
+
+// recordLoyalty keeps the loyalty money a customer pays part of the order
+// with: at most their balance, less than the order's total (paying all of
+// it is the loyalty_money payment option); zero uses none. The balance is
+// taken when the order is placed, and checked again then.
+func (s *Service) recordLoyalty(ctx context.Context, e entry) error {
+	const field = "loyalty_amount_to_use"
+	if !e.sh.Sess.IsCustomer() {
+		return apperror.Field(field, "Sign in to use loyalty money.")
+	}
+	raw := strings.TrimSpace(e.form.Get(field))
+	if raw == "" {
+		return apperror.Field(field, "This field is required.")
+	}
+	amount, err := money.Parse(raw)
+	if err != nil || amount < 0 {
+		return apperror.Field(field, "Enter an amount of zero or more with at most 2 decimal places.")
+	}
+	balance, err := loyalty.Balance(ctx, s.db, e.sh.Sess.CustomerID)
+	if err != nil {
+		return err
+	}
+	switch total := e.qt.basket.Pricing.Total; {
+	case amount > balance:
+		return apperror.Field(field, "Your loyalty money balance is "+balance.String()+".")
+	case amount > 0 && amount >= total:
+		return apperror.Field(field, "Enter less than the order's total of "+total.String()+
+			"; to pay all of it, choose loyalty money as the payment option.")
+	}
+	e.st.Loyalty = int64(amount)
+	return nil
+}
+
+// coversTotal refuses paying the whole order with loyalty money the
+// customer does not have.
+func (s *Service) coversTotal(ctx context.Context, e entry) error {
+	balance, err := loyalty.Balance(ctx, s.db, e.sh.Sess.CustomerID)
+	if err != nil {
+		return err
+	}
+	if total := e.qt.basket.Pricing.Total; balance < total {
+		return apperror.Field("payment_option", "Your loyalty money balance of "+balance.String()+
+			" does not cover the order's total of "+total.String()+".")
+	}
+	return nil
 }
 
 // pk reads a required pk field.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/loyalty"
 	"github.com/vitrin/vitrin/internal/order"
 	"github.com/vitrin/vitrin/internal/payment"
 )
@@ -258,12 +259,35 @@ func (s *Service) writeOrder(ctx context.Context, tx *sql.Tx, pl *placement, st 
 		}
 		return err
 	}
+	if err := s.spendLoyalty(ctx, tx, pl, o); err != nil {
+		return err
+	}
 	if o.Status == order.Pending {
 		pl.order = o
 		return nil
 	}
 	pl.placed = o.ID
 	return s.confirmOrder(ctx, tx, pl.key, st, o, qt.bank)
+}
+
+// spendLoyalty takes what loyalty money pays for o from the customer's
+// balance, in the transaction that writes the order: of two orders racing
+// for one balance, the second sees the first's debit. A card payment that
+// fails releases the order and gives the money back (order.Release).
+func (s *Service) spendLoyalty(ctx context.Context, tx *sql.Tx, pl *placement, o *order.Order) error {
+	if o.LoyaltyAmount == 0 {
+		return nil
+	}
+	_, _, err := loyalty.Write(ctx, tx, s.db.ForUpdate(), o.CustomerID, -o.LoyaltyAmount, "order", o.Number)
+	var fields apperror.Fields
+	if !errors.As(err, &fields) {
+		return err
+	}
+	page, field := LoyaltyUsagePage, "loyalty_amount_to_use"
+	if pl.page == LoyaltyPage {
+		page, field = PaymentPage, "payment_option"
+	}
+	return &stepError{status: 400, page: page, errors: apperror.Fields{field: fields["amount"]}}
 }
 
 // charge is phase 2: it takes the payment of pl.order, or, for 3-D

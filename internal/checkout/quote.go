@@ -26,8 +26,13 @@ type quote struct {
 	shipAmt   money.Amount
 	interest  money.Amount
 	fee       money.Amount
-	total     money.Amount // what the shopper pays
+	loyalty   money.Amount // what the customer's loyalty money pays
+	total     money.Amount // what the shopper pays by the chosen payment
 }
+
+// payable is the basket's total less the loyalty money: what installment
+// interest is charged on.
+func (qt *quote) payable() money.Amount { return qt.basket.Pricing.Total - qt.loyalty }
 
 // quote checks every choice of st against the store and the shopper as
 // they are now, drops the ones that no longer hold (and what depends on
@@ -55,6 +60,8 @@ func (s *Service) quote(ctx context.Context, q database.Querier, sh Shopper, st 
 	if err := s.priceBasket(ctx, q, sh, st, qt, lock); err != nil {
 		return nil, nil, err
 	}
+	qt.useLoyalty(sh, st, dropped)
+	qt.addCharges(sh)
 	return qt, dropped, nil
 }
 
@@ -193,15 +200,38 @@ func (s *Service) priceBasket(ctx context.Context, q database.Querier, sh Shoppe
 		}
 	}
 	qt.shipAmt = qt.basket.Pricing.ShippingAmount - qt.basket.Pricing.ShippingDiscount
+	return nil
+}
+
+// useLoyalty sets the loyalty money the order uses: all of it when paid
+// by loyalty money, else what the customer chose, dropped when the basket
+// is no longer worth more than that.
+func (qt *quote) useLoyalty(sh Shopper, st *State, dropped apperror.Fields) {
 	total := qt.basket.Pricing.Total
+	switch {
+	case qt.payment != nil && qt.payment.Type == "loyalty_money":
+		qt.loyalty = total
+	case st.Loyalty == 0:
+	case !sh.Sess.IsCustomer():
+		st.Loyalty = 0 // signed out: loyalty money is a customer's
+	case money.Amount(st.Loyalty) >= total:
+		dropped.Add("loyalty_amount_to_use", "The loyalty money to use is no longer less than the order's total.")
+		st.Loyalty = 0
+	default:
+		qt.loyalty = money.Amount(st.Loyalty)
+	}
+}
+
+// addCharges adds installment interest and the pay-on-delivery fee to
+// what is left to pay.
+func (qt *quote) addCharges(sh Shopper) {
 	if qt.installmt != nil {
-		qt.interest = qt.installmt.Interest(total)
+		qt.interest = qt.installmt.Interest(qt.payable())
 	}
 	if qt.payment != nil && qt.payment.Type == "pay_on_delivery" {
 		qt.fee = money.Amount(qt.payment.Fee[sh.Currency])
 	}
-	qt.total = total + qt.interest + qt.fee
-	return nil
+	qt.total = qt.payable() + qt.interest + qt.fee
 }
 
 // pathStep is one page of a checkout's path and whether it is done.
@@ -238,6 +268,8 @@ func path(st *State, sh Shopper, qt *quote) []pathStep {
 		out = append(out, pathStep{DeliveryChoicePage, st.Choice != ""}, pathStep{PayOnDeliveryPage, false})
 	case "redirection":
 		out = append(out, pathStep{RedirectionPage, false})
+	case "loyalty_money":
+		out = append(out, pathStep{LoyaltyPage, false})
 	}
 	return out
 }
@@ -253,10 +285,11 @@ func next(path []pathStep) string {
 }
 
 // reachable reports whether page may be submitted now: every page before
-// it on the path is done. Coupons and notes may be set at any time.
+// it on the path is done. Coupons, notes and loyalty money may be set at
+// any time.
 func reachable(path []pathStep, page string, st *State) bool {
 	switch page {
-	case CouponPage, NotePage:
+	case CouponPage, NotePage, LoyaltyUsagePage:
 		return true
 	case ThreeDPage, RedirectionReturnPage:
 		return st.ThreeDOrder != 0

@@ -10,6 +10,7 @@ import (
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/basket"
 	"github.com/vitrin/vitrin/internal/catalog"
+	"github.com/vitrin/vitrin/internal/loyalty"
 	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/order"
 	"github.com/vitrin/vitrin/internal/payment"
@@ -166,14 +167,14 @@ func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, qt *qu
 	case PaymentPage:
 		list := []map[string]any{}
 		for _, o := range qt.opts.payment {
-			if s.offers(&o) {
+			if s.offers(&o, sh) {
 				list = append(list, o.Wire())
 			}
 		}
 		pc["payment_options"] = list
 	case InstallmentPage:
 		pc["card_type"] = cardType(payment.Brand(st.Bin))
-		pc["installments"] = installmentOptions(qt.basket.Pricing.Total, qt.payment.Installments)
+		pc["installments"] = installmentOptions(qt.payable(), qt.payment.Installments)
 	case TransferChoicePage:
 		list := []map[string]any{}
 		for _, b := range qt.opts.banks {
@@ -186,6 +187,14 @@ func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, qt *qu
 			list = append(list, paymentChoice(c, qt.fee))
 		}
 		pc["payment_choices"] = list
+	case LoyaltyUsagePage, LoyaltyPage:
+		if sh.Sess.IsCustomer() {
+			balance, err := loyalty.Balance(ctx, s.db, sh.Sess.CustomerID)
+			if err != nil {
+				return Context{}, err
+			}
+			pc["balance"] = balance
+		}
 	}
 	return Context{PageName: page, PageSlug: slugOf(page), PageContext: pc}, nil
 }
@@ -287,8 +296,11 @@ func preOrder(sh Shopper, st *State, qt *quote) map[string]any {
 		po["payment_option"] = qt.payment.Wire()
 	}
 	if qt.installmt != nil {
-		po["installment"] = installmentWire(qt.installmt.Count, qt.basket.Pricing.Total+qt.interest)
+		po["installment"] = installmentWire(qt.installmt.Count, qt.payable()+qt.interest)
 		po["installment_interest_amount"] = qt.interest
+	}
+	if qt.loyalty != 0 {
+		po["loyalty_money"] = qt.loyalty
 	}
 	if qt.fee != 0 {
 		po["pay_on_delivery_fee"] = qt.fee

@@ -48,7 +48,9 @@ type CancelResult struct {
 // request naming a shipped order cancels none of the others). Each
 // cancelled item's stock is returned. An order with no item left is
 // cancelled, and the rest of what was paid for it (shipping, interest,
-// fee) is refunded too. The refunds are recorded in the transaction and
+// fee) is refunded too. Loyalty money's share of what is cancelled goes
+// back to the customer's balance (see loyaltyShare), never more than the
+// order took. The refunds are recorded in the transaction and
 // sent by a Refunder after the commit, so no gateway call runs inside the
 // transaction and none is lost when the gateway fails.
 func Cancel(ctx context.Context, db *database.DB, customerID int64, requests []Cancellation, restocked Restocked) (*CancelResult, error) {
@@ -148,10 +150,13 @@ func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, by canceller, 
 		amount += it.Total
 	}
 	status := o.Status
+	loyaltyBack := loyaltyShare(o, amount)
+	amount -= loyaltyBack
 	switch {
 	case left == 0:
 		status = Cancelled
 		amount = o.Amount - o.RefundAmount // what is left of the payment
+		loyaltyBack = o.LoyaltyAmount - o.LoyaltyReturned
 	case unshipped == 0:
 		status = Shipped // what is left has all gone out
 	}
@@ -166,6 +171,9 @@ func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, by canceller, 
 	if err := addHistory(ctx, tx, o.ID, status, by.note(status == Cancelled), now); err != nil {
 		return nil, err
 	}
+	if err := giveBackLoyalty(ctx, tx, o, loyaltyBack, by.note(status == Cancelled), now); err != nil {
+		return nil, err
+	}
 	if err := enqueueOrderEvent(ctx, tx, webhook.OrderCancelled, o.ID, map[string]any{"cancelled_items": items, "by_merchant": by.merchant}); err != nil {
 		return nil, err
 	}
@@ -177,6 +185,18 @@ func cancelOne(ctx context.Context, tx *sql.Tx, forUpdate string, by canceller, 
 		done.Refunds = append(done.Refunds, rf)
 	}
 	return o, nil
+}
+
+// loyaltyShare is loyalty money's part of items worth cancelled of o: the
+// order was paid by loyalty money and the payment in proportion, so each
+// item is too. It never exceeds what loyalty money paid and is not yet
+// returned.
+func loyaltyShare(o *Order, cancelled money.Amount) money.Amount {
+	if o.LoyaltyAmount == 0 {
+		return 0
+	}
+	share := money.Amount(int64(cancelled) * int64(o.LoyaltyAmount) / int64(o.Amount+o.LoyaltyAmount))
+	return min(share, o.LoyaltyAmount-o.LoyaltyReturned)
 }
 
 // chooseLines returns the items to cancel: the listed ones, or, when none

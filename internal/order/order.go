@@ -17,6 +17,7 @@ import (
 
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/database"
+	"github.com/vitrin/vitrin/internal/loyalty"
 	"github.com/vitrin/vitrin/internal/money"
 	"github.com/vitrin/vitrin/internal/payment"
 	"github.com/vitrin/vitrin/internal/token"
@@ -69,17 +70,21 @@ type StatusChange struct {
 	At           time.Time
 }
 
-// Order is a placed order. Amount is what the shopper pays: products −
-// discounts + shipping + interest + fee.
+// Order is a placed order. Amount is what the shopper pays by the chosen
+// payment: products − discounts + shipping + interest + fee − loyalty
+// money.
 type Order struct {
-	ID                                 int64
-	Number, Token, Key                 string
-	CustomerID                         int64
-	Email, Phone, Status               string
-	Currency, Language                 string
-	ProductAmount, DiscountAmount      money.Amount
-	ShippingAmount, InterestAmount     money.Amount
-	FeeAmount, Amount, RefundAmount    money.Amount
+	ID                              int64
+	Number, Token, Key              string
+	CustomerID                      int64
+	Email, Phone, Status            string
+	Currency, Language              string
+	ProductAmount, DiscountAmount   money.Amount
+	ShippingAmount, InterestAmount  money.Amount
+	FeeAmount, Amount, RefundAmount money.Amount
+	// LoyaltyAmount is what the customer's loyalty money paid, on top of
+	// Amount; LoyaltyReturned is how much of it went back to the balance.
+	LoyaltyAmount, LoyaltyReturned     money.Amount
 	Installments                       int
 	PaymentOptionID                    int64
 	PaymentOption                      json.RawMessage // wire snapshot
@@ -163,9 +168,10 @@ func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
 			currency, language, product_amount, discount_amount, shipping_amount, interest_amount, fee_amount, amount,
 			installment_count, payment_option_id, payment_option, payment_choice, shipping_option_id, shipping_option_slug,
 			delivery_option_slug, retail_store_id, shipping_address, billing_address, discounts, voucher_code, notes,
-			bank_account, gateway, gateway_reference, card_brand, card_last_four, basket_id, remote_addr, created_at, updated_at)
+			bank_account, gateway, gateway_reference, card_brand, card_last_four, basket_id, remote_addr, created_at, updated_at,
+			loyalty_amount)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36)
+			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36, $37)
 			ON CONFLICT (number) DO NOTHING RETURNING id`,
 			o.Number, o.Token, o.Key, nullID(o.CustomerID), o.Email, o.Phone, o.Status, o.Currency, o.Language,
 			int64(o.ProductAmount), int64(o.DiscountAmount), int64(o.ShippingAmount), int64(o.InterestAmount),
@@ -173,7 +179,7 @@ func Insert(ctx context.Context, tx *sql.Tx, o *Order) error {
 			o.PaymentChoice, nullID(o.ShippingOptionID), o.ShippingOptionSlug, o.DeliveryOption, nullID(o.RetailStoreID),
 			rawOr(o.ShippingAddress, "null"), rawOr(o.BillingAddress, "null"), rawOr(o.Discounts, "[]"), o.VoucherCode,
 			o.Notes, rawOr(o.BankAccount, "null"), o.Gateway, o.GatewayRef, o.CardBrand, o.CardLastFour, nullID(o.BasketID),
-			o.RemoteAddr, now).Scan(&o.ID)
+			o.RemoteAddr, now, int64(o.LoyaltyAmount)).Scan(&o.ID)
 		if err == nil {
 			break
 		}
@@ -231,9 +237,10 @@ func Paid(ctx context.Context, tx *sql.Tx, id int64, gateway, reference, brand, 
 
 // Void cancels a pending order whose card was charged but that could not
 // be completed (its voucher's last use went to a parallel order): the
-// stock goes back and the charge is owed back, as a refund recorded in tx
-// for the refunder to send. It reports nil when the order is no longer
-// pending (completed by a parallel request, or released as abandoned).
+// stock and the loyalty money it took go back, and the charge is owed
+// back, as a refund recorded in tx for the refunder to send. It reports
+// nil when the order is no longer pending (completed by a parallel
+// request, or released as abandoned).
 func Void(ctx context.Context, tx *sql.Tx, id int64, gateway string, paid payment.Payment, restocked Restocked) (*Refund, error) {
 	now := time.Now().UTC()
 	res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, gateway = $2, gateway_reference = $3, card_brand = $4,
@@ -256,6 +263,9 @@ func Void(ctx context.Context, tx *sql.Tx, id int64, gateway string, paid paymen
 		return nil, err
 	}
 	if err := addHistory(ctx, tx, id, Cancelled, "paid but not completed: refunded", now); err != nil {
+		return nil, err
+	}
+	if err := giveBackLoyalty(ctx, tx, o, o.LoyaltyAmount-o.LoyaltyReturned, "order not completed", now); err != nil {
 		return nil, err
 	}
 	rf := &Refund{OrderID: id, Gateway: gateway, Reference: paid.Reference, Amount: paid.Amount}
@@ -303,7 +313,8 @@ func returnStock(ctx context.Context, tx *sql.Tx, items []Item, restocked Restoc
 }
 
 // Release drops a pending order whose payment failed or was abandoned and
-// gives its stock back, as if it had never been placed.
+// gives its stock and the loyalty money it took back, as if it had never
+// been placed.
 func Release(ctx context.Context, tx *sql.Tx, id int64, restocked Restocked) error {
 	rows, err := tx.QueryContext(ctx, "SELECT product_id, quantity FROM order_items WHERE order_id = $1", id)
 	if err != nil {
@@ -324,14 +335,20 @@ func Release(ctx context.Context, tx *sql.Tx, id int64, restocked Restocked) err
 	}
 	// Only a pending order goes; the condition is checked on the locked
 	// row, so a payment completing at the same moment wins or loses whole.
-	res, err := tx.ExecContext(ctx, "DELETE FROM orders WHERE id = $1 AND status = $2", id, Pending)
+	var customerID, spent int64
+	var number string
+	err = tx.QueryRowContext(ctx, `DELETE FROM orders WHERE id = $1 AND status = $2
+		RETURNING COALESCE(customer_id, 0), number, loyalty_amount - loyalty_returned`, id, Pending).Scan(&customerID, &number, &spent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	if err := returnStock(ctx, tx, lines, restocked); err != nil {
 		return err
 	}
-	return returnStock(ctx, tx, lines, restocked)
+	return loyalty.Return(ctx, tx, customerID, money.Amount(spent), "order not paid", number)
 }
 
 // ErrNotCancellable refuses to cancel a shipped or cancelled order.
@@ -356,4 +373,17 @@ func Stale(ctx context.Context, q database.Querier, cutoff time.Time) ([]int64, 
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// giveBackLoyalty returns amount of what loyalty money paid for o to the
+// customer's balance and counts it on the order, in tx.
+func giveBackLoyalty(ctx context.Context, tx *sql.Tx, o *Order, amount money.Amount, reason string, now time.Time) error {
+	if amount <= 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE orders SET loyalty_returned = loyalty_returned + $1, updated_at = $2 WHERE id = $3",
+		int64(amount), now, o.ID); err != nil {
+		return err
+	}
+	return loyalty.Return(ctx, tx, o.CustomerID, amount, reason, o.Number)
 }

@@ -16,7 +16,8 @@ import (
 )
 
 const selectOrder = `SELECT id, number, token, idempotency_key, COALESCE(customer_id, 0), email, phone, status, currency, language,
-	product_amount, discount_amount, shipping_amount, interest_amount, fee_amount, amount, refund_amount, installment_count,
+	product_amount, discount_amount, shipping_amount, interest_amount, fee_amount, amount, refund_amount, loyalty_amount,
+	loyalty_returned, installment_count,
 	COALESCE(payment_option_id, 0), payment_option, payment_choice, COALESCE(shipping_option_id, 0), shipping_option_slug,
 	delivery_option_slug, COALESCE(retail_store_id, 0), shipping_address, billing_address, discounts, voucher_code, notes,
 	bank_account, gateway, gateway_reference, card_brand, card_last_four, COALESCE(basket_id, 0), remote_addr,
@@ -24,10 +25,11 @@ const selectOrder = `SELECT id, number, token, idempotency_key, COALESCE(custome
 
 func scanOrder(row database.Scanner) (*Order, error) {
 	var o Order
-	var amounts [7]int64
+	var amounts [9]int64
 	var payment, shipping, billing, discounts, bank string
 	err := row.Scan(&o.ID, &o.Number, &o.Token, &o.Key, &o.CustomerID, &o.Email, &o.Phone, &o.Status, &o.Currency, &o.Language,
-		&amounts[0], &amounts[1], &amounts[2], &amounts[3], &amounts[4], &amounts[5], &amounts[6], &o.Installments,
+		&amounts[0], &amounts[1], &amounts[2], &amounts[3], &amounts[4], &amounts[5], &amounts[6], &amounts[7], &amounts[8],
+		&o.Installments,
 		&o.PaymentOptionID, &payment, &o.PaymentChoice, &o.ShippingOptionID, &o.ShippingOptionSlug, &o.DeliveryOption,
 		&o.RetailStoreID, &shipping, &billing, &discounts, &o.VoucherCode, &o.Notes, &bank, &o.Gateway, &o.GatewayRef,
 		&o.CardBrand, &o.CardLastFour, &o.BasketID, &o.RemoteAddr, &o.TrackingNumber, &o.TrackingURL, &o.Created, &o.Updated)
@@ -36,6 +38,7 @@ func scanOrder(row database.Scanner) (*Order, error) {
 	}
 	o.ProductAmount, o.DiscountAmount, o.ShippingAmount = money.Amount(amounts[0]), money.Amount(amounts[1]), money.Amount(amounts[2])
 	o.InterestAmount, o.FeeAmount, o.Amount, o.RefundAmount = money.Amount(amounts[3]), money.Amount(amounts[4]), money.Amount(amounts[5]), money.Amount(amounts[6])
+	o.LoyaltyAmount, o.LoyaltyReturned = money.Amount(amounts[7]), money.Amount(amounts[8])
 	o.PaymentOption, o.ShippingAddress, o.BillingAddress = []byte(payment), []byte(shipping), []byte(billing)
 	o.Discounts, o.BankAccount = []byte(discounts), []byte(bank)
 	return &o, nil

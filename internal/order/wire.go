@@ -78,6 +78,7 @@ type JSON struct {
 	ShippingAmount            money.Amount       `json:"shipping_amount"`
 	PayOnDeliveryFee          money.Amount       `json:"pay_on_delivery_fee"`
 	RefundAmount              money.Amount       `json:"refund_amount"`
+	LoyaltyMoney              money.Amount       `json:"loyalty_money"` // paid by loyalty money, on top of amount
 	DiscountRefundAmount      money.Amount       `json:"discount_refund_amount"`
 	ShippingRefundAmount      money.Amount       `json:"shipping_refund_amount"`
 	RemoteAddr                string             `json:"remote_addr"`
@@ -123,7 +124,7 @@ func (o *Order) Wire(m *catalog.Model, offers catalog.Offers, lang string) JSON 
 		ClientType: "default", PaymentOption: o.PaymentOption, PaymentChoice: o.PaymentChoice, BankAccount: o.BankAccount,
 		AmountWithoutDiscount: o.ProductAmount, IsPayable: o.Status == WaitingPayment, CreatedDate: o.Created,
 		ModifiedDate: o.Updated, Amount: o.Amount, DiscountAmount: o.DiscountAmount, ShippingAmount: o.ShippingAmount,
-		PayOnDeliveryFee: o.FeeAmount, RefundAmount: o.RefundAmount, RemoteAddr: o.RemoteAddr, LanguageCode: o.Language,
+		PayOnDeliveryFee: o.FeeAmount, RefundAmount: o.RefundAmount, LoyaltyMoney: o.LoyaltyAmount, RemoteAddr: o.RemoteAddr, LanguageCode: o.Language,
 		UserEmail: o.Email, ShippingOptionSlug: o.ShippingOptionSlug, PaymentOptionSlug: option.Slug,
 		DeliveryOptionSlug: o.DeliveryOption, InstallmentCount: o.Installments, InstallmentInterestAmount: o.InterestAmount,
 		User: optionalID(o.CustomerID), Basket: optionalID(o.BasketID), ShippingOption: optionalID(o.ShippingOptionID),

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vitrin/vitrin/internal/account"
+	"github.com/vitrin/vitrin/internal/loyalty"
 )
 
 func init() { Register("customers", loadCustomers) }
@@ -18,7 +19,8 @@ var customerGenders = []string{"", "male", "female", "none", "other"}
 // loadCustomers upserts migrated customers by e-mail, ignoring case. The
 // password hash of the previous platform is stored as is and verified at
 // login (and upgraded to argon2id then); a customer without one sets a
-// password through password reset. Their addresses go to the address book.
+// password through password reset. Their addresses go to the address book,
+// and loyalty_balance, the loyalty money they had, opens their ledger.
 func loadCustomers(ctx context.Context, imp *Import) error {
 	var keep idSet
 	now := time.Now().UTC()
@@ -50,6 +52,7 @@ func loadCustomers(ctx context.Context, imp *Import) error {
 		}
 		joined := r.Time("date_joined")
 		addresses := readAddresses(r)
+		opening, _ := r.OptMoney("loyalty_balance")
 		if len(first) > 150 || len(last) > 150 {
 			r.Fail("first_name", "names are at most 150 characters")
 		}
@@ -77,6 +80,9 @@ func loadCustomers(ctx context.Context, imp *Import) error {
 		}
 		keep.add(id)
 		if written {
+			if err := loyalty.Open(ctx, imp.tx, id, opening); err != nil {
+				return err
+			}
 			// The digest covers the addresses: they change with the customer.
 			return addressBook.replace(id, digest, addresses)
 		}

@@ -94,6 +94,7 @@ func fixture(t testing.TB) doc {
 		"redirects": []any{map[string]any{"old_path": "/eski-elbise/", "new_path": "/drs-1-red-s/"}},
 		"customers": []any{
 			map[string]any{"email": "Ayse@Example.com", "first_name": "Ayşe", "password_hash": djangoPBKDF2("eski-sifre-1", "salt123"),
+				"loyalty_balance": "120.50",
 				"addresses": []any{
 					map[string]any{"title": "Ev", "first_name": "Ayşe", "country": "tr", "city": "İstanbul", "township": "Kadıköy",
 						"district": "Moda", "line": "Moda Cad. 1", "postcode": "34710", "phone_number": "+905551112233", "is_primary": true},
@@ -303,6 +304,10 @@ func TestImportErrors(t *testing.T) {
 			[]string{`widgets[0].products[0]: unknown product SKU "NOPE"`}},
 		{"unknown place", func(d doc) { d["retail_stores"].([]any)[0].(map[string]any)["township"] = "Nowhere" }, "",
 			[]string{`retail_stores[0].township: unknown township "Nowhere"`}},
+		{"loyalty balance", func(d doc) {
+			d["customers"].([]any)[0].(map[string]any)["loyalty_balance"] = "1.005"
+			d["customers"].([]any)[1].(map[string]any)["loyalty_balance"] = "-5.00"
+		}, "", []string{"customers[0].loyalty_balance: not a decimal", "customers[1].loyalty_balance: must not be negative"}},
 		{"bad password hash", func(d doc) { d["customers"].([]any)[0].(map[string]any)["password_hash"] = "md5$x" }, "",
 			[]string{"customers[0].password_hash: unsupported encoding"}},
 		{"unknown address city", func(d doc) {
