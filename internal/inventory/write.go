@@ -18,12 +18,6 @@ import (
 // lookup was a sixth of an update's time).
 const perStatement = 250
 
-// product is a product row as an update finds it.
-type product struct {
-	id    int64
-	stock int64
-}
-
 // chunks calls fn with consecutive pieces of n items, perStatement each.
 func chunks(n int, fn func(from, to int) error) error {
 	for from := 0; from < n; from += perStatement {
