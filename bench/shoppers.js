@@ -7,7 +7,10 @@
 //
 // Environment:
 //   BASE_URL   Vitrin's address (default http://127.0.0.1:8000)
-//   VUS        concurrent shoppers (default 16)
+//   VUS        concurrent shoppers (default 16); with RATE, the most at once
+//   RATE       visits started per second: an open model at a constant
+//              arrival rate (deploy/drill's soak), instead of VUS shoppers
+//              visiting one after the other
 //   DURATION   seconds of load (default 30)
 //   ONLY       one request type to repeat (for profiling it), e.g. ONLY=login
 //   NAME       the name of the result files (k6.json, k6.txt by default)
@@ -19,6 +22,7 @@ import { Counter, Trend } from 'k6/metrics';
 const BASE = __ENV.BASE_URL || 'http://127.0.0.1:8000';
 const VUS = parseInt(__ENV.VUS || '16', 10);
 const DURATION = parseInt(__ENV.DURATION || '30', 10);
+const RATE = parseFloat(__ENV.RATE || '0');
 const ONLY = __ENV.ONLY || '';
 const OUT = __ENV.OUT || 'bench/out';
 const PASSWORD = 'Bench-shopper-2024';
@@ -41,7 +45,10 @@ let errorsLogged = 0;
 export const options = {
   setupTimeout: '120s',
   scenarios: {
-    shoppers: { executor: 'constant-vus', vus: VUS, duration: `${DURATION}s`, gracefulStop: '5s' },
+    shoppers: RATE > 0
+      ? { executor: 'constant-arrival-rate', rate: RATE, timeUnit: '1s', duration: `${DURATION}s`,
+        preAllocatedVUs: VUS, maxVUs: VUS, gracefulStop: '30s' }
+      : { executor: 'constant-vus', vus: VUS, duration: `${DURATION}s`, gracefulStop: '5s' },
   },
   thresholds: { errors: ['count==0'] },
   summaryTrendStats: ['med', 'p(95)', 'p(99)', 'max', 'count'],

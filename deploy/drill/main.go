@@ -10,8 +10,9 @@
 // the PostgreSQL primary stopped, so pg_auto_failover promotes the standby;
 // the SMTP server cut. A last quiet phase lets the mail queue drain.
 //
-// With -soak 30m it runs the shopper mix with no fault instead, samples
-// the nodes' /metrics each minute and writes soak.txt and soak.svg.
+// With -soak 30m it runs bench/shoppers.js in k6 at a constant arrival
+// rate instead (no fault), samples the nodes' /metrics and k6's answers
+// each minute and writes soak.txt and soak.svg.
 package main
 
 import (
@@ -44,12 +45,12 @@ func main() {
 	var o options
 	flag.StringVar(&o.run, "run", envOr("VITRIN_DEPLOY_DIR", "/tmp/vitrin-deploy"), "run directory of deploy/up")
 	flag.StringVar(&o.base, "base", "http://127.0.0.1:8100", "the balancer")
-	flag.Float64Var(&o.rate, "rate", 3, "shopper visits started per second")
+	flag.Float64Var(&o.rate, "rate", 3, "shopper visits started per second (the drill's and the soak's)")
 	flag.DurationVar(&o.phase, "phase", 30*time.Second, "length of each phase")
 	flag.DurationVar(&o.smtpCut, "smtp-cut", time.Minute, "how long the SMTP server is down")
 	flag.DurationVar(&o.mailDrain, "mail-drain", 7*time.Minute, "longest wait for the mail queue to drain at the end")
 	flag.IntVar(&o.shoppersInStore, "customers", 40, "registered customers the shoppers log in as")
-	flag.DurationVar(&o.soak, "soak", 0, "instead of the faults, run the shopper mix this long and sample /metrics each minute")
+	flag.DurationVar(&o.soak, "soak", 0, "instead of the faults, run k6's shopper mix this long and sample /metrics each minute")
 	flag.StringVar(&o.out, "out", ".", "directory for the soak's soak.txt and soak.svg")
 	flag.BoolVar(&o.up, "up", true, "start the deployment with deploy/up first and stop it with deploy/down after")
 	flag.Parse()
@@ -88,6 +89,9 @@ func drill(o options) (err error) {
 			return err
 		}
 	}
+	if o.soak > 0 {
+		return soak(root, o)
+	}
 	initial, err := stockLevels(ctx, db)
 	if err != nil {
 		return err
@@ -99,14 +103,6 @@ func drill(o options) (err error) {
 	rec := &recorder{}
 	load := startLoad(o, store, rec)
 	d := &deployment{run: o.run}
-	if o.soak > 0 {
-		rec.begin("soak")
-		err := soak(rec, o.soak, o.out)
-		load.stop()
-		rec.end()
-		printFigures(os.Stdout, rec)
-		return err
-	}
 	for _, f := range faults(o, d) {
 		rec.begin(f.name)
 		log.Printf("phase: %s", f.name)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -13,12 +15,13 @@ import (
 )
 
 // sample is one minute of the soak: the nodes' figures summed from their
-// /metrics, and the shoppers' p99 over the minute.
+// /metrics, and k6's requests, failures and p99 over the minute.
 type sample struct {
 	minute                      int
 	rssMB, heapMB               float64
 	goroutines, dbConns, openFD float64
-	requests                    int
+	requests, failed            int
+	load                        string // the machine's load average: other work shows in p99
 	p99                         time.Duration
 }
 
@@ -30,35 +33,84 @@ var soakMetrics = map[string]func(*sample, float64){
 	"process_open_fds":              func(s *sample, v float64) { s.openFD += v },
 }
 
-// soak runs the shopper mix with no fault for the phase's length, samples
-// every minute, and writes soak.txt and soak.svg into dir.
-func soak(rec *recorder, length time.Duration, dir string) error {
+// soak runs the shopper mix of bench/shoppers.js in k6 at a constant
+// arrival rate of o.rate visits a second for o.soak, samples the nodes'
+// /metrics and k6's answers every minute, and writes soak.txt and
+// soak.svg into o.out. It fails when k6 counted an unexpected answer.
+func soak(root string, o options) error {
+	k6, err := k6Binary()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "vitrin-soak")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	results := filepath.Join(tmp, "k6.csv")
+	cmd := exec.Command(k6, "run", "--quiet", "--out", "csv="+results,
+		"-e", "BASE_URL="+o.base, "-e", fmt.Sprintf("RATE=%g", o.rate), "-e", "VUS=64",
+		"-e", fmt.Sprintf("DURATION=%d", int(o.soak.Seconds())), "-e", "OUT="+tmp, "-e", "NAME=soak",
+		filepath.Join(root, "bench/shoppers.js"))
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	answers := &k6Answers{path: results}
+	samples, err := sampleMinutes(answers, o.soak)
+	k6err := cmd.Wait()
+	if err != nil {
+		return err
+	}
+	var table strings.Builder
+	printSoak(&table, samples)
+	fmt.Print(table.String())
+	if err := os.WriteFile(o.out+"/soak.txt", []byte(table.String()), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(o.out+"/soak.svg", plot(samples), 0o644); err != nil {
+		return err
+	}
+	if k6err != nil {
+		return fmt.Errorf("k6: %w", k6err)
+	}
+	return nil
+}
+
+// sampleMinutes waits for the load to start (k6's set-up registers the
+// shoppers first), then takes one sample a minute for length.
+func sampleMinutes(answers *k6Answers, length time.Duration) ([]sample, error) {
+	for {
+		n, _, _, err := answers.since()
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			break
+		}
+		time.Sleep(time.Second)
+	}
 	var samples []sample
-	seen := 0
 	for minute := 1; time.Duration(minute)*time.Minute <= length; minute++ {
 		time.Sleep(time.Minute)
 		s := sample{minute: minute}
 		for n := 1; n <= 3; n++ {
 			if err := scrape(fmt.Sprintf("http://127.0.0.1:810%d/metrics", n), &s); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		rec.mu.Lock()
-		fresh := rec.current.latencies[seen:]
-		seen = len(rec.current.latencies)
-		s.requests, s.p99 = len(fresh), percentile(fresh, 0.99)
-		rec.mu.Unlock()
+		if avg, err := os.ReadFile("/proc/loadavg"); err == nil {
+			s.load, _, _ = strings.Cut(string(avg), " ")
+		}
+		var err error
+		if s.requests, s.failed, s.p99, err = answers.since(); err != nil {
+			return nil, err
+		}
 		samples = append(samples, s)
-		fmt.Fprintf(os.Stderr, "soak: minute %d: %.0f MB RSS, %.0f goroutines, %.0f connections, p99 %.0f ms\n",
-			minute, s.rssMB, s.goroutines, s.dbConns, ms(s.p99))
+		fmt.Fprintf(os.Stderr, "soak: minute %d: %d requests (%d failed), p99 %.0f ms, %.0f MB RSS, %.0f goroutines, %.0f connections\n",
+			minute, s.requests, s.failed, ms(s.p99), s.rssMB, s.goroutines, s.dbConns)
 	}
-	var table strings.Builder
-	printSoak(&table, samples)
-	fmt.Print(table.String())
-	if err := os.WriteFile(dir+"/soak.txt", []byte(table.String()), 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(dir+"/soak.svg", plot(samples), 0o644)
+	return samples, nil
 }
 
 func scrape(url string, s *sample) error {
@@ -81,10 +133,10 @@ func scrape(url string, s *sample) error {
 
 func printSoak(w io.Writer, samples []sample) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "minute\trequests\tp99 ms\tRSS MB\theap MB\tgoroutines\tdb conns\topen fds\t")
+	fmt.Fprintln(tw, "minute\trequests\tfailed\tp99 ms\tRSS MB\theap MB\tgoroutines\tdb conns\topen fds\tload\t")
 	for _, s := range samples {
-		fmt.Fprintf(tw, "%d\t%d\t%.0f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t\n", s.minute, s.requests, ms(s.p99),
-			s.rssMB, s.heapMB, s.goroutines, s.dbConns, s.openFD)
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%.0f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%s\t\n", s.minute, s.requests, s.failed, ms(s.p99),
+			s.rssMB, s.heapMB, s.goroutines, s.dbConns, s.openFD, s.load)
 	}
 	tw.Flush()
 }
