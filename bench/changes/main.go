@@ -1,10 +1,12 @@
 // Command changes is the "changes while shoppers browse" load of the
 // bench: it changes the price and stock of one product at a time, at a
-// steady rate, the way an ERP feed does today (an import of that product
-// alone), and measures how long each change takes to commit and how long
-// until every node serves the new price on the product's page.
+// steady rate, the way an ERP feed does (through the management API's
+// bulk updates with -admin, else an import of that product alone), and
+// measures how long each change takes to commit and how long until every
+// node serves the new price on the product's page.
 //
-//	changes -database URL -store store.json -nodes http://a,http://b -rate 100 -seconds 30
+//	changes -database URL -store store.json -nodes http://a,http://b -rate 100 -seconds 30 \
+//		[-admin http://127.0.0.1:8001 -token TOKEN]
 //
 // The products changed are the store file's first ones (-products of them).
 // One change a second is followed on every node: its page is asked for
@@ -38,6 +40,8 @@ func main() {
 	rate := flag.Int("rate", 100, "changes per second")
 	seconds := flag.Int("seconds", 30, "how long to run")
 	count := flag.Int("products", 200, "how many products to change, in turn")
+	admin := flag.String("admin", "", "the management API's base URL: changes go through its bulk updates (else through an import)")
+	token := flag.String("token", "", "a management API token with the catalog scope (with -admin)")
 	flag.Parse()
 	ctx := context.Background()
 	db, err := database.Open(ctx, *dbURL)
@@ -53,7 +57,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	r := &run{db: db, nodes: strings.Split(*nodes, ","), visible: map[string][]time.Duration{}}
+	r := &run{db: db, admin: *admin, token: *token, nodes: strings.Split(*nodes, ","), visible: map[string][]time.Duration{}}
 	tick := time.NewTicker(time.Second / time.Duration(*rate))
 	defer tick.Stop()
 	end := time.Now().Add(time.Duration(*seconds) * time.Second)
@@ -78,6 +82,8 @@ func main() {
 
 type run struct {
 	db      *database.DB
+	admin   string // the management API, or "" to import
+	token   string
 	nodes   []string
 	commits []time.Duration
 	mu      sync.Mutex
@@ -85,19 +91,67 @@ type run struct {
 	wg      sync.WaitGroup
 }
 
-// change imports one product record and returns when it was committed.
+// change writes one product's new price and stock and returns when it was
+// committed.
 func (r *run) change(ctx context.Context, product map[string]any) (time.Time, error) {
-	doc, err := json.Marshal(map[string]any{"format": storeimport.Format, "products": []any{product}})
-	if err != nil {
-		return time.Time{}, err
-	}
 	start := time.Now()
-	if _, err := storeimport.Run(ctx, r.db, bytes.NewReader(doc), storeimport.Options{}); err != nil {
+	var err error
+	if r.admin != "" {
+		err = r.update(ctx, product)
+	} else {
+		err = r.importOne(ctx, product)
+	}
+	if err != nil {
 		return time.Time{}, err
 	}
 	now := time.Now()
 	r.commits = append(r.commits, now.Sub(start))
 	return now, nil
+}
+
+// importOne imports the product record alone.
+func (r *run) importOne(ctx context.Context, product map[string]any) error {
+	doc, err := json.Marshal(map[string]any{"format": storeimport.Format, "products": []any{product}})
+	if err != nil {
+		return err
+	}
+	_, err = storeimport.Run(ctx, r.db, bytes.NewReader(doc), storeimport.Options{})
+	return err
+}
+
+// update sends the product's TRY price and its stock to the management
+// API's bulk updates, as an ERP feed does.
+func (r *run) update(ctx context.Context, product map[string]any) error {
+	sku := product["sku"]
+	price := product["prices"].(map[string]any)["TRY"].(map[string]any)
+	if err := r.post(ctx, "/v1/catalog/prices", map[string]any{"sku": sku, "currency": "TRY",
+		"price": price["price"], "retail_price": price["retail_price"]}); err != nil {
+		return err
+	}
+	return r.post(ctx, "/v1/catalog/stock", map[string]any{"sku": sku, "stock": product["stock"]})
+}
+
+func (r *run) post(ctx context.Context, path string, item map[string]any) error {
+	body, err := json.Marshal(map[string]any{"items": []any{item}})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", r.admin+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+r.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("POST %s: %d %s", path, resp.StatusCode, answer)
+	}
+	return nil
 }
 
 // follow asks every node for the product's page until it shows price.
