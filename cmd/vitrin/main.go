@@ -35,6 +35,7 @@ Commands:
   demo      write a demo store import file to standard output (--products N)
   check     validate the configuration, the database connection and the schema, and exit
   backup    write a consistent copy of the live database to FILE
+  token     create, list or revoke tokens of the management API
   version   print the version and the commit it was built from
 
 Run "vitrin <command> -h" for the flags of a command.
@@ -61,11 +62,14 @@ func run(args []string) error {
 	case "version":
 		fmt.Println(versionText(debug.ReadBuildInfo()))
 		return nil
-	case "check", "backup":
+	case "check", "backup", "token":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		if cmd == "check" {
+		switch cmd {
+		case "check":
 			return runCheck(ctx, args)
+		case "token":
+			return runToken(ctx, args, os.Stdout)
 		}
 		return runBackup(ctx, args)
 	case "import", "demo":

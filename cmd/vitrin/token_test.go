@@ -30,6 +30,9 @@ func TestTokenCommand(t *testing.T) {
 	if err := runToken(ctx, []string{"revoke", db, "erp"}, &out); err != nil {
 		t.Fatal(err)
 	}
+	if err := run([]string{"token", "list", db}); err != nil {
+		t.Fatalf("vitrin token list: %v", err) // the command must be reachable from main
+	}
 	out.Reset()
 	if err := runToken(ctx, []string{"list", db}, &out); err != nil {
 		t.Fatal(err)
