@@ -67,28 +67,51 @@ func uncharged(err error) bool {
 // refundPayment cancels the pending order of a payment that was taken but
 // could not be settled, refunds it (see voidPaid) and answers with why.
 func (s *Service) refundPayment(ctx context.Context, pl *placement, paid payment.Payment, cause error) (*Result, error) {
-	if err := s.voidPaid(ctx, pl.key, pl.order.ID, pl.gatewayName, paid); err != nil {
+	if err := s.voidPaid(ctx, pl.key, pl.order, pl.gatewayName, paid, nil); err != nil {
 		return nil, err
 	}
 	return s.showPaymentFailure(ctx, pl.sh, cause)
 }
 
-// voidPaid cancels a pending order that was paid but could not be
+// recordFunc notes, in the transaction that acts on it, the event that
+// asked for the act; it reports false for an event acted on before, and
+// the act is then skipped. nil is an act nothing asked for twice.
+type recordFunc func(tx *sql.Tx) (first bool, err error)
+
+func (record recordFunc) first(tx *sql.Tx) (bool, error) {
+	if record == nil {
+		return true, nil
+	}
+	return record(tx)
+}
+
+// voidPaid cancels the pending order o that was paid but could not be
 // completed and owes the payment back: the refund is recorded with the
 // cancellation and sent at once, and the refunder retries it until the
-// gateway takes it.
-func (s *Service) voidPaid(ctx context.Context, key string, orderID int64, gateway string, paid payment.Payment) error {
+// gateway takes it. An order released meanwhile (its payment came in
+// after the reservation was given up) has nothing to cancel; its payment
+// is owed back all the same. key is o's checkout ("" for none).
+func (s *Service) voidPaid(ctx context.Context, key string, o *order.Order, gateway string, paid payment.Payment, record recordFunc) error {
 	var refund *order.Refund
-	err := s.dropPayment(ctx, key, orderID, func(tx *sql.Tx) error {
+	err := s.dropPayment(ctx, key, o.ID, func(tx *sql.Tx) error {
+		if first, err := record.first(tx); !first || err != nil {
+			return err
+		}
 		var err error
-		refund, err = order.Void(ctx, tx, orderID, gateway, paid, s.restocked)
+		if refund, err = order.Void(ctx, tx, o.ID, gateway, paid, s.restocked); refund != nil || err != nil {
+			return err
+		}
+		if _, err := order.Get(ctx, tx, o.ID); !errors.Is(err, apperror.ErrNotFound) {
+			return err // completed by a parallel request
+		}
+		refund, err = order.RefundUnplaced(ctx, tx, o.Key, gateway, paid)
 		return err
 	})
 	if err != nil || refund == nil {
 		return err
 	}
 	if err := s.refunder.Send(ctx, []order.Refund{*refund}); err != nil {
-		slog.Warn("refund of an uncompleted order not sent yet; it will be retried", "order", orderID, "err", err)
+		slog.Warn("refund of an uncompleted order not sent yet; it will be retried", "order", o.ID, "err", err)
 	}
 	return nil
 }
