@@ -2,7 +2,10 @@ package api
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -374,3 +377,32 @@ func TestStripeClosedTab(t *testing.T) {
 		t.Fatalf("last Stripe call %s, want the open session asked after its expiry", c.Path)
 	}
 }
+
+var stripeReturnRuns = flag.Int("stripe-return-runs", 0, "measure the Stripe return this many times (TestStripeReturnLatency)")
+
+// TestStripeReturnLatency measures, with -stripe-return-runs=N, the time
+// from the shopper's return (POST RedirectionPageCompletePage) to the
+// answer with the placed order, Stripe's retrieve included: p50 and p99
+// over N paid sessions. It asserts no times.
+func TestStripeReturnLatency(t *testing.T) {
+	if *stripeReturnRuns == 0 {
+		t.Skip("a measurement: -stripe-return-runs=200")
+	}
+	defer slog.SetLogLoggerLevel(slog.SetLogLoggerLevel(slog.LevelWarn))
+	ss := newStripeStore(t)
+	ss.exec("UPDATE products SET stock = 1000000")
+	took := make([]time.Duration, 0, *stripeReturnRuns)
+	for i := range *stripeReturnRuns {
+		b := ss.start(t, fmt.Sprintf("timed%d@example.com", i))
+		ss.pay(b)
+		start := time.Now()
+		r := b.returns()
+		took = append(took, time.Since(start))
+		placed(t, r)
+	}
+	slices.Sort(took)
+	t.Logf("return to placed order, %d runs on %s: p50 %.1f ms, p99 %.1f ms, max %.1f ms", len(took), ss.db.Engine,
+		ms(took[len(took)/2]), ms(took[len(took)*99/100]), ms(took[len(took)-1]))
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
