@@ -127,3 +127,54 @@ func TestStripeGatewayWhenConfigured(t *testing.T) {
 		}
 	}
 }
+
+// A hosted payment through Stripe: one session per attempt, and what
+// Stripe says of it decides, for the return (CompleteHosted) and for
+// ReleaseStale (Lookup, which expires a session still open first).
+func TestStripeHosted(t *testing.T) {
+	mock := stripetest.Start(t)
+	db := testdb.Open(t)
+	s := NewStripe(db, StripeSettings{SecretKey: "sk_test_123", APIBase: mock.URL})
+	ctx := context.Background()
+	const ret = "https://shop.example/orders/checkout/?page=RedirectionPageCompletePage"
+	if _, err := s.StartHosted(ctx, Charge{Key: "k0", Amount: 100, Currency: "TRY"}, "/orders/checkout/"); !errors.As(err, new(*Declined)) {
+		t.Fatalf("a relative return address: %v", err)
+	}
+	paid := stripetest.Session{Status: "complete", PaymentStatus: "paid", Currency: "try", AmountTotal: 5000, PaymentIntent: "pi_1"}
+	for _, c := range []struct {
+		name                     string
+		state                    *stripetest.Session // nil: as stripe-mock answers, open
+		paid, declined, failed   bool                // CompleteHosted
+		lookupPaid, lookupFailed bool
+	}{
+		{name: "open", lookupPaid: false},
+		{name: "paid", state: &paid, paid: true, lookupPaid: true},
+		{name: "paid another amount", state: &stripetest.Session{Status: "complete", PaymentStatus: "paid", Currency: "try",
+			AmountTotal: 4999, PaymentIntent: "pi_2"}, failed: true, lookupFailed: true},
+		{name: "expired", state: &stripetest.Session{Status: "expired", PaymentStatus: "unpaid"}, declined: true},
+	} {
+		charge := Charge{Key: "attempt-" + c.name, Amount: 5000, Currency: "TRY"}
+		url, err := s.StartHosted(ctx, charge, ret)
+		again, err2 := s.StartHosted(ctx, charge, ret)
+		if err != nil || err2 != nil || url == "" || again != url {
+			t.Fatalf("%s: pages %q and %q (%v, %v)", c.name, url, again, err, err2)
+		}
+		var id string
+		_ = db.QueryRow("SELECT session_id FROM stripe_sessions WHERE attempt_key = $1", charge.Key).Scan(&id)
+		if c.state != nil {
+			mock.Set(id, *c.state)
+		}
+		p, ok, err := s.CompleteHosted(ctx, charge.Key)
+		declined := errors.As(err, new(*Declined))
+		if ok != c.paid || declined != c.declined || (err != nil && !declined) != c.failed || (ok && p.Reference != "pi_1") {
+			t.Errorf("%s: CompleteHosted %+v, %v, %v", c.name, p, ok, err)
+		}
+		_, ok, err = s.Lookup(ctx, charge.Key)
+		if ok != c.lookupPaid || (err != nil) != c.lookupFailed {
+			t.Errorf("%s: Lookup %v, %v", c.name, ok, err)
+		}
+	}
+	if _, ok, err := s.Lookup(ctx, "no-such-attempt"); ok || err != nil {
+		t.Errorf("an attempt with no session: %v, %v", ok, err)
+	}
+}

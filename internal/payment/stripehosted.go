@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 
 	"github.com/stripe/stripe-go/v82"
@@ -42,7 +43,10 @@ func (s *Stripe) stored(ctx context.Context, key string) (*storedSession, error)
 // Stripe by the stored session, so the return carries nothing it trusts.
 func (s *Stripe) StartHosted(ctx context.Context, c Charge, returnURL string) (string, error) {
 	if u, err := url.Parse(returnURL); err != nil || !u.IsAbs() {
-		return "", fmt.Errorf("stripe: the return address %q is not absolute: set --storefront-url", returnURL)
+		// Nothing is charged, and the option cannot work until the
+		// merchant fixes it: the shopper is told to pay another way.
+		slog.Error("stripe needs the storefront's absolute address to send shoppers back: set --storefront-url", "return_url", returnURL)
+		return "", &Declined{Reason: "This payment option is not available now."}
 	}
 	ss, err := s.stored(ctx, c.Key)
 	if err == nil && ss == nil {
