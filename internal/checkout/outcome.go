@@ -54,7 +54,7 @@ func (s *Service) releasePayment(ctx context.Context, pl *placement, cause error
 	if err != nil {
 		return nil, err
 	}
-	return s.showPaymentFailure(ctx, pl.sh, cause)
+	return s.showPaymentFailure(ctx, pl, cause)
 }
 
 // uncharged reports whether a gateway's error says that nothing was taken.
@@ -70,7 +70,7 @@ func (s *Service) refundPayment(ctx context.Context, pl *placement, paid payment
 	if err := s.voidPaid(ctx, pl.key, pl.order, pl.gatewayName, paid, nil); err != nil {
 		return nil, err
 	}
-	return s.showPaymentFailure(ctx, pl.sh, cause)
+	return s.showPaymentFailure(ctx, pl, cause)
 }
 
 // recordFunc notes, in the transaction that acts on it, the event that
@@ -138,17 +138,23 @@ func (s *Service) dropPayment(ctx context.Context, key string, orderID int64, dr
 	})
 }
 
-// showPaymentFailure answers a payment that did not end in an order.
-func (s *Service) showPaymentFailure(ctx context.Context, sh Shopper, cause error) (*Result, error) {
+// showPaymentFailure answers a payment that did not end in an order, on
+// the page where the shopper pays again: the card's, or the hosted
+// option's.
+func (s *Service) showPaymentFailure(ctx context.Context, pl *placement, cause error) (*Result, error) {
+	page := CardPage
+	if pl.page == RedirectionPage || pl.page == RedirectionReturnPage {
+		page = RedirectionPage
+	}
 	var declined *payment.Declined
 	switch {
 	case errors.As(cause, &declined):
-		return s.show(ctx, sh, CardPage, refuse(CardPage, "non_field_errors", declined.Reason))
+		return s.show(ctx, pl.sh, page, refuse(page, "non_field_errors", declined.Reason))
 	case errors.Is(cause, payment.ErrUnavailable):
-		return s.show(ctx, sh, CardPage, refuse(CardPage, "non_field_errors", payment.ErrUnavailable.Error()))
+		return s.show(ctx, pl.sh, page, refuse(page, "non_field_errors", payment.ErrUnavailable.Error()))
 	}
-	if se, ok := asStepError(cause, CardPage); ok {
-		return s.show(ctx, sh, se.page, se)
+	if se, ok := asStepError(cause, page); ok {
+		return s.show(ctx, pl.sh, se.page, se)
 	}
 	return nil, cause
 }
