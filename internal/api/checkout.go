@@ -14,9 +14,11 @@ import (
 // csrfExempt tells the requests that need no CSRF proof: the answer of
 // the bank or of a hosted payment page is forwarded by the storefront
 // with the session cookie only; the gateway, not the post, decides
-// whether it paid.
+// whether it paid. Stripe's webhook has no session: its signature is
+// the proof.
 func csrfExempt(r *http.Request) bool {
-	if strings.HasPrefix(r.URL.Path, payment.BankPath) || strings.HasPrefix(r.URL.Path, payment.HostedPath) {
+	if strings.HasPrefix(r.URL.Path, payment.BankPath) || strings.HasPrefix(r.URL.Path, payment.HostedPath) ||
+		strings.TrimRight(r.URL.Path, "/")+"/" == StripeWebhookPath {
 		return true
 	}
 	if strings.TrimRight(r.URL.Path, "/") != "/orders/checkout" {

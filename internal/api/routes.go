@@ -99,6 +99,7 @@ func (s *Server) routes() []route {
 		{"GET /payment/sandbox/hosted/{id}", s.sandboxHosted},
 		{"POST /payment/sandbox/hosted/{id}", s.sandboxHostedPost},
 		{"GET /payments/cards/product/{pk}", s.productInstallments},
+		{"POST /payments/stripe/webhook", s.stripeWebhook}, // stripe.go
 
 		// Orders (order.go)
 		{"GET /orders/completed/{token}", s.completedOrder},

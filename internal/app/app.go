@@ -42,15 +42,17 @@ type Services struct {
 	Mailer *mail.Mailer
 	Sender *mail.Sender
 
-	Accounts      *account.Service
-	Captcha       *captcha.Verifier // the login captcha; nil when no reCAPTCHA keys are configured
-	Credentials   *credential.Service
-	Privacy       *privacy.Service
-	Catalog       *catalog.Service
-	Promotions    *promotion.Service
-	Baskets       *basket.Service
-	Addresses     *address.Service
-	Sandbox       *payment.Sandbox
+	Accounts    *account.Service
+	Captcha     *captcha.Verifier // the login captcha; nil when no reCAPTCHA keys are configured
+	Credentials *credential.Service
+	Privacy     *privacy.Service
+	Catalog     *catalog.Service
+	Promotions  *promotion.Service
+	Baskets     *basket.Service
+	Addresses   *address.Service
+	Sandbox     *payment.Sandbox
+	// Stripe is the configured Stripe account; nil without a secret key.
+	Stripe        *payment.Stripe
 	Gateways      map[string]payment.Gateway
 	Refunder      *order.Refunder    // the API sends refunds with it, the serve loop retries them
 	Lifecycle     *order.Lifecycle   // the merchant's moves of an order (management API)
@@ -102,7 +104,8 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB) (*Services, e
 	s.Support = support.NewService(db, s.Mailer)
 	s.Subscriptions = subscription.NewService(db, s.Mailer)
 	s.Sandbox = payment.NewSandbox(db)
-	s.Gateways = payment.Gateways(s.Sandbox, payment.StripeFrom(cfg))
+	s.Stripe = payment.StripeFrom(cfg, db)
+	s.Gateways = payment.Gateways(s.Sandbox, s.Stripe)
 	s.Refunder = order.NewRefunder(db, s.Gateways)
 	s.Restocked = func(ctx context.Context, tx *sql.Tx, productIDs []int64) error {
 		_, err := s.Wishlist.FireRestocked(ctx, tx, productIDs)

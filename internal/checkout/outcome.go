@@ -54,7 +54,7 @@ func (s *Service) releasePayment(ctx context.Context, pl *placement, cause error
 	if err != nil {
 		return nil, err
 	}
-	return s.showPaymentFailure(ctx, pl.sh, cause)
+	return s.showPaymentFailure(ctx, pl, cause)
 }
 
 // uncharged reports whether a gateway's error says that nothing was taken.
@@ -67,28 +67,51 @@ func uncharged(err error) bool {
 // refundPayment cancels the pending order of a payment that was taken but
 // could not be settled, refunds it (see voidPaid) and answers with why.
 func (s *Service) refundPayment(ctx context.Context, pl *placement, paid payment.Payment, cause error) (*Result, error) {
-	if err := s.voidPaid(ctx, pl.key, pl.order.ID, pl.gatewayName, paid); err != nil {
+	if err := s.voidPaid(ctx, pl.key, pl.order, pl.gatewayName, paid, nil); err != nil {
 		return nil, err
 	}
-	return s.showPaymentFailure(ctx, pl.sh, cause)
+	return s.showPaymentFailure(ctx, pl, cause)
 }
 
-// voidPaid cancels a pending order that was paid but could not be
+// recordFunc notes, in the transaction that acts on it, the event that
+// asked for the act; it reports false for an event acted on before, and
+// the act is then skipped. nil is an act nothing asked for twice.
+type recordFunc func(tx *sql.Tx) (first bool, err error)
+
+func (record recordFunc) first(tx *sql.Tx) (bool, error) {
+	if record == nil {
+		return true, nil
+	}
+	return record(tx)
+}
+
+// voidPaid cancels the pending order o that was paid but could not be
 // completed and owes the payment back: the refund is recorded with the
 // cancellation and sent at once, and the refunder retries it until the
-// gateway takes it.
-func (s *Service) voidPaid(ctx context.Context, key string, orderID int64, gateway string, paid payment.Payment) error {
+// gateway takes it. An order released meanwhile (its payment came in
+// after the reservation was given up) has nothing to cancel; its payment
+// is owed back all the same. key is o's checkout ("" for none).
+func (s *Service) voidPaid(ctx context.Context, key string, o *order.Order, gateway string, paid payment.Payment, record recordFunc) error {
 	var refund *order.Refund
-	err := s.dropPayment(ctx, key, orderID, func(tx *sql.Tx) error {
+	err := s.dropPayment(ctx, key, o.ID, func(tx *sql.Tx) error {
+		if first, err := record.first(tx); !first || err != nil {
+			return err
+		}
 		var err error
-		refund, err = order.Void(ctx, tx, orderID, gateway, paid, s.restocked)
+		if refund, err = order.Void(ctx, tx, o.ID, gateway, paid, s.restocked); refund != nil || err != nil {
+			return err
+		}
+		if _, err := order.Get(ctx, tx, o.ID); !errors.Is(err, apperror.ErrNotFound) {
+			return err // completed by a parallel request
+		}
+		refund, err = order.RefundUnplaced(ctx, tx, o.Key, gateway, paid)
 		return err
 	})
 	if err != nil || refund == nil {
 		return err
 	}
 	if err := s.refunder.Send(ctx, []order.Refund{*refund}); err != nil {
-		slog.Warn("refund of an uncompleted order not sent yet; it will be retried", "order", orderID, "err", err)
+		slog.Warn("refund of an uncompleted order not sent yet; it will be retried", "order", o.ID, "err", err)
 	}
 	return nil
 }
@@ -115,17 +138,23 @@ func (s *Service) dropPayment(ctx context.Context, key string, orderID int64, dr
 	})
 }
 
-// showPaymentFailure answers a payment that did not end in an order.
-func (s *Service) showPaymentFailure(ctx context.Context, sh Shopper, cause error) (*Result, error) {
+// showPaymentFailure answers a payment that did not end in an order, on
+// the page where the shopper pays again: the card's, or the hosted
+// option's.
+func (s *Service) showPaymentFailure(ctx context.Context, pl *placement, cause error) (*Result, error) {
+	page := CardPage
+	if pl.page == RedirectionPage || pl.page == RedirectionReturnPage {
+		page = RedirectionPage
+	}
 	var declined *payment.Declined
 	switch {
 	case errors.As(cause, &declined):
-		return s.show(ctx, sh, CardPage, refuse(CardPage, "non_field_errors", declined.Reason))
+		return s.show(ctx, pl.sh, page, refuse(page, "non_field_errors", declined.Reason))
 	case errors.Is(cause, payment.ErrUnavailable):
-		return s.show(ctx, sh, CardPage, refuse(CardPage, "non_field_errors", payment.ErrUnavailable.Error()))
+		return s.show(ctx, pl.sh, page, refuse(page, "non_field_errors", payment.ErrUnavailable.Error()))
 	}
-	if se, ok := asStepError(cause, CardPage); ok {
-		return s.show(ctx, sh, se.page, se)
+	if se, ok := asStepError(cause, page); ok {
+		return s.show(ctx, pl.sh, se.page, se)
 	}
 	return nil, cause
 }

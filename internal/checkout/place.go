@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -186,7 +187,11 @@ func (s *Service) priorAttempt(ctx context.Context, tx *sql.Tx, pl *placement, s
 		return nil, s.forgetThreeD(ctx, tx, pl.key, st)
 	}
 	if existing != nil && existing.Status != order.Pending {
+		// Placed already, by a parallel request, the provider's webhook
+		// or ReleaseStale: the checkout remembers it.
 		pl.placed = existing.ID
+		st.Placed = existing.ID
+		return existing, s.forgetThreeD(ctx, tx, pl.key, st)
 	}
 	return existing, nil
 }
@@ -353,10 +358,19 @@ func (s *Service) startHosted(ctx context.Context, pl *placement, c payment.Char
 	})
 }
 
+// errProviderSilent is a return from a hosted page while its provider
+// does not answer: the shopper may have paid, so nothing is released;
+// they may come back, and the provider's webhook or ReleaseStale finds
+// the payment meanwhile.
+var errProviderSilent = &apperror.Problem{Status: http.StatusServiceUnavailable, Code: "payment_provider_unavailable",
+	Detail: "The payment provider did not answer; nothing changed. Please try again in a moment."}
+
 // completeHosted asks the provider what the shopper did on its page.
 func (s *Service) completeHosted(ctx context.Context, pl *placement, key string) (*payment.Payment, error) {
 	paid, ok, err := pl.gateway.(payment.Hosted).CompleteHosted(ctx, key)
 	switch {
+	case errors.Is(err, payment.ErrUnavailable):
+		return nil, errProviderSilent
 	case err != nil:
 		return nil, err
 	case !ok:
@@ -397,12 +411,17 @@ func (s *Service) settleTx(ctx context.Context, tx *sql.Tx, key string, o *order
 		return err
 	}
 	if !moved {
-		// Paid by the parallel request, or released as abandoned.
+		// Paid by the parallel request (or the provider's webhook), or
+		// released as abandoned.
 		_, err := order.Get(ctx, tx, o.ID)
 		if errors.Is(err, apperror.ErrNotFound) {
 			return refuse(CardPage, "non_field_errors", "The payment session expired; please pay again.")
 		}
-		return err
+		if err != nil || st == nil {
+			return err
+		}
+		st.Placed = o.ID
+		return s.forgetThreeD(ctx, tx, key, st)
 	}
 	return s.confirmOrder(ctx, tx, key, st, o, nil)
 }

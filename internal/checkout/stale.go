@@ -10,6 +10,7 @@ import (
 
 	"github.com/vitrin/vitrin/internal/apperror"
 	"github.com/vitrin/vitrin/internal/order"
+	"github.com/vitrin/vitrin/internal/payment"
 )
 
 // ReleaseStale ends the card payments left pending for longer than
@@ -57,11 +58,25 @@ func (s *Service) releaseStale(ctx context.Context, id int64) error {
 	if !charged {
 		return s.db.Tx(ctx, release)
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error { return s.settleTx(ctx, tx, "", o, o.Gateway, paid) })
+	return s.finishPaid(ctx, o, paid, nil)
+}
+
+// finishPaid places the pending order o, paid outside any shopper's
+// request (found by ReleaseStale, told of by the provider's webhook),
+// exactly as the shopper's return would: order.Paid moves it once,
+// whoever comes first. One that cannot be placed (its voucher was used up
+// meanwhile, or it was released) is cancelled and its payment refunded.
+// record notes the event that asked, in the transaction that acts.
+func (s *Service) finishPaid(ctx context.Context, o *order.Order, paid payment.Payment, record recordFunc) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if first, err := record.first(tx); !first || err != nil {
+			return err
+		}
+		return s.settleTx(ctx, tx, "", o, o.Gateway, paid)
+	})
 	if err == nil {
-		slog.Info("a card payment left pending was charged: the order is placed", "order", id)
 		return nil
 	}
-	slog.Warn("a card payment left pending was charged but cannot be placed: refunding it", "order", id, "err", err)
-	return s.voidPaid(ctx, "", id, o.Gateway, paid)
+	slog.Warn("a payment that came in outside the shopper's request cannot be placed: refunding it", "order", o.ID, "err", err)
+	return s.voidPaid(ctx, "", o, o.Gateway, paid, record)
 }

@@ -238,7 +238,8 @@ func Paid(ctx context.Context, tx *sql.Tx, id int64, gateway, reference, brand, 
 // Void cancels a pending order whose card was charged but that could not
 // be completed (its voucher's last use went to a parallel order): the
 // stock and the loyalty money it took go back, and the charge is owed
-// back, as a refund recorded in tx for the refunder to send. It reports
+// back, as a refund recorded in tx for the refunder to send under a key
+// of the order's checkout attempt (see RefundUnplaced). It reports
 // nil when the order is no longer pending (completed by a parallel
 // request, or released as abandoned).
 func Void(ctx context.Context, tx *sql.Tx, id int64, gateway string, paid payment.Payment, restocked Restocked) (*Refund, error) {
@@ -269,7 +270,19 @@ func Void(ctx context.Context, tx *sql.Tx, id int64, gateway string, paid paymen
 		return nil, err
 	}
 	rf := &Refund{OrderID: id, Gateway: gateway, Reference: paid.Reference, Amount: paid.Amount}
-	return rf, queueRefund(ctx, tx, rf, now)
+	if queued, err := queueRefundKeyed(ctx, tx, rf, attemptRefundKey(o.Key), now); err != nil || !queued {
+		return nil, err
+	}
+	return rf, nil
+}
+
+// Note adds a note to order id's history under its current status: what
+// happened to its payment that does not change the order (a try on the
+// hosted page that failed while the shopper may try again).
+func Note(ctx context.Context, tx *sql.Tx, id int64, note string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO order_status_history (order_id, status, note, created_at)
+		SELECT id, status, $2, $3 FROM orders WHERE id = $1`, id, note, time.Now().UTC())
+	return err
 }
 
 // Restocked is told, inside the transaction that returns stock, of the

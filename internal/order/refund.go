@@ -28,9 +28,85 @@ const (
 // queueRefund records a refund in the cancellation's transaction, so a
 // committed cancellation always has its refund to send.
 func queueRefund(ctx context.Context, tx *sql.Tx, rf *Refund, now time.Time) error {
-	return tx.QueryRowContext(ctx, `INSERT INTO refunds (order_id, gateway, reference, amount, idempotency_key, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		rf.OrderID, rf.Gateway, rf.Reference, int64(rf.Amount), "refund_"+token.New(24), now, now).Scan(&rf.ID)
+	_, err := queueRefundKeyed(ctx, tx, rf, "refund_"+token.New(24), now)
+	return err
+}
+
+// queueRefundKeyed records a refund under key, once: a key recorded
+// before (the same payment owed back by a parallel request) records
+// nothing and reports false.
+func queueRefundKeyed(ctx context.Context, tx *sql.Tx, rf *Refund, key string, now time.Time) (bool, error) {
+	err := tx.QueryRowContext(ctx, `INSERT INTO refunds (order_id, gateway, reference, amount, idempotency_key, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+		nullID(rf.OrderID), rf.Gateway, rf.Reference, int64(rf.Amount), key, now, now).Scan(&rf.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// attemptRefundKey is the refund key of a payment taken under a checkout
+// attempt that ended in no order: whoever finds it (the shopper's return,
+// the provider's webhook, ReleaseStale) owes it back under this one key,
+// so it is refunded once.
+func attemptRefundKey(attempt string) string { return "refund_attempt_" + attempt }
+
+// RefundUnplaced records, in tx, the refund of a payment taken under
+// checkout attempt whose pending order is gone (released before the
+// payment came in): there is no order to cancel, and the money goes back
+// through the refunder. It returns nil when the refund was recorded
+// before.
+func RefundUnplaced(ctx context.Context, tx *sql.Tx, attempt, gateway string, paid payment.Payment) (*Refund, error) {
+	rf := &Refund{Gateway: gateway, Reference: paid.Reference, Amount: paid.Amount}
+	queued, err := queueRefundKeyed(ctx, tx, rf, attemptRefundKey(attempt), time.Now().UTC())
+	if err != nil || !queued {
+		return nil, err
+	}
+	return rf, nil
+}
+
+// RefundedElsewhere records, in tx, what the gateway says was refunded
+// of a payment beyond the refunds Vitrin made of it (a merchant who
+// refunded in the provider's dashboard): total is everything refunded of
+// it so far. The difference is noted on the order as a refund already
+// done, so a later cancellation gives back only what is left and nothing
+// is refunded twice. A total that Vitrin's own refunds (sent or on their
+// way) account for changes nothing; so does a payment of no order.
+func RefundedElsewhere(ctx context.Context, tx *sql.Tx, forUpdate, gateway, reference string, total money.Amount) error {
+	var id int64
+	var status, currency string
+	err := tx.QueryRowContext(ctx, "SELECT id, status, currency FROM orders WHERE gateway = $1 AND gateway_reference = $2"+forUpdate,
+		gateway, reference).Scan(&id, &status, &currency)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var known int64
+	err = tx.QueryRowContext(ctx, "SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE gateway = $1 AND reference = $2 AND status <> $3",
+		gateway, reference, refundFailed).Scan(&known)
+	extra := total - money.Amount(known)
+	if err != nil || extra <= 0 {
+		return err
+	}
+	now := time.Now().UTC()
+	rf := &Refund{OrderID: id, Gateway: gateway, Reference: reference, Amount: extra}
+	key := "refunded_elsewhere_" + reference + "_" + itoa(int64(total))
+	if queued, err := queueRefundKeyed(ctx, tx, rf, key, now); err != nil || !queued {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE refunds SET status = $1, done_at = $2 WHERE id = $3", refundDone, now, rf.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE orders SET refund_amount = refund_amount + $1, updated_at = $2 WHERE id = $3",
+		int64(extra), now, id); err != nil {
+		return err
+	}
+	if err := addHistory(ctx, tx, id, status, "refunded "+extra.String()+" "+currency+" at the payment provider", now); err != nil {
+		return err
+	}
+	return enqueueOrderEvent(ctx, tx, webhook.OrderRefunded, id, map[string]any{"refund_id": rf.ID, "refunded": extra.String()})
 }
 
 // Refunder sends the refunds of cancellations to the gateways: at once
@@ -123,7 +199,7 @@ func (r *Refunder) claim(ctx context.Context, filter string, arg any) ([]claimed
 	now := r.now().UTC()
 	rows, err := r.db.QueryContext(ctx, `UPDATE refunds SET claimed_until = $1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM refunds WHERE status = $3 AND (claimed_until IS NULL OR claimed_until <= $2)`+filter+r.db.SkipLocked()+`)
-		RETURNING id, order_id, gateway, reference, amount, idempotency_key, attempts`,
+		RETURNING id, COALESCE(order_id, 0), gateway, reference, amount, idempotency_key, attempts`,
 		now.Add(r.Lease), now, refundPending, arg)
 	return database.Collect(rows, err, func(row database.Scanner) (claimedRefund, error) {
 		var c claimedRefund
@@ -171,8 +247,8 @@ func (r *Refunder) record(ctx context.Context, c claimedRefund, sent error) erro
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return nil // recorded by a refunder whose lease had run out
+			if n, _ := res.RowsAffected(); n == 0 || c.OrderID == 0 {
+				return nil // recorded by a refunder whose lease had run out, or of no order
 			}
 			var status, currency string
 			err = tx.QueryRowContext(ctx, "SELECT status, currency FROM orders WHERE id = $1", c.OrderID).Scan(&status, &currency)

@@ -80,3 +80,29 @@ func (s *Sandbox) HostedSession(ctx context.Context, id string) (*BankSession, e
 	b.Amount = money.Amount(amount)
 	return b, err
 }
+
+// Kinds of HostedEvent.
+const (
+	// EventSession: a hosted page was paid, expired or closed. What
+	// became of it is asked of the provider (CompleteHosted), whatever
+	// the event said and in whatever order events arrive.
+	EventSession = "session"
+	// EventFailed: a try on the page failed; the shopper may try again
+	// while the page is open, so nothing is released.
+	EventFailed = "failed"
+	// EventRefunded: a payment was refunded, by Vitrin or elsewhere.
+	EventRefunded = "refunded"
+)
+
+// HostedEvent is what a provider's signed webhook told, in Vitrin's
+// terms. Kind is empty for an event about nothing of Vitrin's.
+type HostedEvent struct {
+	ID, Type string // the provider's event id and type: an event is handled once
+	Kind     string
+	Key      string // the checkout attempt of EventSession and EventFailed
+	Note     string // why a try failed (EventFailed)
+	// Reference is the refunded payment and Refunded all that was
+	// refunded of it so far (EventRefunded).
+	Reference string
+	Refunded  money.Amount
+}

@@ -29,26 +29,28 @@ type StripeSettings struct {
 // whether they paid. Every call carries an idempotency key, so a retried
 // step never opens a second session or refunds twice.
 type Stripe struct {
+	db            *database.DB // the sessions opened (stripe_sessions)
 	client        *stripe.Client
 	webhookSecret string
+	now           func() time.Time
 }
 
 // StripeFrom is the configured Stripe account, or nil without a secret key.
-func StripeFrom(cfg *config.Config) *Stripe {
+func StripeFrom(cfg *config.Config, db *database.DB) *Stripe {
 	if cfg.StripeSecretKey == "" {
 		return nil
 	}
-	return NewStripe(StripeSettings{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIBase: cfg.StripeAPIURL})
+	return NewStripe(db, StripeSettings{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIBase: cfg.StripeAPIURL})
 }
 
-func NewStripe(s StripeSettings) *Stripe {
+func NewStripe(db *database.DB, s StripeSettings) *Stripe {
 	var opts []stripe.ClientOption
 	if s.APIBase != "" {
 		api := stripe.GetBackendWithConfig(stripe.APIBackend, &stripe.BackendConfig{
 			URL: stripe.String(strings.TrimRight(s.APIBase, "/")), LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull}})
 		opts = append(opts, stripe.WithBackends(&stripe.Backends{API: api, Connect: api, Uploads: api, MeterEvents: api}))
 	}
-	return &Stripe{client: stripe.NewClient(s.SecretKey, opts...), webhookSecret: s.WebhookSecret}
+	return &Stripe{db: db, client: stripe.NewClient(s.SecretKey, opts...), webhookSecret: s.WebhookSecret, now: time.Now}
 }
 
 // HostedSession is a payment page at the provider.
@@ -65,6 +67,9 @@ func (s *Stripe) StartSession(ctx context.Context, key string, amount money.Amou
 		ClientReferenceID: stripe.String(key),
 		SuccessURL:        stripe.String(successURL),
 		CancelURL:         stripe.String(cancelURL),
+		// A failed try on the page is told of by its PaymentIntent, which
+		// names the attempt so.
+		PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{Metadata: map[string]string{attemptMetadata: key}},
 		LineItems: []*stripe.CheckoutSessionCreateLineItemParams{{
 			Quantity: stripe.Int64(1),
 			PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{
@@ -82,19 +87,29 @@ func (s *Stripe) StartSession(ctx context.Context, key string, amount money.Amou
 	return HostedSession{ID: sess.ID, URL: sess.URL}, nil
 }
 
-// Confirm asks Stripe whether a session was paid. The payment's reference
-// is its PaymentIntent, which refunds name.
-func (s *Stripe) Confirm(ctx context.Context, sessionID string) (p Payment, paid bool, err error) {
+// stripeSession is what Stripe says of a Checkout Session now.
+type stripeSession struct {
+	status   string // open, complete or expired
+	paid     bool
+	payment  Payment
+	currency string
+}
+
+// Confirm asks Stripe about a session. The payment's reference is its
+// PaymentIntent, which refunds name.
+func (s *Stripe) Confirm(ctx context.Context, sessionID string) (stripeSession, error) {
 	params := &stripe.CheckoutSessionRetrieveParams{}
 	params.AddExpand("payment_intent")
 	sess, err := s.client.V1CheckoutSessions.Retrieve(ctx, sessionID, params)
 	if err != nil {
-		return Payment{}, false, stripeError(err)
+		return stripeSession{}, stripeError(err)
 	}
-	if sess.PaymentStatus != stripe.CheckoutSessionPaymentStatusPaid || sess.PaymentIntent == nil {
-		return Payment{}, false, nil
+	got := stripeSession{status: string(sess.Status), currency: strings.ToUpper(string(sess.Currency))}
+	if sess.PaymentStatus == stripe.CheckoutSessionPaymentStatusPaid && sess.PaymentIntent != nil {
+		got.paid = true
+		got.payment = Payment{Reference: sess.PaymentIntent.ID, Brand: "stripe", Amount: money.Amount(sess.AmountTotal)}
 	}
-	return Payment{Reference: sess.PaymentIntent.ID, Brand: "stripe", Amount: money.Amount(sess.AmountTotal)}, true, nil
+	return got, nil
 }
 
 // Refund gives amount of a PaymentIntent back, once per key.
@@ -118,11 +133,6 @@ func (s *Stripe) CompleteThreeD(context.Context, string, map[string]string) (Pay
 	return Payment{}, errHostedOnly
 }
 
-// Lookup answers that nothing was charged: Charge and StartThreeD decline
-// every card attempt, so none is ever taken under its key. (A hosted
-// session's payment is read with Confirm, by its session id.)
-func (s *Stripe) Lookup(context.Context, string) (Payment, bool, error) { return Payment{}, false, nil }
-
 // stripeError maps Stripe's answer onto the gateway's: a refusal of the
 // request itself (a card declined, a refund larger than the charge) is
 // final; anything else (network, rate limits, Stripe's own errors) may
@@ -143,6 +153,9 @@ func stripeError(err error) error {
 // configured secret within WebhookTolerance.
 var ErrBadSignature = errors.New("the Stripe-Signature header does not match the payload or is too old")
 
+// ErrBadEvent is a signed delivery whose object is not what its type says.
+var ErrBadEvent = errors.New("the event's object does not match its type")
+
 // VerifyEvent checks a webhook delivery's signature: Stripe signed it
 // with the configured secret within WebhookTolerance.
 func (s *Stripe) VerifyEvent(payload []byte, signature string) (stripe.Event, error) {
@@ -154,15 +167,22 @@ func (s *Stripe) VerifyEvent(payload []byte, signature string) (stripe.Event, er
 	return e, nil
 }
 
-// RecordEvent notes an event as handled, in the transaction that handles
-// it; first is false for an event handled before. Stripe delivers at least
-// once, and a second delivery must change nothing.
-func RecordEvent(ctx context.Context, q database.Querier, e stripe.Event, now time.Time) (first bool, err error) {
+// RecordEvent notes a webhook event as handled, in the transaction that
+// handles it; first is false for an event handled before. Stripe delivers
+// at least once, and a second delivery must change nothing.
+func RecordEvent(ctx context.Context, q database.Querier, id, typ string, now time.Time) (first bool, err error) {
 	res, err := q.ExecContext(ctx, "INSERT INTO stripe_events (id, type, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-		e.ID, string(e.Type), now.UTC())
+		id, typ, now.UTC())
 	if err != nil {
 		return false, err
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// EventSeen reports whether a webhook event was handled already.
+func EventSeen(ctx context.Context, q database.Querier, id string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM stripe_events WHERE id = $1", id).Scan(&n)
+	return n > 0, err
 }

@@ -3,152 +3,52 @@ package payment
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/stripe/stripe-go/v82/webhook"
-
 	"github.com/vitrin/vitrin/internal/config"
 	"github.com/vitrin/vitrin/internal/money"
+	"github.com/vitrin/vitrin/internal/stripetest"
 	"github.com/vitrin/vitrin/internal/testdb"
 )
-
-// stripeCall is one request that reached stripe-mock.
-type stripeCall struct {
-	path, idempotencyKey string
-	form                 url.Values
-}
-
-// stripeMock is stripe-mock (VITRIN_TEST_STRIPE_MOCK, or one of the test's
-// own from the PATH or $GOPATH/bin) behind a proxy that records what Vitrin
-// sent. Without it the test is skipped, except with CI=true.
-type stripeMock struct {
-	URL   string
-	mu    sync.Mutex
-	calls []stripeCall
-}
-
-func startStripeMock(t *testing.T) *stripeMock {
-	t.Helper()
-	target := os.Getenv("VITRIN_TEST_STRIPE_MOCK")
-	if target == "" {
-		target = runStripeMock(t)
-	}
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &stripeMock{}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(body))
-		m.mu.Lock()
-		m.calls = append(m.calls, stripeCall{path: r.Method + " " + r.URL.Path, idempotencyKey: r.Header.Get("Idempotency-Key"), form: form})
-		m.mu.Unlock()
-		r.Body = io.NopCloser(strings.NewReader(string(body)))
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	m.URL = srv.URL
-	return m
-}
-
-func (m *stripeMock) last() stripeCall {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.calls[len(m.calls)-1]
-}
-
-func runStripeMock(t *testing.T) string {
-	binary, err := exec.LookPath("stripe-mock")
-	if err != nil {
-		home, _ := os.UserHomeDir()
-		if p := filepath.Join(home, "go", "bin", "stripe-mock"); fileExists(p) {
-			binary = p
-		}
-	}
-	if binary == "" {
-		msg := "stripe-mock not found: go install github.com/stripe/stripe-mock@v0.203.0"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(binary, "-http-addr", addr)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if conn, err := net.Dial("tcp", addr); err == nil {
-			conn.Close()
-			return "http://" + addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("stripe-mock did not come up on %s", addr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
-}
 
 // A Checkout Session is opened for the exact amount and currency, with an
 // idempotency key of the checkout's step; a refund names the
 // PaymentIntent, its amount and a key of its own.
 func TestStripeSessionAndRefund(t *testing.T) {
-	mock := startStripeMock(t)
-	s := NewStripe(StripeSettings{SecretKey: "sk_test_123", APIBase: mock.URL})
+	mock := stripetest.Start(t)
+	s := NewStripe(testdb.Open(t), StripeSettings{SecretKey: "sk_test_123", APIBase: mock.URL})
 	ctx := context.Background()
 
 	sess, err := s.StartSession(ctx, "checkout-42-1", money.Amount(24990), "TRY", "https://shop.example/ok", "https://shop.example/cancel")
 	if err != nil || sess.ID == "" || sess.URL == "" {
 		t.Fatalf("session %+v, %v", sess, err)
 	}
-	call := mock.last()
+	call := mock.Last()
 	want := map[string]string{"line_items[0][price_data][unit_amount]": "24990", "line_items[0][price_data][currency]": "try",
 		"line_items[0][quantity]": "1", "mode": "payment", "client_reference_id": "checkout-42-1",
 		"success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/cancel"}
 	for k, v := range want {
-		if call.form.Get(k) != v {
-			t.Errorf("%s: %s = %q, want %q", call.path, k, call.form.Get(k), v)
+		if call.Form.Get(k) != v {
+			t.Errorf("%s: %s = %q, want %q", call.Path, k, call.Form.Get(k), v)
 		}
 	}
-	if call.path != "POST /v1/checkout/sessions" || call.idempotencyKey != "session-checkout-42-1" {
-		t.Fatalf("session call %s with key %q", call.path, call.idempotencyKey)
+	if call.Path != "POST /v1/checkout/sessions" || call.IdempotencyKey != "session-checkout-42-1" {
+		t.Fatalf("session call %s with key %q", call.Path, call.IdempotencyKey)
 	}
 
-	if _, _, err := s.Confirm(ctx, sess.ID); err != nil {
+	if _, err := s.Confirm(ctx, sess.ID); err != nil {
 		t.Fatalf("confirm: %v", err)
 	}
 
 	if err := s.Refund(ctx, "refund-7", "pi_123", money.Amount(1000)); err != nil {
 		t.Fatalf("refund: %v", err)
 	}
-	call = mock.last()
-	if call.path != "POST /v1/refunds" || call.idempotencyKey != "refund-refund-7" ||
-		call.form.Get("payment_intent") != "pi_123" || call.form.Get("amount") != "1000" {
+	call = mock.Last()
+	if call.Path != "POST /v1/refunds" || call.IdempotencyKey != "refund-refund-7" ||
+		call.Form.Get("payment_intent") != "pi_123" || call.Form.Get("amount") != "1000" {
 		t.Fatalf("refund call %+v", call)
 	}
 	if _, err := s.Charge(ctx, Charge{}); !errors.As(err, new(*Declined)) {
@@ -160,7 +60,7 @@ func TestStripeSessionAndRefund(t *testing.T) {
 func TestStripeUnavailable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	s := NewStripe(StripeSettings{SecretKey: "sk_test_123", APIBase: srv.URL})
+	s := NewStripe(nil, StripeSettings{SecretKey: "sk_test_123", APIBase: srv.URL})
 	_, err := s.StartSession(context.Background(), "k", 100, "TRY", "https://a/", "https://b/")
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("err %v, want ErrUnavailable", err)
@@ -171,14 +71,12 @@ func TestStripeUnavailable(t *testing.T) {
 // and an event is handled once, whatever order events arrive in.
 func TestStripeWebhookEvents(t *testing.T) {
 	const secret = "whsec_test"
-	s := NewStripe(StripeSettings{SecretKey: "sk_test_123", WebhookSecret: secret})
+	s := NewStripe(nil, StripeSettings{SecretKey: "sk_test_123", WebhookSecret: secret})
 	now := time.Now()
 	event := func(id string) []byte {
 		return []byte(`{"id":"` + id + `","object":"event","type":"checkout.session.completed","api_version":"2025-01-27.acacia","data":{"object":{"id":"cs_1","object":"checkout.session"}}}`)
 	}
-	sign := func(payload []byte, secret string, at time.Time) string {
-		return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: at}).Header
-	}
+	sign := stripetest.Signed
 	cases := []struct {
 		name      string
 		payload   []byte
@@ -209,7 +107,7 @@ func TestStripeWebhookEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		first, err := RecordEvent(ctx, db, e, now)
+		first, err := RecordEvent(ctx, db, e.ID, string(e.Type), now)
 		if err != nil || first != c.first {
 			t.Fatalf("%s: first %v, want %v (%v)", c.id, first, c.first, err)
 		}
@@ -223,9 +121,60 @@ func TestStripeGatewayWhenConfigured(t *testing.T) {
 		want bool
 	}{{"", false}, {"sk_test_123", true}} {
 		cfg := &config.Config{StripeSecretKey: c.key, StripeAPIURL: "https://api.stripe.com"}
-		_, ok := Gateways(NewSandbox(nil), StripeFrom(cfg))["stripe"]
+		_, ok := Gateways(NewSandbox(nil), StripeFrom(cfg, nil))["stripe"]
 		if ok != c.want {
 			t.Errorf("secret key %q: stripe gateway %v, want %v", c.key, ok, c.want)
 		}
+	}
+}
+
+// A hosted payment through Stripe: one session per attempt, and what
+// Stripe says of it decides, for the return (CompleteHosted) and for
+// ReleaseStale (Lookup, which expires a session still open first).
+func TestStripeHosted(t *testing.T) {
+	mock := stripetest.Start(t)
+	db := testdb.Open(t)
+	s := NewStripe(db, StripeSettings{SecretKey: "sk_test_123", APIBase: mock.URL})
+	ctx := context.Background()
+	const ret = "https://shop.example/orders/checkout/?page=RedirectionPageCompletePage"
+	if _, err := s.StartHosted(ctx, Charge{Key: "k0", Amount: 100, Currency: "TRY"}, "/orders/checkout/"); !errors.As(err, new(*Declined)) {
+		t.Fatalf("a relative return address: %v", err)
+	}
+	paid := stripetest.Session{Status: "complete", PaymentStatus: "paid", Currency: "try", AmountTotal: 5000, PaymentIntent: "pi_1"}
+	for _, c := range []struct {
+		name                     string
+		state                    *stripetest.Session // nil: as stripe-mock answers, open
+		paid, declined, failed   bool                // CompleteHosted
+		lookupPaid, lookupFailed bool
+	}{
+		{name: "open", lookupPaid: false},
+		{name: "paid", state: &paid, paid: true, lookupPaid: true},
+		{name: "paid another amount", state: &stripetest.Session{Status: "complete", PaymentStatus: "paid", Currency: "try",
+			AmountTotal: 4999, PaymentIntent: "pi_2"}, failed: true, lookupFailed: true},
+		{name: "expired", state: &stripetest.Session{Status: "expired", PaymentStatus: "unpaid"}, declined: true},
+	} {
+		charge := Charge{Key: "attempt-" + c.name, Amount: 5000, Currency: "TRY"}
+		url, err := s.StartHosted(ctx, charge, ret)
+		again, err2 := s.StartHosted(ctx, charge, ret)
+		if err != nil || err2 != nil || url == "" || again != url {
+			t.Fatalf("%s: pages %q and %q (%v, %v)", c.name, url, again, err, err2)
+		}
+		var id string
+		_ = db.QueryRow("SELECT session_id FROM stripe_sessions WHERE attempt_key = $1", charge.Key).Scan(&id)
+		if c.state != nil {
+			mock.Set(id, *c.state)
+		}
+		p, ok, err := s.CompleteHosted(ctx, charge.Key)
+		declined := errors.As(err, new(*Declined))
+		if ok != c.paid || declined != c.declined || (err != nil && !declined) != c.failed || (ok && p.Reference != "pi_1") {
+			t.Errorf("%s: CompleteHosted %+v, %v, %v", c.name, p, ok, err)
+		}
+		_, ok, err = s.Lookup(ctx, charge.Key)
+		if ok != c.lookupPaid || (err != nil) != c.lookupFailed {
+			t.Errorf("%s: Lookup %v, %v", c.name, ok, err)
+		}
+	}
+	if _, ok, err := s.Lookup(ctx, "no-such-attempt"); ok || err != nil {
+		t.Errorf("an attempt with no session: %v, %v", ok, err)
 	}
 }
