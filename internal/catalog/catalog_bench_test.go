@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -43,6 +44,23 @@ func BenchmarkBuildModel(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkModelMemory reports the heap one model holds per product
+// (live bytes after a collection, nothing shared with the serving model).
+func BenchmarkModelMemory(b *testing.B) {
+	svc, m := benchModel(b)
+	var before, after runtime.MemStats
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		fresh := svc.BuildDetached(b)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(fresh)
+	}
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(m.Products)), "heapB/product")
+	b.ReportMetric(float64(after.HeapObjects-before.HeapObjects)/float64(len(m.Products)), "objects/product")
 }
 
 // BenchmarkApplyPriceChange: what a node does for an ERP's price change

@@ -101,3 +101,13 @@ func listingIDs(l *Listing) []int64 {
 	}
 	return ids
 }
+
+// BuildDetached builds a model of the database as it is now, sharing
+// nothing with the model s serves: what one model holds on its own.
+func (s *Service) BuildDetached(tb testing.TB) *Model {
+	m, err := load(context.Background(), s.db, s.promos, 0, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
