@@ -128,7 +128,7 @@ func (m *Model) applyChanges(ctx context.Context, db *database.DB, version int64
 			return nil, nil
 		}
 		if known {
-			p.Categories = m.Products[pos].Categories // equal, and shared
+			shareTexts(p, m.Products[pos])
 		}
 	}
 	return m.withProducts(reloaded, version), nil
@@ -140,14 +140,14 @@ func (m *Model) applyChanges(ctx context.Context, db *database.DB, version int64
 // images are not indexed.
 func sameIndexing(a, b *Product) bool {
 	return a.Listable == b.Listable && a.Slug == b.Slug && a.BaseCode == b.BaseCode &&
-		a.folded == b.folded && a.Created.Equal(b.Created) &&
+		a.folded == b.folded && a.created == b.created &&
 		slices.Equal(a.Categories, b.Categories) && sameAttrValues(a.attrValues, b.attrValues)
 }
 
 // sameProduct reports whether a and b are the same in every field.
 func sameProduct(a, b *Product) bool {
 	return sameIndexing(a, b) && a.ID == b.ID && a.SKU == b.SKU && a.Name == b.Name && a.Description == b.Description &&
-		a.TaxRate == b.TaxRate && a.Stock == b.Stock && a.Modified.Equal(b.Modified) &&
+		a.TaxRate == b.TaxRate && a.Stock == b.Stock && a.modified == b.modified &&
 		bytes.Equal(a.Attributes, b.Attributes) && slices.Equal(a.Images, b.Images) &&
 		samePrices(a.Prices, b.Prices) && sameTranslations(a.Translations, b.Translations)
 }

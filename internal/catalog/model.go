@@ -74,10 +74,17 @@ type Product struct {
 	Prices       Prices
 	Listable     bool
 	Categories   []int64 // as imported, in id order
-	Created      time.Time
-	Modified     time.Time
-	folded       string
+	// created and modified are Unix nanoseconds: a time.Time is three
+	// words and a pointer, times a million products.
+	created, modified int64
+	folded            string
 }
+
+// Created is when the product was first imported.
+func (p *Product) Created() time.Time { return time.Unix(0, p.created).UTC() }
+
+// Modified is when the product last changed.
+func (p *Product) Modified() time.Time { return time.Unix(0, p.modified).UTC() }
 
 // Price is a product's price in one currency.
 type Price struct {
@@ -453,8 +460,14 @@ func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Mod
 	}
 	return scanProducts(ctx, db, productQuery+" WHERE active ORDER BY id", nil, func(p *Product) {
 		p.Prices, p.Categories = prices[p.ID], categories[p.ID]
-		if old, ok := previous.product(p.ID); ok && sameProduct(old, p) {
+		old, known := previous.product(p.ID)
+		switch {
+		case known && sameProduct(old, p):
 			p = old
+		case known:
+			shareTexts(p, old)
+		case len(m.Products) > 0:
+			shareTexts(p, m.Products[len(m.Products)-1])
 		}
 		i := int32(len(m.Products))
 		m.Products = append(m.Products, p)
@@ -483,9 +496,11 @@ func scanProducts(ctx context.Context, db *database.DB, query string, args []any
 	for rows.Next() {
 		p := &Product{}
 		var attrs, images, tr string
-		if err := rows.Scan(&p.ID, &p.SKU, &p.BaseCode, &p.Name, &p.Description, &p.Slug, &p.Listable, &attrs, &images, &p.TaxRate, &p.Stock, &tr, &p.Created, &p.Modified, &p.folded); err != nil {
+		var created, modified time.Time
+		if err := rows.Scan(&p.ID, &p.SKU, &p.BaseCode, &p.Name, &p.Description, &p.Slug, &p.Listable, &attrs, &images, &p.TaxRate, &p.Stock, &tr, &created, &modified, &p.folded); err != nil {
 			return err
 		}
+		p.created, p.modified = created.UnixNano(), modified.UnixNano()
 		p.Attributes = json.RawMessage(attrs)
 		var values map[string]any
 		if json.Unmarshal(p.Attributes, &values) != nil {
@@ -502,12 +517,49 @@ func scanProducts(ctx context.Context, db *database.DB, query string, args []any
 		}
 		_ = json.Unmarshal([]byte(images), &p.Images)
 		p.Translations = decodeTranslations(tr)
+		slices.SortFunc(p.Translations, func(a, b Translation) int { return strings.Compare(a.Language, b.Language) })
+		slices.SortFunc(p.attrValues, func(a, b attrValue) int { return strings.Compare(a.key, b.key) })
 		if p.folded == "" {
 			p.folded = searchtext.Fold(p.Name + " " + p.SKU)
 		}
 		add(p)
 	}
 	return rows.Err()
+}
+
+// shareTexts points p's texts, images, prices and categories at q's
+// where they are equal. Variants of one model (sizes of a color) are
+// read one after the other and mostly differ in a size and a SKU, so a
+// million products hold their names, descriptions and translations once
+// per model instead of once per size; an applied change shares with the
+// product it replaces, so a stream of changes keeps it that way.
+func shareTexts(p, q *Product) {
+	same := func(a *string, b string) {
+		if *a == b {
+			*a = b
+		}
+	}
+	same(&p.BaseCode, q.BaseCode)
+	same(&p.Name, q.Name)
+	same(&p.Description, q.Description)
+	same(&p.TaxRate, q.TaxRate)
+	if slices.Equal(p.Translations, q.Translations) {
+		p.Translations = q.Translations
+	}
+	if slices.Equal(p.Images, q.Images) {
+		p.Images = q.Images
+	}
+	if slices.Equal(p.Prices, q.Prices) {
+		p.Prices = q.Prices
+	}
+	if slices.Equal(p.Categories, q.Categories) {
+		p.Categories = q.Categories
+	}
+	for i := range p.attrValues {
+		if i < len(q.attrValues) && p.attrValues[i].key == q.attrValues[i].key {
+			same(&p.attrValues[i].value, q.attrValues[i].value)
+		}
+	}
 }
 
 // scanPrices runs query (priceQuery with a condition) and hands each
@@ -625,8 +677,8 @@ func (m *Model) index() {
 	}
 	sort.SliceStable(m.newest, func(i, j int) bool {
 		a, b := m.Products[m.newest[i]], m.Products[m.newest[j]]
-		if !a.Created.Equal(b.Created) {
-			return a.Created.After(b.Created)
+		if a.created != b.created {
+			return a.created > b.created
 		}
 		return a.ID > b.ID
 	})
