@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,16 +19,18 @@ import (
 )
 
 // Model is one node's immutable picture of the catalog at one version.
-// Products are addressed by their position (int32) in Products; bitsets
-// and sort orders hold positions.
+// Products are addressed by their position (int32), their rank by id;
+// bitsets and sort orders hold positions. The lookups are sorted arrays
+// of ids and positions rather than maps: a million entries of a map take
+// several times the memory.
 type Model struct {
 	Version int64
 	Store   StoreSettings
 
-	Products   []*Product
-	byID       map[int64]int32
-	bySlug     map[string]int32
-	byBaseCode map[string][]int32
+	products   chunked[*Product]
+	ids        []int64 // by position, ascending
+	slugOrder  []int32 // positions by slug (trimmed of slashes), then position
+	groupOrder []int32 // positions by base code, then position
 	listable   bitset
 
 	Categories     []*Category // tree order
@@ -42,8 +45,8 @@ type Model struct {
 
 	// Sort orders over all products, listable or not.
 	newest  []int32
-	byPrice map[string][]int32 // currency → ascending, unpriced last
-	prices  map[string][]int64 // currency → price per position, -1 unpriced
+	byPrice map[string]sortedChunks   // currency → ascending, unpriced last
+	prices  map[string]chunked[int64] // currency → price per position, -1 unpriced
 
 	priceBuckets map[string][]priceBucket // currency → the price facet's ranges
 
@@ -251,12 +254,24 @@ func (ps Prices) Get(cur string) (Price, bool) {
 
 // Product returns the product with id, active or listable or not.
 func (m *Model) Product(id int64) (*Product, bool) {
-	i, ok := m.byID[id]
+	pos, ok := m.position(id)
 	if !ok {
 		return nil, false
 	}
-	return m.Products[i], true
+	return m.at(pos), true
 }
+
+// position is the position of the product with id.
+func (m *Model) position(id int64) (int32, bool) {
+	i, found := slices.BinarySearch(m.ids, id)
+	return int32(i), found
+}
+
+// at is the product at pos.
+func (m *Model) at(pos int32) *Product { return m.products.at(pos) }
+
+// size is how many products the model holds.
+func (m *Model) size() int { return len(m.ids) }
 
 // Category returns the active category with id.
 func (m *Model) Category(id int64) (*Category, bool) {
@@ -271,14 +286,11 @@ func (m *Model) Category(id int64) (*Category, bool) {
 func load(ctx context.Context, db *database.DB, promos *promotion.Service, version int64, previous *Model) (*Model, error) {
 	m := &Model{
 		Version:        version,
-		byID:           map[int64]int32{},
-		bySlug:         map[string]int32{},
-		byBaseCode:     map[string][]int32{},
 		categoryByID:   map[int64]*Category{},
 		categoryBySlug: map[string]*Category{},
 		attributeByKey: map[string]*Attribute{},
-		byPrice:        map[string][]int32{},
-		prices:         map[string][]int64{},
+		byPrice:        map[string]sortedChunks{},
+		prices:         map[string]chunked[int64]{},
 		priceBuckets:   map[string][]priceBucket{},
 		redirects:      map[string]string{},
 		cache:          newResponseCache(),
@@ -458,7 +470,8 @@ func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Mod
 	if err != nil {
 		return err
 	}
-	return scanProducts(ctx, db, productQuery+" WHERE active ORDER BY id", nil, func(p *Product) {
+	var list []*Product
+	err = scanProducts(ctx, db, productQuery+" WHERE active ORDER BY id", nil, func(p *Product) {
 		p.Prices, p.Categories = prices[p.ID], categories[p.ID]
 		old, known := previous.product(p.ID)
 		switch {
@@ -466,15 +479,48 @@ func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Mod
 			p = old
 		case known:
 			shareTexts(p, old)
-		case len(m.Products) > 0:
-			shareTexts(p, m.Products[len(m.Products)-1])
+		case len(list) > 0:
+			shareTexts(p, list[len(list)-1])
 		}
-		i := int32(len(m.Products))
-		m.Products = append(m.Products, p)
-		m.byID[p.ID] = i
-		m.bySlug[strings.Trim(p.Slug, "/")] = i
-		m.byBaseCode[p.BaseCode] = append(m.byBaseCode[p.BaseCode], i)
+		list = append(list, p)
 	})
+	if err != nil {
+		return err
+	}
+	m.products = newChunked(list)
+	m.ids = make([]int64, len(list))
+	for i, p := range list {
+		m.ids[i] = p.ID
+	}
+	m.slugOrder = positionsBy(list, slugKey)
+	m.groupOrder = positionsBy(list, groupKey)
+	return nil
+}
+
+func slugKey(p *Product) string  { return strings.Trim(p.Slug, "/") }
+func groupKey(p *Product) string { return p.BaseCode }
+
+// positionsBy returns the positions of list ordered by key, then by
+// position.
+func positionsBy(list []*Product, key func(*Product) string) []int32 {
+	order := make([]int32, len(list))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		return cmp.Or(strings.Compare(key(list[a]), key(list[b])), cmp.Compare(a, b))
+	})
+	return order
+}
+
+// findBy returns the range of order (positionsBy of key) whose key is k.
+func (m *Model) findBy(order []int32, key func(*Product) string, k string) []int32 {
+	lo := sort.Search(len(order), func(i int) bool { return key(m.at(order[i])) >= k })
+	hi := lo
+	for hi < len(order) && key(m.at(order[hi])) == k {
+		hi++
+	}
+	return order[lo:hi]
 }
 
 // product is Product on a model that may be nil.
@@ -627,7 +673,7 @@ func normalizePath(p string) string {
 
 // index builds the bitsets, sort orders and search index.
 func (m *Model) index() {
-	n := len(m.Products)
+	n := m.size()
 	m.listable = newBitset(n)
 	for _, c := range m.Categories {
 		c.products = newBitset(n)
@@ -636,11 +682,10 @@ func (m *Model) index() {
 	for _, a := range m.facets {
 		values[a] = map[string]*attributeValue{}
 	}
-	for i, p := range m.Products {
+	m.products.each(func(pos int32, p *Product) {
 		if !p.Listable {
-			continue
+			return
 		}
-		pos := int32(i)
 		m.listable.set(pos)
 		for _, cid := range p.Categories {
 			for c := m.categoryByID[cid]; c != nil; c = c.Parent {
@@ -659,7 +704,7 @@ func (m *Model) index() {
 			}
 			av.products.set(pos)
 		}
-	}
+	})
 	for a, byValue := range values {
 		for _, av := range byValue {
 			a.values = append(a.values, av)
@@ -676,7 +721,7 @@ func (m *Model) index() {
 		m.newest[i] = int32(i)
 	}
 	sort.SliceStable(m.newest, func(i, j int) bool {
-		a, b := m.Products[m.newest[i]], m.Products[m.newest[j]]
+		a, b := m.at(m.newest[i]), m.at(m.newest[j])
 		if a.created != b.created {
 			return a.created > b.created
 		}
@@ -685,13 +730,14 @@ func (m *Model) index() {
 	for _, cur := range m.Store.Currencies {
 		prices := make([]int64, n)
 		order := make([]int32, n)
-		for i, p := range m.Products {
-			prices[i] = priceIn(p, cur)
-			order[i] = int32(i)
-		}
-		slices.SortFunc(order, byPriceOrder(prices))
-		m.prices[cur], m.byPrice[cur] = prices, order
-		m.priceBuckets[cur] = buildPriceBuckets(order, prices, m.listable, cur)
+		m.products.each(func(pos int32, p *Product) {
+			prices[pos] = priceIn(p, cur)
+			order[pos] = pos
+		})
+		slices.SortFunc(order, byPriceOrder(func(pos int32) int64 { return prices[pos] }))
+		m.prices[cur] = newChunked(prices)
+		m.byPrice[cur] = newSortedChunks(order, pricedAndListable(m.prices[cur], m.listable))
+		m.priceBuckets[cur] = buildPriceBuckets(m.byPrice[cur], m.prices[cur], m.listable, cur)
 	}
 	m.search = buildSearchIndex(m)
 }

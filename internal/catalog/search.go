@@ -38,7 +38,7 @@ func buildSearchIndex(m *Model) *searchIndex {
 	}
 	m.listable.each(func(pos int32) bool {
 		clear(seen)
-		p := m.Products[pos]
+		p := m.at(pos)
 		add(pos, p.folded)
 		// A product is also found by its categories' names: "elbise"
 		// finds every dress, whatever its own name says.
@@ -49,7 +49,7 @@ func buildSearchIndex(m *Model) *searchIndex {
 		}
 		return true
 	})
-	idx := &searchIndex{words: make([]string, 0, len(byWord)), size: len(m.Products)}
+	idx := &searchIndex{words: make([]string, 0, len(byWord)), size: m.size()}
 	for w := range byWord {
 		idx.words = append(idx.words, w)
 	}
@@ -140,7 +140,7 @@ func (m *Model) Autocomplete(query string, limit int) Suggestions {
 		if !hits.has(pos) {
 			continue
 		}
-		p := m.Products[pos]
+		p := m.at(pos)
 		if seen[p.BaseCode] {
 			continue
 		}
