@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"testing"
 
@@ -57,10 +58,28 @@ func BenchmarkModelMemory(b *testing.B) {
 		fresh := svc.BuildDetached(b)
 		runtime.GC()
 		runtime.ReadMemStats(&after)
+		writeHeapProfile(b)
 		runtime.KeepAlive(fresh)
 	}
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(m.Len()), "heapB/product")
 	b.ReportMetric(float64(after.HeapObjects-before.HeapObjects)/float64(m.Len()), "objects/product")
+}
+
+// writeHeapProfile writes the heap profile to VITRIN_BENCH_HEAPPROFILE,
+// if set: what the models hold, by the code that allocated it.
+func writeHeapProfile(b *testing.B) {
+	path := os.Getenv("VITRIN_BENCH_HEAPPROFILE")
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.WriteHeapProfile(f)
+		f.Close()
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
 }
 
 // BenchmarkApplyPriceChange: what a node does for an ERP's price change

@@ -140,7 +140,7 @@ func (m *Model) applyChanges(ctx context.Context, db *database.DB, version int64
 // images are not indexed.
 func sameIndexing(a, b *Product) bool {
 	return a.Listable == b.Listable && a.Slug == b.Slug && a.BaseCode == b.BaseCode &&
-		a.folded == b.folded && a.created == b.created &&
+		a.searchHash == b.searchHash && a.created == b.created &&
 		slices.Equal(a.Categories, b.Categories) && sameAttrValues(a.attrValues, b.attrValues)
 }
 
@@ -275,7 +275,7 @@ func reloadProducts(ctx context.Context, db *database.DB, ids []int64) (map[int6
 			marks[i] = "$" + strconv.Itoa(i+1)
 		}
 		in := " IN (" + strings.Join(marks, ", ") + ")"
-		err := scanProducts(ctx, db, productQuery+" WHERE active AND id"+in, args, func(p *Product) { out[p.ID] = p })
+		err := scanProducts(ctx, db, productQuery+" WHERE active AND id"+in, args, func(p *Product, _ string) { out[p.ID] = p })
 		if err == nil {
 			err = scanPrices(ctx, db, priceQuery+" WHERE product_id"+in, args, func(id int64, cp CurrencyPrice) {
 				if p := out[id]; p != nil {

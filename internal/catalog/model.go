@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strconv"
@@ -60,27 +61,35 @@ type Model struct {
 	installed time.Time // when it began to serve
 }
 
-// Product is one sellable item (a SKU).
+// Product is one sellable item (a SKU). A model holds a million of
+// them, so a product is kept small: what it shares with its variants is
+// held once for them all (Texts), times are Unix nanoseconds, and the
+// search text, needed only to build the search index, is a hash.
 type Product struct {
-	ID           int64
-	SKU          string
+	ID   int64
+	SKU  string
+	Slug string
+	*Texts
+	Attributes json.RawMessage
+	attrValues []attrValue
+	Stock      int64
+	Prices     Prices
+	Listable   bool
+	Categories []int64 // as imported, in id order
+	created    int64
+	modified   int64
+	searchHash uint64 // of the folded search text
+}
+
+// Texts are what the sizes of one model and color mostly share; equal
+// ones are held once (shareTexts).
+type Texts struct {
 	BaseCode     string
-	Slug         string
 	Name         string
 	Description  string
-	Translations Translations
-	Attributes   json.RawMessage
-	attrValues   []attrValue
-	Images       []string
 	TaxRate      string
-	Stock        int64
-	Prices       Prices
-	Listable     bool
-	Categories   []int64 // as imported, in id order
-	// created and modified are Unix nanoseconds: a time.Time is three
-	// words and a pointer, times a million products.
-	created, modified int64
-	folded            string
+	Translations Translations
+	Images       []string
 }
 
 // Created is when the product was first imported.
@@ -299,9 +308,13 @@ func load(ctx context.Context, db *database.DB, promos *promotion.Service, versi
 	if m.Store, err = LoadStoreSettings(ctx, db); err != nil {
 		return nil, err
 	}
+	var folded []string // each position's search text, until indexed
 	steps := []func(context.Context, *database.DB) error{
 		m.loadAttributes, m.loadCategories, m.loadRedirects,
-		func(ctx context.Context, db *database.DB) error { return m.loadProducts(ctx, db, previous) },
+		func(ctx context.Context, db *database.DB) (err error) {
+			folded, err = m.loadProducts(ctx, db, previous)
+			return err
+		},
 	}
 	for _, step := range steps {
 		if err := step(ctx, db); err != nil {
@@ -311,7 +324,7 @@ func load(ctx context.Context, db *database.DB, promos *promotion.Service, versi
 	if err := m.loadOffers(ctx, db, promos); err != nil {
 		return nil, fmt.Errorf("catalog model: %w", err)
 	}
-	m.index()
+	m.index(folded)
 	return m, nil
 }
 
@@ -450,16 +463,17 @@ const (
 )
 
 // loadProducts loads the active products with their prices and active
-// categories. The prices and categories are read first, so that each
-// product is complete when it is read and, when previous holds the same
-// product, the copy just read is dropped at once.
-func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Model) error {
+// categories, and returns their search texts by position. The prices and
+// categories are read first, so that each product is complete when it is
+// read and, when previous holds the same product, the copy just read is
+// dropped at once.
+func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Model) ([]string, error) {
 	prices := map[int64]Prices{}
 	err := scanPrices(ctx, db, priceQuery, nil, func(id int64, cp CurrencyPrice) {
 		prices[id] = append(prices[id], cp)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	categories := map[int64][]int64{}
 	err = scanProductCategories(ctx, db, productCategoryQuery+" ORDER BY product_id, category_id", nil, func(pid, cid int64) {
@@ -468,10 +482,11 @@ func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Mod
 		}
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var list []*Product
-	err = scanProducts(ctx, db, productQuery+" WHERE active ORDER BY id", nil, func(p *Product) {
+	var folded []string
+	err = scanProducts(ctx, db, productQuery+" WHERE active ORDER BY id", nil, func(p *Product, text string) {
 		p.Prices, p.Categories = prices[p.ID], categories[p.ID]
 		old, known := previous.product(p.ID)
 		switch {
@@ -483,9 +498,10 @@ func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Mod
 			shareTexts(p, list[len(list)-1])
 		}
 		list = append(list, p)
+		folded = append(folded, text)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m.products = newChunked(list)
 	m.ids = make([]int64, len(list))
@@ -494,7 +510,7 @@ func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Mod
 	}
 	m.slugOrder = positionsBy(list, slugKey)
 	m.groupOrder = positionsBy(list, groupKey)
-	return nil
+	return folded, nil
 }
 
 func slugKey(p *Product) string  { return strings.Trim(p.Slug, "/") }
@@ -533,17 +549,17 @@ func (m *Model) product(id int64) (*Product, bool) {
 
 // scanProducts runs query (productQuery with a condition) and hands each
 // product to add.
-func scanProducts(ctx context.Context, db *database.DB, query string, args []any, add func(*Product)) error {
+func scanProducts(ctx context.Context, db *database.DB, query string, args []any, add func(p *Product, folded string)) error {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		p := &Product{}
-		var attrs, images, tr string
+		p := &Product{Texts: &Texts{}}
+		var attrs, images, tr, folded string
 		var created, modified time.Time
-		if err := rows.Scan(&p.ID, &p.SKU, &p.BaseCode, &p.Name, &p.Description, &p.Slug, &p.Listable, &attrs, &images, &p.TaxRate, &p.Stock, &tr, &created, &modified, &p.folded); err != nil {
+		if err := rows.Scan(&p.ID, &p.SKU, &p.BaseCode, &p.Name, &p.Description, &p.Slug, &p.Listable, &attrs, &images, &p.TaxRate, &p.Stock, &tr, &created, &modified, &folded); err != nil {
 			return err
 		}
 		p.created, p.modified = created.UnixNano(), modified.UnixNano()
@@ -565,35 +581,24 @@ func scanProducts(ctx context.Context, db *database.DB, query string, args []any
 		p.Translations = decodeTranslations(tr)
 		slices.SortFunc(p.Translations, func(a, b Translation) int { return strings.Compare(a.Language, b.Language) })
 		slices.SortFunc(p.attrValues, func(a, b attrValue) int { return strings.Compare(a.key, b.key) })
-		if p.folded == "" {
-			p.folded = searchtext.Fold(p.Name + " " + p.SKU)
+		if folded == "" {
+			folded = searchtext.Fold(p.Name + " " + p.SKU)
 		}
-		add(p)
+		p.searchHash = maphash.String(searchSeed, folded)
+		add(p, folded)
 	}
 	return rows.Err()
 }
 
-// shareTexts points p's texts, images, prices and categories at q's
-// where they are equal. Variants of one model (sizes of a color) are
-// read one after the other and mostly differ in a size and a SKU, so a
-// million products hold their names, descriptions and translations once
-// per model instead of once per size; an applied change shares with the
+// shareTexts points p at q's texts, prices and categories where they
+// are equal. Variants of one model (sizes of a color) are read one after
+// the other and mostly differ in a size and a SKU, so a million products
+// hold their names, descriptions, translations and images once per
+// color instead of once per size; an applied change shares with the
 // product it replaces, so a stream of changes keeps it that way.
 func shareTexts(p, q *Product) {
-	same := func(a *string, b string) {
-		if *a == b {
-			*a = b
-		}
-	}
-	same(&p.BaseCode, q.BaseCode)
-	same(&p.Name, q.Name)
-	same(&p.Description, q.Description)
-	same(&p.TaxRate, q.TaxRate)
-	if slices.Equal(p.Translations, q.Translations) {
-		p.Translations = q.Translations
-	}
-	if slices.Equal(p.Images, q.Images) {
-		p.Images = q.Images
+	if sameTexts(p.Texts, q.Texts) {
+		p.Texts = q.Texts
 	}
 	if slices.Equal(p.Prices, q.Prices) {
 		p.Prices = q.Prices
@@ -602,11 +607,19 @@ func shareTexts(p, q *Product) {
 		p.Categories = q.Categories
 	}
 	for i := range p.attrValues {
-		if i < len(q.attrValues) && p.attrValues[i].key == q.attrValues[i].key {
-			same(&p.attrValues[i].value, q.attrValues[i].value)
+		if i < len(q.attrValues) && p.attrValues[i] == q.attrValues[i] {
+			p.attrValues[i] = q.attrValues[i]
 		}
 	}
 }
+
+func sameTexts(a, b *Texts) bool {
+	return a.BaseCode == b.BaseCode && a.Name == b.Name && a.Description == b.Description && a.TaxRate == b.TaxRate &&
+		sameTranslations(a.Translations, b.Translations) && slices.Equal(a.Images, b.Images)
+}
+
+// searchSeed hashes search texts; the hashes live in this process only.
+var searchSeed = maphash.MakeSeed()
 
 // scanPrices runs query (priceQuery with a condition) and hands each
 // price to add with its product's id.
@@ -671,8 +684,9 @@ func normalizePath(p string) string {
 	return "/" + p + "/"
 }
 
-// index builds the bitsets, sort orders and search index.
-func (m *Model) index() {
+// index builds the bitsets, sort orders and search index (of folded,
+// the search texts by position).
+func (m *Model) index(folded []string) {
 	n := m.size()
 	m.listable = newBitset(n)
 	for _, c := range m.Categories {
@@ -739,7 +753,7 @@ func (m *Model) index() {
 		m.byPrice[cur] = newSortedChunks(order, pricedAndListable(m.prices[cur], m.listable))
 		m.priceBuckets[cur] = buildPriceBuckets(m.byPrice[cur], m.prices[cur], m.listable, cur)
 	}
-	m.search = buildSearchIndex(m)
+	m.search = buildSearchIndex(m, folded)
 }
 
 // naturalLess orders numbers by value ("2" before "10") and other text

@@ -25,7 +25,7 @@ type searchIndex struct {
 	size     int
 }
 
-func buildSearchIndex(m *Model) *searchIndex {
+func buildSearchIndex(m *Model, folded []string) *searchIndex {
 	byWord := map[string][]int32{}
 	seen := map[string]bool{}
 	add := func(pos int32, folded string) {
@@ -39,7 +39,7 @@ func buildSearchIndex(m *Model) *searchIndex {
 	m.listable.each(func(pos int32) bool {
 		clear(seen)
 		p := m.at(pos)
-		add(pos, p.folded)
+		add(pos, folded[pos])
 		// A product is also found by its categories' names: "elbise"
 		// finds every dress, whatever its own name says.
 		for _, id := range p.Categories {
