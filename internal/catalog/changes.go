@@ -141,14 +141,14 @@ func (m *Model) applyChanges(ctx context.Context, db *database.DB, version int64
 func sameIndexing(a, b *Product) bool {
 	return a.Listable == b.Listable && a.Slug == b.Slug && a.BaseCode == b.BaseCode &&
 		a.searchHash == b.searchHash && a.created == b.created &&
-		slices.Equal(a.Categories, b.Categories) && sameAttrValues(a.attrValues, b.attrValues)
+		slices.Equal(a.Categories, b.Categories) && sameAttrValues(a.attrs.values, b.attrs.values)
 }
 
 // sameProduct reports whether a and b are the same in every field.
 func sameProduct(a, b *Product) bool {
 	return sameIndexing(a, b) && a.ID == b.ID && a.SKU == b.SKU && a.Name == b.Name && a.Description == b.Description &&
 		a.TaxRate == b.TaxRate && a.Stock == b.Stock && a.modified == b.modified &&
-		bytes.Equal(a.Attributes, b.Attributes) && slices.Equal(a.Images, b.Images) &&
+		bytes.Equal(a.attrs.raw, b.attrs.raw) && slices.Equal(a.Images, b.Images) &&
 		samePrices(a.Prices, b.Prices) && sameTranslations(a.Translations, b.Translations)
 }
 

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -70,12 +71,10 @@ type Product struct {
 	SKU  string
 	Slug string
 	*Texts
-	Attributes json.RawMessage
-	attrValues []attrValue
+	attrs      *attributes
 	Stock      int64
 	Prices     Prices
 	Listable   bool
-	Categories []int64 // as imported, in id order
 	created    int64
 	modified   int64
 	searchHash uint64 // of the folded search text
@@ -90,6 +89,15 @@ type Texts struct {
 	TaxRate      string
 	Translations Translations
 	Images       []string
+	Categories   []int64 // as imported, in id order
+}
+
+// attributes are a product's attributes as imported (raw, shown as they
+// are) and as text by key (values, sorted by key). Products of the same
+// brand, color, material and size have the same ones, held once.
+type attributes struct {
+	raw    json.RawMessage
+	values []attrValue
 }
 
 // Created is when the product was first imported.
@@ -211,7 +219,7 @@ func (p *Product) URL() string { return "/" + p.Slug + "/" }
 
 // AttributeValue returns the attribute's value as text ("" when absent).
 func (p *Product) AttributeValue(key string) string {
-	for _, a := range p.attrValues {
+	for _, a := range p.attrs.values {
 		if a.key == key {
 			return a.value
 		}
@@ -555,6 +563,7 @@ func scanProducts(ctx context.Context, db *database.DB, query string, args []any
 		return err
 	}
 	defer rows.Close()
+	seen := map[string]*attributes{}
 	for rows.Next() {
 		p := &Product{Texts: &Texts{}}
 		var attrs, images, tr, folded string
@@ -563,24 +572,15 @@ func scanProducts(ctx context.Context, db *database.DB, query string, args []any
 			return err
 		}
 		p.created, p.modified = created.UnixNano(), modified.UnixNano()
-		p.Attributes = json.RawMessage(attrs)
-		var values map[string]any
-		if json.Unmarshal(p.Attributes, &values) != nil {
-			p.Attributes = json.RawMessage("{}")
-		}
-		p.attrValues = make([]attrValue, 0, len(values))
-		for k, v := range values {
-			switch v := v.(type) {
-			case string:
-				p.attrValues = append(p.attrValues, attrValue{intern(k), v})
-			case float64, bool:
-				p.attrValues = append(p.attrValues, attrValue{intern(k), fmt.Sprint(v)})
+		if p.attrs = seen[attrs]; p.attrs == nil {
+			p.attrs = parseAttributes(attrs)
+			if len(seen) < maxSeenAttributes {
+				seen[attrs] = p.attrs
 			}
 		}
 		_ = json.Unmarshal([]byte(images), &p.Images)
 		p.Translations = decodeTranslations(tr)
 		slices.SortFunc(p.Translations, func(a, b Translation) int { return strings.Compare(a.Language, b.Language) })
-		slices.SortFunc(p.attrValues, func(a, b attrValue) int { return strings.Compare(a.key, b.key) })
 		if folded == "" {
 			folded = searchtext.Fold(p.Name + " " + p.SKU)
 		}
@@ -603,19 +603,38 @@ func shareTexts(p, q *Product) {
 	if slices.Equal(p.Prices, q.Prices) {
 		p.Prices = q.Prices
 	}
-	if slices.Equal(p.Categories, q.Categories) {
-		p.Categories = q.Categories
+	if bytes.Equal(p.attrs.raw, q.attrs.raw) {
+		p.attrs = q.attrs
 	}
-	for i := range p.attrValues {
-		if i < len(q.attrValues) && p.attrValues[i] == q.attrValues[i] {
-			p.attrValues[i] = q.attrValues[i]
+}
+
+// maxSeenAttributes bounds the attributes one read of products keeps to
+// share: a catalog whose attributes are all different shares nothing.
+const maxSeenAttributes = 1 << 16
+
+// parseAttributes reads a product's attributes column.
+func parseAttributes(raw string) *attributes {
+	a := &attributes{raw: json.RawMessage(raw)}
+	var values map[string]any
+	if json.Unmarshal(a.raw, &values) != nil {
+		a.raw = json.RawMessage("{}")
+	}
+	a.values = make([]attrValue, 0, len(values))
+	for k, v := range values {
+		switch v := v.(type) {
+		case string:
+			a.values = append(a.values, attrValue{intern(k), v})
+		case float64, bool:
+			a.values = append(a.values, attrValue{intern(k), fmt.Sprint(v)})
 		}
 	}
+	slices.SortFunc(a.values, func(x, y attrValue) int { return strings.Compare(x.key, y.key) })
+	return a
 }
 
 func sameTexts(a, b *Texts) bool {
 	return a.BaseCode == b.BaseCode && a.Name == b.Name && a.Description == b.Description && a.TaxRate == b.TaxRate &&
-		sameTranslations(a.Translations, b.Translations) && slices.Equal(a.Images, b.Images)
+		sameTranslations(a.Translations, b.Translations) && slices.Equal(a.Images, b.Images) && slices.Equal(a.Categories, b.Categories)
 }
 
 // searchSeed hashes search texts; the hashes live in this process only.

@@ -61,7 +61,7 @@ type ProductImage struct {
 func (p *Product) Wire(cur, lang string, stock int64, offers Offers) ProductJSON {
 	price, priced := p.Prices.Get(cur)
 	out := ProductJSON{
-		AbsoluteURL: p.URL(), AttributeSet: 1, Attributes: p.Attributes, AttributesKwargs: map[string]any{},
+		AbsoluteURL: p.URL(), AttributeSet: 1, Attributes: p.attrs.raw, AttributesKwargs: map[string]any{},
 		BaseCode: p.BaseCode, BasketOffers: offers.For(p, cur, lang), CurrencyType: strings.ToLower(cur),
 		ExtraAttributes: map[string]any{}, InStock: priced && stock > 0, IsReadyToBasket: priced && stock > 0,
 		Name: p.Label(lang), PK: p.ID, Price: price.Price, PriceType: "default", ProductType: "0",
