@@ -80,8 +80,8 @@ type Product struct {
 	searchHash uint64 // of the folded search text
 }
 
-// Texts are what the sizes of one model and color mostly share; equal
-// ones are held once (shareTexts).
+// Texts are what the sizes of one model and color mostly share (texts,
+// images, categories); equal ones are held once (shareTexts).
 type Texts struct {
 	BaseCode     string
 	Name         string
