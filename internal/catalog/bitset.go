@@ -52,3 +52,5 @@ func (b bitset) each(fn func(int32) bool) {
 		}
 	}
 }
+
+func (b bitset) clear(i int32) { b[i>>6] &^= 1 << (uint(i) & 63) }

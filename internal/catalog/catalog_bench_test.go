@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/url"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"testing"
 
@@ -31,7 +33,7 @@ func benchModel(b *testing.B) (*catalog.Service, *catalog.Model) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(len(m.Products)), "products")
+	b.ReportMetric(float64(m.Len()), "products")
 	return svc, m
 }
 
@@ -45,13 +47,48 @@ func BenchmarkBuildModel(b *testing.B) {
 	}
 }
 
+// BenchmarkModelMemory reports the heap one model holds per product
+// (live bytes after a collection, nothing shared with the serving model).
+func BenchmarkModelMemory(b *testing.B) {
+	svc, m := benchModel(b)
+	var before, after runtime.MemStats
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		fresh := svc.BuildDetached(b)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		writeHeapProfile(b)
+		runtime.KeepAlive(fresh)
+	}
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(m.Len()), "heapB/product")
+	b.ReportMetric(float64(after.HeapObjects-before.HeapObjects)/float64(m.Len()), "objects/product")
+}
+
+// writeHeapProfile writes the heap profile to VITRIN_BENCH_HEAPPROFILE,
+// if set: what the models hold, by the code that allocated it.
+func writeHeapProfile(b *testing.B) {
+	path := os.Getenv("VITRIN_BENCH_HEAPPROFILE")
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.WriteHeapProfile(f)
+		f.Close()
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkApplyPriceChange: what a node does for an ERP's price change
 // of one product: read the change log, reload the product, swap in a copy
 // of the model with it (the price order and facet of its currency redone).
 func BenchmarkApplyPriceChange(b *testing.B) {
 	svc, m := benchModel(b)
 	ctx := context.Background()
-	id := m.ProductIDs()[len(m.Products)/2]
+	id := m.ProductIDs()[m.Len()/2]
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -88,7 +125,7 @@ func BenchmarkListWithFacets(b *testing.B) {
 
 func BenchmarkProductPage(b *testing.B) {
 	svc, m := benchModel(b)
-	p := m.Products[len(m.Products)/2]
+	p, _ := m.Product(m.ProductIDs()[m.Len()/2])
 	var group []int64
 	for _, q := range m.Group(p) {
 		group = append(group, q.ID)

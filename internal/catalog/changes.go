@@ -111,7 +111,7 @@ func maxAppliedChanges(products int) int { return max(1000, products/10) }
 // shared with m, which goes on serving unchanged.
 func (m *Model) applyChanges(ctx context.Context, db *database.DB, version int64) (*Model, error) {
 	ids, all, err := changedSince(ctx, db, m.Version, version)
-	if err != nil || all || len(ids) > maxAppliedChanges(len(m.Products)) {
+	if err != nil || all || len(ids) > maxAppliedChanges(m.size()) {
 		return nil, err
 	}
 	reloaded, err := reloadProducts(ctx, db, ids)
@@ -119,16 +119,16 @@ func (m *Model) applyChanges(ctx context.Context, db *database.DB, version int64
 		return nil, err
 	}
 	for _, id := range ids {
-		pos, known := m.byID[id]
+		pos, known := m.position(id)
 		p, active := reloaded[id]
 		if active { // the model knows active categories only
 			p.Categories = slices.DeleteFunc(p.Categories, func(c int64) bool { return m.categoryByID[c] == nil })
 		}
-		if known != active || (known && !sameIndexing(m.Products[pos], p)) {
+		if known != active || (known && !sameIndexing(m.at(pos), p)) {
 			return nil, nil
 		}
 		if known {
-			p.Categories = m.Products[pos].Categories // equal, and shared
+			shareTexts(p, m.at(pos))
 		}
 	}
 	return m.withProducts(reloaded, version), nil
@@ -140,15 +140,15 @@ func (m *Model) applyChanges(ctx context.Context, db *database.DB, version int64
 // images are not indexed.
 func sameIndexing(a, b *Product) bool {
 	return a.Listable == b.Listable && a.Slug == b.Slug && a.BaseCode == b.BaseCode &&
-		a.folded == b.folded && a.Created.Equal(b.Created) &&
-		slices.Equal(a.Categories, b.Categories) && sameAttrValues(a.attrValues, b.attrValues)
+		a.searchHash == b.searchHash && a.created == b.created &&
+		slices.Equal(a.Categories, b.Categories) && sameAttrValues(a.attrs.values, b.attrs.values)
 }
 
 // sameProduct reports whether a and b are the same in every field.
 func sameProduct(a, b *Product) bool {
 	return sameIndexing(a, b) && a.ID == b.ID && a.SKU == b.SKU && a.Name == b.Name && a.Description == b.Description &&
-		a.TaxRate == b.TaxRate && a.Stock == b.Stock && a.Modified.Equal(b.Modified) &&
-		bytes.Equal(a.Attributes, b.Attributes) && slices.Equal(a.Images, b.Images) &&
+		a.TaxRate == b.TaxRate && a.Stock == b.Stock && a.modified == b.modified &&
+		bytes.Equal(a.attrs.raw, b.attrs.raw) && slices.Equal(a.Images, b.Images) &&
 		samePrices(a.Prices, b.Prices) && sameTranslations(a.Translations, b.Translations)
 }
 
@@ -187,41 +187,47 @@ func sameAttrValues(a, b []attrValue) bool {
 }
 
 // withProducts returns a copy of m at version with the products in
-// changed (by id, each already in m) replacing their old selves.
+// changed (by id, each already in m) replacing their old selves. Its work
+// is in proportion to the changed products: the chunks of the arrays they
+// are in are copied, the rest is shared with m.
 func (m *Model) withProducts(changed map[int64]*Product, version int64) *Model {
 	next := *m
 	next.Version = version
 	next.cache = newResponseCache()
-	next.Products = slices.Clone(m.Products)
 	next.prices = maps.Clone(m.prices)
 	next.byPrice = maps.Clone(m.byPrice)
 	next.priceBuckets = maps.Clone(m.priceBuckets)
-	moved := make([]int32, 0, len(changed))
+	byPos := make(map[int32]*Product, len(changed))
 	for id, p := range changed {
-		pos := m.byID[id]
-		next.Products[pos] = p
-		moved = append(moved, pos)
+		pos, _ := m.position(id)
+		byPos[pos] = p
 	}
+	next.products = m.products.with(byPos)
 	for _, cur := range m.Store.Currencies {
-		old := m.prices[cur]
-		var repriced []int32
-		for _, pos := range moved {
-			if priceIn(next.Products[pos], cur) != old[pos] {
-				repriced = append(repriced, pos)
-			}
-		}
-		if len(repriced) == 0 {
-			continue
-		}
-		prices := slices.Clone(old)
-		for _, pos := range repriced {
-			prices[pos] = priceIn(next.Products[pos], cur)
-		}
-		order := reorder(m.byPrice[cur], prices, repriced)
-		next.prices[cur], next.byPrice[cur] = prices, order
-		next.priceBuckets[cur] = buildPriceBuckets(order, prices, m.listable, cur)
+		next.reprice(m, cur, byPos)
 	}
 	return &next
+}
+
+// reprice redoes, on next, the price order and facet of cur for the
+// products in changed whose price in cur moved since m.
+func (next *Model) reprice(m *Model, cur string, changed map[int32]*Product) {
+	old := m.prices[cur]
+	moved := map[int32]int64{}
+	var repriced []int32
+	for pos, p := range changed {
+		if price := priceIn(p, cur); price != old.at(pos) {
+			moved[pos] = price
+			repriced = append(repriced, pos)
+		}
+	}
+	if len(repriced) == 0 {
+		return
+	}
+	prices := old.with(moved)
+	order := m.byPrice[cur].moved(repriced, byPriceOrder(old.at), byPriceOrder(prices.at), pricedAndListable(prices, m.listable))
+	next.prices[cur], next.byPrice[cur] = prices, order
+	next.priceBuckets[cur] = repricedBuckets(m.priceBuckets[cur], order, old, prices, repriced, m.listable, cur)
 }
 
 // priceIn is p's price in cur in minor units, -1 when it has none.
@@ -232,11 +238,16 @@ func priceIn(p *Product, cur string) int64 {
 	return -1
 }
 
+// pricedAndListable tells the positions the price facet counts.
+func pricedAndListable(prices chunked[int64], listable bitset) func(int32) bool {
+	return func(pos int32) bool { return prices.at(pos) >= 0 && listable.has(pos) }
+}
+
 // byPriceOrder compares positions by price (unpriced last), then by
 // position: the order of m.byPrice.
-func byPriceOrder(prices []int64) func(a, b int32) int {
+func byPriceOrder(price func(int32) int64) func(a, b int32) int {
 	return func(a, b int32) int {
-		x, y := prices[a], prices[b]
+		x, y := price(a), price(b)
 		if (x < 0) != (y < 0) {
 			if x < 0 {
 				return 1
@@ -248,30 +259,6 @@ func byPriceOrder(prices []int64) func(a, b int32) int {
 		}
 		return cmp.Compare(a, b)
 	}
-}
-
-// reorder returns order (sorted by price) with the positions in moved,
-// whose prices changed, taken out and merged back in at their new place.
-func reorder(order []int32, prices []int64, moved []int32) []int32 {
-	compare := byPriceOrder(prices)
-	slices.SortFunc(moved, compare)
-	isMoved := newBitset(len(order))
-	for _, pos := range moved {
-		isMoved.set(pos)
-	}
-	out := make([]int32, 0, len(order))
-	next := 0
-	for _, pos := range order {
-		if isMoved.has(pos) {
-			continue
-		}
-		for next < len(moved) && compare(moved[next], pos) < 0 {
-			out = append(out, moved[next])
-			next++
-		}
-		out = append(out, pos)
-	}
-	return append(out, moved[next:]...)
 }
 
 // reloadProducts reads the products with ids as the model holds them,
@@ -288,7 +275,7 @@ func reloadProducts(ctx context.Context, db *database.DB, ids []int64) (map[int6
 			marks[i] = "$" + strconv.Itoa(i+1)
 		}
 		in := " IN (" + strings.Join(marks, ", ") + ")"
-		err := scanProducts(ctx, db, productQuery+" WHERE active AND id"+in, args, func(p *Product) { out[p.ID] = p })
+		err := scanProducts(ctx, db, productQuery+" WHERE active AND id"+in, args, func(p *Product, _ string) { out[p.ID] = p })
 		if err == nil {
 			err = scanPrices(ctx, db, priceQuery+" WHERE product_id"+in, args, func(id int64, cp CurrencyPrice) {
 				if p := out[id]; p != nil {

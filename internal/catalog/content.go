@@ -196,8 +196,7 @@ func (s *Service) SEOFor(ctx context.Context, m *Model, path, lang string) (SEO,
 		made := SEO{Title: c.Label(lang), Description: c.Label(lang), Keywords: strings.Join(trail, ", ")}
 		return s.writtenSEO(ctx, m, "categories", c.ID, lang, made)
 	}
-	if pos, ok := m.bySlug[slug]; ok {
-		p := m.Products[pos]
+	if p, ok := m.ProductBySlug(slug); ok {
 		made := SEO{Title: p.Label(lang), Description: firstSentence(plainText(p.Text(lang))), Keywords: p.Label(lang)}
 		return s.writtenSEO(ctx, m, "products", p.ID, lang, made)
 	}

@@ -11,11 +11,7 @@ import (
 
 // ProductIDs lists the model's products' ids.
 func (m *Model) ProductIDs() []int64 {
-	ids := make([]int64, len(m.Products))
-	for i, p := range m.Products {
-		ids[i] = p.ID
-	}
-	return ids
+	return slices.Clone(m.ids)
 }
 
 // ChangePrice sets the TRY price of product id as an ERP's update does:
@@ -53,17 +49,17 @@ func CompareWithRebuild(t *testing.T, s *Service, name string) {
 // compareModels fails when two models answer anything differently.
 func compareModels(t *testing.T, name string, got, want *Model) {
 	t.Helper()
-	if len(got.Products) != len(want.Products) {
-		t.Fatalf("%s: %d products, want %d", name, len(got.Products), len(want.Products))
+	if got.size() != want.size() {
+		t.Fatalf("%s: %d products, want %d", name, got.size(), want.size())
 	}
-	for i, p := range want.Products {
-		g := got.Products[i]
+	for i := range want.size() {
+		g, p := got.at(int32(i)), want.at(int32(i))
 		if g.ID != p.ID || g.Stock != p.Stock || !samePrices(g.Prices, p.Prices) || !sameIndexing(g, p) {
 			t.Fatalf("%s: product %d is %+v, want %+v", name, p.ID, g, p)
 		}
 	}
 	for _, cur := range want.Store.Currencies {
-		if !slices.Equal(got.byPrice[cur], want.byPrice[cur]) || !slices.Equal(got.prices[cur], want.prices[cur]) {
+		if !slices.Equal(got.byPrice[cur].flat(), want.byPrice[cur].flat()) || !slices.Equal(flat(got.prices[cur]), flat(want.prices[cur])) {
 			t.Fatalf("%s: the %s price order differs", name, cur)
 		}
 		if !reflect.DeepEqual(got.priceBuckets[cur], want.priceBuckets[cur]) {
@@ -101,3 +97,22 @@ func listingIDs(l *Listing) []int64 {
 	}
 	return ids
 }
+
+// BuildDetached builds a model of the database as it is now, sharing
+// nothing with the model s serves: what one model holds on its own.
+func (s *Service) BuildDetached(tb testing.TB) *Model {
+	m, err := load(context.Background(), s.db, s.promos, 0, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+func flat[T any](c chunked[T]) []T {
+	out := make([]T, 0, c.len())
+	c.each(func(_ int32, v T) { out = append(out, v) })
+	return out
+}
+
+// Len is how many products the model holds.
+func (m *Model) Len() int { return m.size() }

@@ -178,9 +178,9 @@ func (l *listing) restrictScope() {
 	if l.req.Curated == nil {
 		return
 	}
-	curated := newBitset(len(m.Products))
+	curated := newBitset(m.size())
 	for _, id := range l.req.Curated {
-		if pos, ok := m.byID[id]; ok && l.scope.has(pos) && !curated.has(pos) {
+		if pos, ok := m.position(id); ok && l.scope.has(pos) && !curated.has(pos) {
 			curated.set(pos)
 			l.curated = append(l.curated, pos)
 		}
@@ -216,7 +216,7 @@ func (l *listing) readFacetFilters() error {
 			}
 			l.category.selected[strconv.FormatInt(id, 10)] = true
 			if l.category.products == nil {
-				l.category.products = newBitset(len(m.Products))
+				l.category.products = newBitset(m.size())
 			}
 			l.category.products.or(c.products)
 		}
@@ -230,7 +230,7 @@ func (l *listing) readFacetFilters() error {
 		if len(values) == 0 {
 			continue
 		}
-		f := &facetFilter{key: AttributeSearchKey(a.Key), selected: map[string]bool{}, products: newBitset(len(m.Products))}
+		f := &facetFilter{key: AttributeSearchKey(a.Key), selected: map[string]bool{}, products: newBitset(m.size())}
 		for _, v := range firstValues(values) {
 			f.selected[strings.TrimSpace(v)] = true
 		}
@@ -383,21 +383,21 @@ func (l *listing) fillPage(result bitset, sorter string) {
 			skip--
 			return true
 		}
-		out.Products = append(out.Products, m.Products[pos])
+		out.Products = append(out.Products, m.at(pos))
 		return len(out.Products) < out.PageSize
 	}
 	switch {
 	case sorter == "newcomers":
-		walk(m.newest, false, take)
+		walk(m.newest, take)
 	case sorter == "price" || sorter == "-price":
 		// Products without a price in the currency come last either way.
 		order, prices := m.byPrice[l.req.Currency], m.prices[l.req.Currency]
-		priced := sort.Search(len(order), func(i int) bool { return prices[order[i]] < 0 })
-		if walk(order[:priced], sorter == "-price", take) {
-			walk(order[priced:], false, take)
+		priced := order.search(func(pos int32) bool { return prices.at(pos) < 0 })
+		if order.walk(0, priced, sorter == "-price", take) {
+			order.walk(priced, order.len(), false, take)
 		}
 	case l.curated != nil:
-		walk(l.curated, false, take)
+		walk(l.curated, take)
 	default:
 		result.each(take)
 	}
@@ -409,23 +409,13 @@ const maxFilterValues = 100
 
 func firstValues(values []string) []string { return values[:min(len(values), maxFilterValues)] }
 
-// walk calls fn for each position of order (last first when reverse)
-// until fn returns false, and tells whether it went through them all.
-func walk(order []int32, reverse bool, fn func(int32) bool) bool {
-	if !reverse {
-		for _, pos := range order {
-			if !fn(pos) {
-				return false
-			}
-		}
-		return true
-	}
-	for i := len(order) - 1; i >= 0; i-- {
-		if !fn(order[i]) {
-			return false
+// walk calls fn for each position of order until fn returns false.
+func walk(order []int32, fn func(int32) bool) {
+	for _, pos := range order {
+		if !fn(pos) {
+			return
 		}
 	}
-	return true
 }
 
 func newFacet(key, name, widget string, order int) Facet {
@@ -469,13 +459,13 @@ func (m *Model) applyPriceRange(scope bitset, p url.Values, cur string) error {
 	if bounds[0] < 0 && bounds[1] < 0 {
 		return nil
 	}
-	prices := m.prices[cur]
-	if prices == nil { // no product has a price in cur
+	prices, known := m.prices[cur]
+	if !known { // no product has a price in cur
 		clear(scope)
 		return nil
 	}
 	scope.each(func(pos int32) bool {
-		price := prices[pos]
+		price := prices.at(pos)
 		if price < 0 || (bounds[0] >= 0 && price < bounds[0]) || (bounds[1] >= 0 && price > bounds[1]) {
 			scope[pos>>6] &^= 1 << (uint(pos) & 63)
 		}

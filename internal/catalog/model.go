@@ -1,9 +1,12 @@
 package catalog
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,16 +21,18 @@ import (
 )
 
 // Model is one node's immutable picture of the catalog at one version.
-// Products are addressed by their position (int32) in Products; bitsets
-// and sort orders hold positions.
+// Products are addressed by their position (int32), their rank by id;
+// bitsets and sort orders hold positions. The lookups are sorted arrays
+// of ids and positions rather than maps: a million entries of a map take
+// several times the memory.
 type Model struct {
 	Version int64
 	Store   StoreSettings
 
-	Products   []*Product
-	byID       map[int64]int32
-	bySlug     map[string]int32
-	byBaseCode map[string][]int32
+	products   chunked[*Product]
+	ids        []int64 // by position, ascending
+	slugOrder  []int32 // positions by slug (trimmed of slashes), then position
+	groupOrder []int32 // positions by base code, then position
 	listable   bitset
 
 	Categories     []*Category // tree order
@@ -42,8 +47,8 @@ type Model struct {
 
 	// Sort orders over all products, listable or not.
 	newest  []int32
-	byPrice map[string][]int32 // currency → ascending, unpriced last
-	prices  map[string][]int64 // currency → price per position, -1 unpriced
+	byPrice map[string]sortedChunks   // currency → ascending, unpriced last
+	prices  map[string]chunked[int64] // currency → price per position, -1 unpriced
 
 	priceBuckets map[string][]priceBucket // currency → the price facet's ranges
 
@@ -57,27 +62,49 @@ type Model struct {
 	installed time.Time // when it began to serve
 }
 
-// Product is one sellable item (a SKU).
+// Product is one sellable item (a SKU). A model holds a million of
+// them, so a product is kept small: what it shares with its variants is
+// held once for them all (Texts), times are Unix nanoseconds, and the
+// search text, needed only to build the search index, is a hash.
 type Product struct {
-	ID           int64
-	SKU          string
+	ID   int64
+	SKU  string
+	Slug string
+	*Texts
+	attrs      *attributes
+	Stock      int64
+	Prices     Prices
+	Listable   bool
+	created    int64
+	modified   int64
+	searchHash uint64 // of the folded search text
+}
+
+// Texts are what the sizes of one model and color mostly share (texts,
+// images, categories); equal ones are held once (shareTexts).
+type Texts struct {
 	BaseCode     string
-	Slug         string
 	Name         string
 	Description  string
-	Translations Translations
-	Attributes   json.RawMessage
-	attrValues   []attrValue
-	Images       []string
 	TaxRate      string
-	Stock        int64
-	Prices       Prices
-	Listable     bool
+	Translations Translations
+	Images       []string
 	Categories   []int64 // as imported, in id order
-	Created      time.Time
-	Modified     time.Time
-	folded       string
 }
+
+// attributes are a product's attributes as imported (raw, shown as they
+// are) and as text by key (values, sorted by key). Products of the same
+// brand, color, material and size have the same ones, held once.
+type attributes struct {
+	raw    json.RawMessage
+	values []attrValue
+}
+
+// Created is when the product was first imported.
+func (p *Product) Created() time.Time { return time.Unix(0, p.created).UTC() }
+
+// Modified is when the product last changed.
+func (p *Product) Modified() time.Time { return time.Unix(0, p.modified).UTC() }
 
 // Price is a product's price in one currency.
 type Price struct {
@@ -192,7 +219,7 @@ func (p *Product) URL() string { return "/" + p.Slug + "/" }
 
 // AttributeValue returns the attribute's value as text ("" when absent).
 func (p *Product) AttributeValue(key string) string {
-	for _, a := range p.attrValues {
+	for _, a := range p.attrs.values {
 		if a.key == key {
 			return a.value
 		}
@@ -244,12 +271,24 @@ func (ps Prices) Get(cur string) (Price, bool) {
 
 // Product returns the product with id, active or listable or not.
 func (m *Model) Product(id int64) (*Product, bool) {
-	i, ok := m.byID[id]
+	pos, ok := m.position(id)
 	if !ok {
 		return nil, false
 	}
-	return m.Products[i], true
+	return m.at(pos), true
 }
+
+// position is the position of the product with id.
+func (m *Model) position(id int64) (int32, bool) {
+	i, found := slices.BinarySearch(m.ids, id)
+	return int32(i), found
+}
+
+// at is the product at pos.
+func (m *Model) at(pos int32) *Product { return m.products.at(pos) }
+
+// size is how many products the model holds.
+func (m *Model) size() int { return len(m.ids) }
 
 // Category returns the active category with id.
 func (m *Model) Category(id int64) (*Category, bool) {
@@ -264,14 +303,11 @@ func (m *Model) Category(id int64) (*Category, bool) {
 func load(ctx context.Context, db *database.DB, promos *promotion.Service, version int64, previous *Model) (*Model, error) {
 	m := &Model{
 		Version:        version,
-		byID:           map[int64]int32{},
-		bySlug:         map[string]int32{},
-		byBaseCode:     map[string][]int32{},
 		categoryByID:   map[int64]*Category{},
 		categoryBySlug: map[string]*Category{},
 		attributeByKey: map[string]*Attribute{},
-		byPrice:        map[string][]int32{},
-		prices:         map[string][]int64{},
+		byPrice:        map[string]sortedChunks{},
+		prices:         map[string]chunked[int64]{},
 		priceBuckets:   map[string][]priceBucket{},
 		redirects:      map[string]string{},
 		cache:          newResponseCache(),
@@ -280,9 +316,13 @@ func load(ctx context.Context, db *database.DB, promos *promotion.Service, versi
 	if m.Store, err = LoadStoreSettings(ctx, db); err != nil {
 		return nil, err
 	}
+	var folded []string // each position's search text, until indexed
 	steps := []func(context.Context, *database.DB) error{
 		m.loadAttributes, m.loadCategories, m.loadRedirects,
-		func(ctx context.Context, db *database.DB) error { return m.loadProducts(ctx, db, previous) },
+		func(ctx context.Context, db *database.DB) (err error) {
+			folded, err = m.loadProducts(ctx, db, previous)
+			return err
+		},
 	}
 	for _, step := range steps {
 		if err := step(ctx, db); err != nil {
@@ -292,7 +332,7 @@ func load(ctx context.Context, db *database.DB, promos *promotion.Service, versi
 	if err := m.loadOffers(ctx, db, promos); err != nil {
 		return nil, fmt.Errorf("catalog model: %w", err)
 	}
-	m.index()
+	m.index(folded)
 	return m, nil
 }
 
@@ -431,16 +471,17 @@ const (
 )
 
 // loadProducts loads the active products with their prices and active
-// categories. The prices and categories are read first, so that each
-// product is complete when it is read and, when previous holds the same
-// product, the copy just read is dropped at once.
-func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Model) error {
+// categories, and returns their search texts by position. The prices and
+// categories are read first, so that each product is complete when it is
+// read and, when previous holds the same product, the copy just read is
+// dropped at once.
+func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Model) ([]string, error) {
 	prices := map[int64]Prices{}
 	err := scanPrices(ctx, db, priceQuery, nil, func(id int64, cp CurrencyPrice) {
 		prices[id] = append(prices[id], cp)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	categories := map[int64][]int64{}
 	err = scanProductCategories(ctx, db, productCategoryQuery+" ORDER BY product_id, category_id", nil, func(pid, cid int64) {
@@ -449,19 +490,61 @@ func (m *Model) loadProducts(ctx context.Context, db *database.DB, previous *Mod
 		}
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return scanProducts(ctx, db, productQuery+" WHERE active ORDER BY id", nil, func(p *Product) {
+	var list []*Product
+	var folded []string
+	err = scanProducts(ctx, db, productQuery+" WHERE active ORDER BY id", nil, func(p *Product, text string) {
 		p.Prices, p.Categories = prices[p.ID], categories[p.ID]
-		if old, ok := previous.product(p.ID); ok && sameProduct(old, p) {
+		old, known := previous.product(p.ID)
+		switch {
+		case known && sameProduct(old, p):
 			p = old
+		case known:
+			shareTexts(p, old)
+		case len(list) > 0:
+			shareTexts(p, list[len(list)-1])
 		}
-		i := int32(len(m.Products))
-		m.Products = append(m.Products, p)
-		m.byID[p.ID] = i
-		m.bySlug[strings.Trim(p.Slug, "/")] = i
-		m.byBaseCode[p.BaseCode] = append(m.byBaseCode[p.BaseCode], i)
+		list = append(list, p)
+		folded = append(folded, text)
 	})
+	if err != nil {
+		return nil, err
+	}
+	m.products = newChunked(list)
+	m.ids = make([]int64, len(list))
+	for i, p := range list {
+		m.ids[i] = p.ID
+	}
+	m.slugOrder = positionsBy(list, slugKey)
+	m.groupOrder = positionsBy(list, groupKey)
+	return folded, nil
+}
+
+func slugKey(p *Product) string  { return strings.Trim(p.Slug, "/") }
+func groupKey(p *Product) string { return p.BaseCode }
+
+// positionsBy returns the positions of list ordered by key, then by
+// position.
+func positionsBy(list []*Product, key func(*Product) string) []int32 {
+	order := make([]int32, len(list))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		return cmp.Or(strings.Compare(key(list[a]), key(list[b])), cmp.Compare(a, b))
+	})
+	return order
+}
+
+// findBy returns the range of order (positionsBy of key) whose key is k.
+func (m *Model) findBy(order []int32, key func(*Product) string, k string) []int32 {
+	lo := sort.Search(len(order), func(i int) bool { return key(m.at(order[i])) >= k })
+	hi := lo
+	for hi < len(order) && key(m.at(order[hi])) == k {
+		hi++
+	}
+	return order[lo:hi]
 }
 
 // product is Product on a model that may be nil.
@@ -474,41 +557,88 @@ func (m *Model) product(id int64) (*Product, bool) {
 
 // scanProducts runs query (productQuery with a condition) and hands each
 // product to add.
-func scanProducts(ctx context.Context, db *database.DB, query string, args []any, add func(*Product)) error {
+func scanProducts(ctx context.Context, db *database.DB, query string, args []any, add func(p *Product, folded string)) error {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	seen := map[string]*attributes{}
 	for rows.Next() {
-		p := &Product{}
-		var attrs, images, tr string
-		if err := rows.Scan(&p.ID, &p.SKU, &p.BaseCode, &p.Name, &p.Description, &p.Slug, &p.Listable, &attrs, &images, &p.TaxRate, &p.Stock, &tr, &p.Created, &p.Modified, &p.folded); err != nil {
+		p := &Product{Texts: &Texts{}}
+		var attrs, images, tr, folded string
+		var created, modified time.Time
+		if err := rows.Scan(&p.ID, &p.SKU, &p.BaseCode, &p.Name, &p.Description, &p.Slug, &p.Listable, &attrs, &images, &p.TaxRate, &p.Stock, &tr, &created, &modified, &folded); err != nil {
 			return err
 		}
-		p.Attributes = json.RawMessage(attrs)
-		var values map[string]any
-		if json.Unmarshal(p.Attributes, &values) != nil {
-			p.Attributes = json.RawMessage("{}")
-		}
-		p.attrValues = make([]attrValue, 0, len(values))
-		for k, v := range values {
-			switch v := v.(type) {
-			case string:
-				p.attrValues = append(p.attrValues, attrValue{intern(k), v})
-			case float64, bool:
-				p.attrValues = append(p.attrValues, attrValue{intern(k), fmt.Sprint(v)})
+		p.created, p.modified = created.UnixNano(), modified.UnixNano()
+		if p.attrs = seen[attrs]; p.attrs == nil {
+			p.attrs = parseAttributes(attrs)
+			if len(seen) < maxSeenAttributes {
+				seen[attrs] = p.attrs
 			}
 		}
 		_ = json.Unmarshal([]byte(images), &p.Images)
 		p.Translations = decodeTranslations(tr)
-		if p.folded == "" {
-			p.folded = searchtext.Fold(p.Name + " " + p.SKU)
+		slices.SortFunc(p.Translations, func(a, b Translation) int { return strings.Compare(a.Language, b.Language) })
+		if folded == "" {
+			folded = searchtext.Fold(p.Name + " " + p.SKU)
 		}
-		add(p)
+		p.searchHash = maphash.String(searchSeed, folded)
+		add(p, folded)
 	}
 	return rows.Err()
 }
+
+// shareTexts points p at q's texts, prices and categories where they
+// are equal. Variants of one model (sizes of a color) are read one after
+// the other and mostly differ in a size and a SKU, so a million products
+// hold their names, descriptions, translations and images once per
+// color instead of once per size; an applied change shares with the
+// product it replaces, so a stream of changes keeps it that way.
+func shareTexts(p, q *Product) {
+	if sameTexts(p.Texts, q.Texts) {
+		p.Texts = q.Texts
+	}
+	if slices.Equal(p.Prices, q.Prices) {
+		p.Prices = q.Prices
+	}
+	if bytes.Equal(p.attrs.raw, q.attrs.raw) {
+		p.attrs = q.attrs
+	}
+}
+
+// maxSeenAttributes bounds the attributes one read of products keeps to
+// share: a catalog whose attributes are all different shares nothing.
+const maxSeenAttributes = 1 << 16
+
+// parseAttributes reads a product's attributes column.
+func parseAttributes(raw string) *attributes {
+	a := &attributes{raw: json.RawMessage(raw)}
+	var values map[string]any
+	if json.Unmarshal(a.raw, &values) != nil {
+		a.raw = json.RawMessage("{}")
+	}
+	a.values = make([]attrValue, 0, len(values))
+	for k, v := range values {
+		switch v := v.(type) {
+		case string:
+			a.values = append(a.values, attrValue{intern(k), v})
+		case float64, bool:
+			a.values = append(a.values, attrValue{intern(k), fmt.Sprint(v)})
+		}
+	}
+	slices.SortFunc(a.values, func(x, y attrValue) int { return strings.Compare(x.key, y.key) })
+	return a
+}
+
+func sameTexts(a, b *Texts) bool {
+	return a.BaseCode == b.BaseCode && a.Name == b.Name && a.Description == b.Description && a.TaxRate == b.TaxRate &&
+		sameTranslations(a.Translations, b.Translations) && slices.Equal(a.Images, b.Images) && slices.Equal(a.Categories, b.Categories)
+}
+
+// searchSeed hashes search texts; the hashes live in this process only.
+var searchSeed = maphash.MakeSeed()
 
 // scanPrices runs query (priceQuery with a condition) and hands each
 // price to add with its product's id.
@@ -573,9 +703,10 @@ func normalizePath(p string) string {
 	return "/" + p + "/"
 }
 
-// index builds the bitsets, sort orders and search index.
-func (m *Model) index() {
-	n := len(m.Products)
+// index builds the bitsets, sort orders and search index (of folded,
+// the search texts by position).
+func (m *Model) index(folded []string) {
+	n := m.size()
 	m.listable = newBitset(n)
 	for _, c := range m.Categories {
 		c.products = newBitset(n)
@@ -584,11 +715,10 @@ func (m *Model) index() {
 	for _, a := range m.facets {
 		values[a] = map[string]*attributeValue{}
 	}
-	for i, p := range m.Products {
+	m.products.each(func(pos int32, p *Product) {
 		if !p.Listable {
-			continue
+			return
 		}
-		pos := int32(i)
 		m.listable.set(pos)
 		for _, cid := range p.Categories {
 			for c := m.categoryByID[cid]; c != nil; c = c.Parent {
@@ -607,7 +737,7 @@ func (m *Model) index() {
 			}
 			av.products.set(pos)
 		}
-	}
+	})
 	for a, byValue := range values {
 		for _, av := range byValue {
 			a.values = append(a.values, av)
@@ -624,24 +754,25 @@ func (m *Model) index() {
 		m.newest[i] = int32(i)
 	}
 	sort.SliceStable(m.newest, func(i, j int) bool {
-		a, b := m.Products[m.newest[i]], m.Products[m.newest[j]]
-		if !a.Created.Equal(b.Created) {
-			return a.Created.After(b.Created)
+		a, b := m.at(m.newest[i]), m.at(m.newest[j])
+		if a.created != b.created {
+			return a.created > b.created
 		}
 		return a.ID > b.ID
 	})
 	for _, cur := range m.Store.Currencies {
 		prices := make([]int64, n)
 		order := make([]int32, n)
-		for i, p := range m.Products {
-			prices[i] = priceIn(p, cur)
-			order[i] = int32(i)
-		}
-		slices.SortFunc(order, byPriceOrder(prices))
-		m.prices[cur], m.byPrice[cur] = prices, order
-		m.priceBuckets[cur] = buildPriceBuckets(order, prices, m.listable, cur)
+		m.products.each(func(pos int32, p *Product) {
+			prices[pos] = priceIn(p, cur)
+			order[pos] = pos
+		})
+		slices.SortFunc(order, byPriceOrder(func(pos int32) int64 { return prices[pos] }))
+		m.prices[cur] = newChunked(prices)
+		m.byPrice[cur] = newSortedChunks(order, pricedAndListable(m.prices[cur], m.listable))
+		m.priceBuckets[cur] = buildPriceBuckets(m.byPrice[cur], m.prices[cur], m.listable, cur)
 	}
-	m.search = buildSearchIndex(m)
+	m.search = buildSearchIndex(m, folded)
 }
 
 // naturalLess orders numbers by value ("2" before "10") and other text

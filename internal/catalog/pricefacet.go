@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,14 +31,8 @@ type priceBucket struct {
 // the next; ranges without products on a listing are not shown there.
 // ascending holds every product's position in ascending price order
 // (unpriced last), prices each position's price (-1: unpriced) in cur.
-func buildPriceBuckets(ascending []int32, prices []int64, listable bitset, cur string) []priceBucket {
-	var bounds []int64
-	for _, price := range quantiles(ascending, prices, listable) {
-		b := roundDown(price)
-		if b > 0 && (len(bounds) == 0 || b > bounds[len(bounds)-1]) {
-			bounds = append(bounds, b)
-		}
-	}
+func buildPriceBuckets(ascending sortedChunks, prices chunked[int64], listable bitset, cur string) []priceBucket {
+	bounds := priceBounds(ascending, prices, listable)
 	if len(bounds) == 0 {
 		return nil // one range would filter nothing
 	}
@@ -48,11 +43,11 @@ func buildPriceBuckets(ascending []int32, prices []int64, listable bitset, cur s
 		if i < len(bounds) {
 			high = bounds[i]
 		}
-		buckets[i] = priceBucket{low: low, high: high, value: priceRangeValue(low, high), label: priceRangeLabel(low, high, cur), products: newBitset(len(prices))}
+		buckets[i] = priceBucket{low: low, high: high, value: priceRangeValue(low, high), label: priceRangeLabel(low, high, cur), products: newBitset(prices.len())}
 		low = high
 	}
 	listable.each(func(pos int32) bool {
-		if price := prices[pos]; price >= 0 {
+		if price := prices.at(pos); price >= 0 {
 			buckets[bucketOf(bounds, price)].products.set(pos)
 		}
 		return true
@@ -60,31 +55,75 @@ func buildPriceBuckets(ascending []int32, prices []int64, listable bitset, cur s
 	return buckets
 }
 
-// quantiles returns the listable products' prices at ranks k·n/6 (k = 1…5)
-// of the n that are priced, in two passes over ascending rather than a
-// copy of every price: it runs on every applied price change.
-func quantiles(ascending []int32, prices []int64, listable bitset) []int64 {
-	priced := func(pos int32) bool { return prices[pos] >= 0 && listable.has(pos) }
-	n := 0
-	for _, pos := range ascending {
-		if priced(pos) {
-			n++
+// priceBounds are the round bounds between the price facet's ranges.
+func priceBounds(ascending sortedChunks, prices chunked[int64], listable bitset) []int64 {
+	var bounds []int64
+	for _, price := range quantiles(ascending, prices, listable) {
+		b := roundDown(price)
+		if b > 0 && (len(bounds) == 0 || b > bounds[len(bounds)-1]) {
+			bounds = append(bounds, b)
 		}
 	}
-	var out []int64
-	rank, k := 0, 1
-	for _, pos := range ascending {
-		if n == 0 || k == maxPriceBuckets {
-			break
+	return bounds
+}
+
+// repricedBuckets is buildPriceBuckets after the products in repriced
+// moved from the prices before to the prices after: while the bounds
+// stay, only those products move between ranges, and only the ranges
+// they leave or enter are copied.
+func repricedBuckets(buckets []priceBucket, ascending sortedChunks, before, after chunked[int64], repriced []int32, listable bitset, cur string) []priceBucket {
+	bounds := priceBounds(ascending, after, listable)
+	if !sameBounds(buckets, bounds) {
+		return buildPriceBuckets(ascending, after, listable, cur)
+	}
+	out := slices.Clone(buckets)
+	copied := make([]bool, len(out))
+	bucket := func(i int) bitset {
+		if !copied[i] {
+			out[i].products = out[i].products.clone()
+			copied[i] = true
 		}
-		if !priced(pos) {
+		return out[i].products
+	}
+	for _, pos := range repriced {
+		if !listable.has(pos) {
 			continue
 		}
-		for k < maxPriceBuckets && rank == k*n/maxPriceBuckets {
-			out = append(out, prices[pos])
-			k++
+		if price := before.at(pos); price >= 0 {
+			bucket(bucketOf(bounds, price)).clear(pos)
 		}
-		rank++
+		if price := after.at(pos); price >= 0 {
+			bucket(bucketOf(bounds, price)).set(pos)
+		}
+	}
+	return out
+}
+
+// sameBounds reports whether buckets are the ranges between bounds.
+func sameBounds(buckets []priceBucket, bounds []int64) bool {
+	if len(bounds) == 0 || len(buckets) != len(bounds)+1 {
+		return len(bounds) == 0 && len(buckets) == 0
+	}
+	for i, b := range bounds {
+		if buckets[i].high != b {
+			return false
+		}
+	}
+	return true
+}
+
+// quantiles returns the listable products' prices at ranks k·n/6 (k = 1…5)
+// of the n that are priced, found by the counts of the order's chunks:
+// it runs on every applied price change.
+func quantiles(ascending sortedChunks, prices chunked[int64], listable bitset) []int64 {
+	counted := pricedAndListable(prices, listable)
+	n := ascending.counted()
+	if n == 0 {
+		return nil
+	}
+	out := make([]int64, 0, maxPriceBuckets-1)
+	for k := 1; k < maxPriceBuckets; k++ {
+		out = append(out, prices.at(ascending.nth(k*n/maxPriceBuckets, counted)))
 	}
 	return out
 }
@@ -153,8 +192,8 @@ func (m *Model) priceRangeFilter(values []string, cur string) (bitset, map[strin
 		return nil, nil, nil
 	}
 	buckets := m.priceBuckets[cur]
-	prices := m.prices[cur]
-	out := newBitset(len(m.Products))
+	prices, known := m.prices[cur]
+	out := newBitset(m.size())
 	selected := map[string]bool{}
 	for _, raw := range firstValues(values) {
 		v := strings.TrimSpace(raw)
@@ -170,14 +209,14 @@ func (m *Model) priceRangeFilter(values []string, cur string) (bitset, map[strin
 				matched = true
 			}
 		}
-		if matched || prices == nil {
+		if matched || !known {
 			continue
 		}
-		for pos, price := range prices {
+		prices.each(func(pos int32, price int64) {
 			if price >= low && (high == 0 || price < high) {
-				out.set(int32(pos))
+				out.set(pos)
 			}
-		}
+		})
 	}
 	return out, selected, nil
 }

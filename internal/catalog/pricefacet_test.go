@@ -74,7 +74,8 @@ func TestQuantiles(t *testing.T) {
 		for k := 1; k < maxPriceBuckets && len(want) > 0; k++ {
 			expected = append(expected, want[k*len(want)/maxPriceBuckets])
 		}
-		if got := quantiles(order, prices, listable); !slices.Equal(got, expected) {
+		chunks := newChunked(prices)
+		if got := quantiles(newSortedChunks(order, pricedAndListable(chunks, listable)), chunks, listable); !slices.Equal(got, expected) {
 			t.Errorf("%d products: %v, want %v", n, got, expected)
 		}
 	}

@@ -188,11 +188,12 @@ func variantLess(a, b string) bool {
 
 // ProductBySlug finds an active product by its pretty URL.
 func (m *Model) ProductBySlug(slug string) (*Product, bool) {
-	pos, ok := m.bySlug[strings.Trim(slug, "/")]
-	if !ok {
+	// Of products with one slug the last wins, as it always has.
+	same := m.findBy(m.slugOrder, slugKey, strings.Trim(slug, "/"))
+	if len(same) == 0 {
 		return nil, false
 	}
-	return m.Products[pos], true
+	return m.at(same[len(same)-1]), true
 }
 
 // CategoryBySlug finds an active category by its pretty URL.
@@ -232,8 +233,8 @@ func (m *Model) ProductCategories(p *Product) []*Category {
 // Group returns the products that share p's base code, p included.
 func (m *Model) Group(p *Product) []*Product {
 	var out []*Product
-	for _, pos := range m.byBaseCode[p.BaseCode] {
-		out = append(out, m.Products[pos])
+	for _, pos := range m.findBy(m.groupOrder, groupKey, p.BaseCode) {
+		out = append(out, m.at(pos))
 	}
 	return out
 }

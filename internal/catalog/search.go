@@ -25,7 +25,7 @@ type searchIndex struct {
 	size     int
 }
 
-func buildSearchIndex(m *Model) *searchIndex {
+func buildSearchIndex(m *Model, folded []string) *searchIndex {
 	byWord := map[string][]int32{}
 	seen := map[string]bool{}
 	add := func(pos int32, folded string) {
@@ -38,8 +38,8 @@ func buildSearchIndex(m *Model) *searchIndex {
 	}
 	m.listable.each(func(pos int32) bool {
 		clear(seen)
-		p := m.Products[pos]
-		add(pos, p.folded)
+		p := m.at(pos)
+		add(pos, folded[pos])
 		// A product is also found by its categories' names: "elbise"
 		// finds every dress, whatever its own name says.
 		for _, id := range p.Categories {
@@ -49,7 +49,7 @@ func buildSearchIndex(m *Model) *searchIndex {
 		}
 		return true
 	})
-	idx := &searchIndex{words: make([]string, 0, len(byWord)), size: len(m.Products)}
+	idx := &searchIndex{words: make([]string, 0, len(byWord)), size: m.size()}
 	for w := range byWord {
 		idx.words = append(idx.words, w)
 	}
@@ -140,7 +140,7 @@ func (m *Model) Autocomplete(query string, limit int) Suggestions {
 		if !hits.has(pos) {
 			continue
 		}
-		p := m.Products[pos]
+		p := m.at(pos)
 		if seen[p.BaseCode] {
 			continue
 		}

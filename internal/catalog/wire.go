@@ -61,17 +61,17 @@ type ProductImage struct {
 func (p *Product) Wire(cur, lang string, stock int64, offers Offers) ProductJSON {
 	price, priced := p.Prices.Get(cur)
 	out := ProductJSON{
-		AbsoluteURL: p.URL(), AttributeSet: 1, Attributes: p.Attributes, AttributesKwargs: map[string]any{},
+		AbsoluteURL: p.URL(), AttributeSet: 1, Attributes: p.attrs.raw, AttributesKwargs: map[string]any{},
 		BaseCode: p.BaseCode, BasketOffers: offers.For(p, cur, lang), CurrencyType: strings.ToLower(cur),
 		ExtraAttributes: map[string]any{}, InStock: priced && stock > 0, IsReadyToBasket: priced && stock > 0,
 		Name: p.Label(lang), PK: p.ID, Price: price.Price, PriceType: "default", ProductType: "0",
 		Images: make([]ProductImage, len(p.Images)), Videos: []any{}, RetailPrice: price.RetailPrice,
-		SKU: p.SKU, Stock: stock, UnitType: "qty", CreatedDate: p.Created, ModifiedDate: p.Modified,
+		SKU: p.SKU, Stock: stock, UnitType: "qty", CreatedDate: p.Created(), ModifiedDate: p.Modified(),
 		Description: p.Text(lang), TaxRate: p.TaxRate,
 	}
 	for i, img := range p.Images {
 		// Image pks only need to be stable and unique per product.
-		out.Images[i] = ProductImage{CreatedDate: p.Created, Image: img, Order: i, PK: p.ID*1000 + int64(i), SpecialImage: []any{}, Status: "active"}
+		out.Images[i] = ProductImage{CreatedDate: out.CreatedDate, Image: img, Order: i, PK: p.ID*1000 + int64(i), SpecialImage: []any{}, Status: "active"}
 	}
 	if len(p.Images) > 0 {
 		out.Image = &p.Images[0]
