@@ -118,6 +118,7 @@ var errStop = errors.New("stop reading")
 type Import struct {
 	ctx        context.Context
 	db         *database.DB
+	conn       *sql.Conn // the connection tx runs on, for PostgreSQL's COPY
 	tx         *sql.Tx
 	dec        *json.Decoder
 	input      *countingReader
@@ -139,12 +140,24 @@ func Run(ctx context.Context, db *database.DB, r io.Reader, opts Options) (*Summ
 	dec.UseNumber()
 	imp := &Import{ctx: ctx, db: db, dec: dec, input: input, opts: opts,
 		summary: &Summary{}, seen: map[string]bool{}}
-	tx, err := db.BeginTx(ctx, nil)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if db.Engine == database.SQLite {
+		restore, err := bulkPragmas(ctx, conn)
+		if err != nil {
+			return nil, err
+		}
+		defer restore()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	imp.tx = tx
+	imp.conn, imp.tx = conn, tx
 	if db.Engine == database.Postgres {
 		// One import at a time: a second one waits here rather than failing
 		// on the first one's uncommitted rows. SQLite's IMMEDIATE
