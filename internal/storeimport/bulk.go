@@ -35,8 +35,10 @@ func bulkPragmas(ctx context.Context, conn *sql.Conn) (restore func(), err error
 	if err := conn.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&tempStore); err != nil {
 		return nil, err
 	}
-	// 64 MB whatever the file's size: memory stays bounded.
-	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY"); err != nil {
+	// 8 MB (four times the default) whatever the file's size: memory
+	// stays bounded (80 MB RSS for a million products; 64 MB of cache
+	// made it 180 MB and the import no faster).
+	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY"); err != nil {
 		return nil, err
 	}
 	return func() {
@@ -149,11 +151,16 @@ func (l *productLoader) stage(ctx context.Context, cols []string, rows [][]any) 
 	return database.CopyFrom(ctx, l.imp.conn, "import_products", cols, rows)
 }
 
-// insertSQL is a multi-row INSERT of n rows.
+// insertSQL is a multi-row INSERT of n rows for SQLite, the one
+// statement written with "?" rather than "$N" placeholders: SQLite names
+// "$N" parameters, and the driver looks each name up in a list, which
+// makes binding a statement of thousands of them quadratic (60% of a
+// first import's time with 1,600).
 func insertSQL(table string, cols []string, n int) string {
+	row := "(" + strings.Repeat("?, ", len(cols)-1) + "?)"
 	values := make([]string, n)
 	for i := range values {
-		values[i] = "(" + placeholders(i*len(cols)+1, len(cols)) + ")"
+		values[i] = row
 	}
 	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(values, ", ")
 }

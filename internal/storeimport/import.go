@@ -286,23 +286,23 @@ func (imp *Import) Fail(path, message string) {
 // refuseNUL fails every string of v, key or value, that holds U+0000:
 // PostgreSQL cannot store it in text (SQLite can), and no field has a use
 // for it.
-func (imp *Import) refuseNUL(path string, v any) {
+func refuseNUL(path string, v any, fail func(path, message string)) {
 	switch v := v.(type) {
 	case string:
 		if strings.IndexByte(v, 0) >= 0 {
-			imp.Fail(path, "must not contain a NUL character")
+			fail(path, "must not contain a NUL character")
 		}
 	case []any:
 		for i, elem := range v {
-			imp.refuseNUL(path+"["+strconv.Itoa(i)+"]", elem)
+			refuseNUL(path+"["+strconv.Itoa(i)+"]", elem, fail)
 		}
 	case map[string]any:
 		for key, elem := range v {
 			if strings.IndexByte(key, 0) >= 0 {
-				imp.Fail(path, "a key must not contain a NUL character")
+				fail(path, "a key must not contain a NUL character")
 				continue
 			}
-			imp.refuseNUL(path+"."+key, elem)
+			refuseNUL(path+"."+key, elem, fail)
 		}
 	}
 }
@@ -359,6 +359,16 @@ func (imp *Import) onlyProductsUpdated() bool {
 // {"replace": true, "items": [...]}, calling fn for each record. It
 // reports whether the rest of the section's records are to be removed.
 func (imp *Import) Items(fn func(r *Record) error) (replace bool, err error) {
+	return imp.PreparedItems(nil, func(r *Record, _ any) error { return fn(r) })
+}
+
+// PreparedItems is Items for a section whose records take long to
+// validate: prepare runs on each record ahead of its turn, on another
+// goroutine, while fn still handles the records one by one in document
+// order, with prepare's result. prepare may only read the record and
+// fail it (its problems are reported in their place in the document); it
+// must not touch the Import or the database.
+func (imp *Import) PreparedItems(prepare func(r *Record) any, fn func(r *Record, prepared any) error) (replace bool, err error) {
 	name := imp.current.Name
 	tok, err := imp.dec.Token()
 	if err != nil {
@@ -366,7 +376,7 @@ func (imp *Import) Items(fn func(r *Record) error) (replace bool, err error) {
 	}
 	switch tok {
 	case json.Delim('['):
-		return false, imp.array(name, fn)
+		return false, imp.array(name, prepare, fn)
 	case json.Delim('{'):
 	default:
 		imp.Fail(name, `must be an array of records or {"replace": true, "items": [...]}`)
@@ -392,7 +402,7 @@ func (imp *Import) Items(fn func(r *Record) error) (replace bool, err error) {
 			if err := imp.expectDelim('[', name+".items: must be an array"); err != nil {
 				return false, err
 			}
-			if err := imp.array(name, fn); err != nil {
+			if err := imp.array(name, prepare, fn); err != nil {
 				return false, err
 			}
 		default:
@@ -409,25 +419,25 @@ func (imp *Import) Items(fn func(r *Record) error) (replace bool, err error) {
 }
 
 // array reads records after the opening bracket up to the closing one.
-func (imp *Import) array(name string, fn func(r *Record) error) error {
-	for i := 0; imp.dec.More(); i++ {
-		path := name + "[" + strconv.Itoa(i) + "]"
-		var v any
-		if err := imp.dec.Decode(&v); err != nil {
-			return imp.syntax(path, err)
+func (imp *Import) array(name string, prepare func(r *Record) any, fn func(r *Record, prepared any) error) error {
+	items, stop := imp.readAhead(name, prepare)
+	defer stop()
+	for it := range items {
+		if it.err != nil {
+			return imp.syntax(it.path, it.err)
 		}
 		imp.records++
 		if imp.records%5000 == 0 {
 			imp.progress()
 		}
-		imp.refuseNUL(path, v)
-		obj, ok := v.(map[string]any)
-		if !ok {
-			imp.Fail(path, "must be an object")
-			continue
+		for _, e := range it.ahead.errs {
+			imp.Fail(e.Path, e.Message)
 		}
-		if err := fn(newRecord(imp, path, obj)); err != nil {
-			return err
+		it.ahead.delivered = true
+		if it.rec != nil {
+			if err := fn(it.rec, it.prepared); err != nil {
+				return err
+			}
 		}
 		if imp.full() {
 			return errStop
@@ -439,6 +449,69 @@ func (imp *Import) array(name string, fn func(r *Record) error) error {
 	return nil
 }
 
+// aheadItem is one element of an array, decoded and prepared ahead.
+type aheadItem struct {
+	path     string
+	rec      *Record // nil when the element is not an object
+	prepared any
+	ahead    *aheadErrors
+	err      error // the document is broken here: reading stops
+}
+
+// readAheadItems is how many elements are decoded ahead of their turn:
+// enough to keep both cores busy, few enough to keep memory flat.
+const readAheadItems = 256
+
+// readAhead decodes (and prepares) the elements of an array on another
+// goroutine, so that decoding the JSON of the next records overlaps
+// writing the current ones. The goroutine owns the decoder until the
+// channel closes; stop ends it early and waits for it.
+func (imp *Import) readAhead(name string, prepare func(r *Record) any) (items <-chan aheadItem, stop func()) {
+	out := make(chan aheadItem, readAheadItems)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer close(out)
+		for i := 0; imp.dec.More(); i++ {
+			it := imp.readItem(name+"["+strconv.Itoa(i)+"]", prepare)
+			select {
+			case out <- it:
+			case <-done:
+				return
+			}
+			if it.err != nil {
+				return
+			}
+		}
+	}()
+	return out, func() {
+		close(done)
+		<-finished
+	}
+}
+
+// readItem decodes one element, checks its strings and prepares it.
+func (imp *Import) readItem(path string, prepare func(r *Record) any) aheadItem {
+	it := aheadItem{path: path, ahead: &aheadErrors{}}
+	var v any
+	if it.err = imp.dec.Decode(&v); it.err != nil {
+		return it
+	}
+	fail := func(path, message string) { it.ahead.errs = append(it.ahead.errs, Error{Path: path, Message: message}) }
+	refuseNUL(path, v, fail)
+	obj, ok := v.(map[string]any)
+	if !ok {
+		fail(path, "must be an object")
+		return it
+	}
+	it.rec = newRecord(imp, path, obj)
+	it.rec.ahead = it.ahead
+	if prepare != nil {
+		it.prepared = prepare(it.rec)
+	}
+	return it
+}
+
 // Object reads a section whose value is one record (store, geography).
 func (imp *Import) Object() (*Record, error) {
 	name := imp.current.Name
@@ -447,7 +520,7 @@ func (imp *Import) Object() (*Record, error) {
 		return nil, imp.syntax(name, err)
 	}
 	imp.records++
-	imp.refuseNUL(name, v)
+	refuseNUL(name, v, imp.Fail)
 	obj, ok := v.(map[string]any)
 	if !ok {
 		imp.Fail(name, "must be an object")

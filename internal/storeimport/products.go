@@ -65,8 +65,11 @@ func loadProducts(ctx context.Context, imp *Import) error {
 			s.Close()
 		}
 	}()
-	replace, err := imp.Items(func(r *Record) error {
-		if p := readProduct(r); p != nil {
+	// Validating a product (JSON texts, search text, digest) costs about
+	// as much as writing it: it runs ahead, beside the writes.
+	prepare := func(r *Record) any { return readProduct(r) }
+	replace, err := imp.PreparedItems(prepare, func(_ *Record, prepared any) error {
+		if p := prepared.(*product); p != nil {
 			l.batch = append(l.batch, p)
 		}
 		if len(l.batch) >= productBatch {
