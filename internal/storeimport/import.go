@@ -140,32 +140,12 @@ func Run(ctx context.Context, db *database.DB, r io.Reader, opts Options) (*Summ
 	dec.UseNumber()
 	imp := &Import{ctx: ctx, db: db, dec: dec, input: input, opts: opts,
 		summary: &Summary{}, seen: map[string]bool{}}
-	conn, err := db.Conn(ctx)
+	end, err := imp.begin()
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
-	if db.Engine == database.SQLite {
-		restore, err := bulkPragmas(ctx, conn)
-		if err != nil {
-			return nil, err
-		}
-		defer restore()
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	imp.conn, imp.tx = conn, tx
-	if db.Engine == database.Postgres {
-		// One import at a time: a second one waits here rather than failing
-		// on the first one's uncommitted rows. SQLite's IMMEDIATE
-		// transaction already holds the write lock.
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7407)"); err != nil {
-			return nil, err
-		}
-	}
+	defer end()
+	tx := imp.tx
 	if err := imp.document(); err != nil && !errors.Is(err, errStop) {
 		return nil, err
 	}
@@ -202,6 +182,41 @@ func Run(ctx context.Context, db *database.DB, r io.Reader, opts Options) (*Summ
 	}
 	imp.summary.Restocked = imp.restocked
 	return imp.summary, nil
+}
+
+// begin takes a connection and begins the import's transaction on it;
+// end rolls back what was not committed and hands the connection back.
+func (imp *Import) begin() (end func(), err error) {
+	ctx, db := imp.ctx, imp.db
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	restore := func() {}
+	if db.Engine == database.SQLite {
+		if restore, err = bulkPragmas(ctx, conn); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	end = func() { restore(); conn.Close() }
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		end()
+		return nil, err
+	}
+	imp.conn, imp.tx = conn, tx
+	end = func() { tx.Rollback(); restore(); conn.Close() }
+	if db.Engine == database.Postgres {
+		// One import at a time: a second one waits here rather than failing
+		// on the first one's uncommitted rows. SQLite's IMMEDIATE
+		// transaction already holds the write lock.
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7407)"); err != nil {
+			end()
+			return nil, err
+		}
+	}
+	return end, nil
 }
 
 // document reads the top-level object section by section.
