@@ -118,6 +118,7 @@ var errStop = errors.New("stop reading")
 type Import struct {
 	ctx        context.Context
 	db         *database.DB
+	conn       *sql.Conn // the connection tx runs on, for PostgreSQL's COPY
 	tx         *sql.Tx
 	dec        *json.Decoder
 	input      *countingReader
@@ -139,20 +140,12 @@ func Run(ctx context.Context, db *database.DB, r io.Reader, opts Options) (*Summ
 	dec.UseNumber()
 	imp := &Import{ctx: ctx, db: db, dec: dec, input: input, opts: opts,
 		summary: &Summary{}, seen: map[string]bool{}}
-	tx, err := db.BeginTx(ctx, nil)
+	end, err := imp.begin()
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-	imp.tx = tx
-	if db.Engine == database.Postgres {
-		// One import at a time: a second one waits here rather than failing
-		// on the first one's uncommitted rows. SQLite's IMMEDIATE
-		// transaction already holds the write lock.
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7407)"); err != nil {
-			return nil, err
-		}
-	}
+	defer end()
+	tx := imp.tx
 	if err := imp.document(); err != nil && !errors.Is(err, errStop) {
 		return nil, err
 	}
@@ -189,6 +182,41 @@ func Run(ctx context.Context, db *database.DB, r io.Reader, opts Options) (*Summ
 	}
 	imp.summary.Restocked = imp.restocked
 	return imp.summary, nil
+}
+
+// begin takes a connection and begins the import's transaction on it;
+// end rolls back what was not committed and hands the connection back.
+func (imp *Import) begin() (end func(), err error) {
+	ctx, db := imp.ctx, imp.db
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	restore := func() {}
+	if db.Engine == database.SQLite {
+		if restore, err = bulkPragmas(ctx, conn); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	end = func() { restore(); conn.Close() }
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		end()
+		return nil, err
+	}
+	imp.conn, imp.tx = conn, tx
+	end = func() { tx.Rollback(); restore(); conn.Close() }
+	if db.Engine == database.Postgres {
+		// One import at a time: a second one waits here rather than failing
+		// on the first one's uncommitted rows. SQLite's IMMEDIATE
+		// transaction already holds the write lock.
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7407)"); err != nil {
+			end()
+			return nil, err
+		}
+	}
+	return end, nil
 }
 
 // document reads the top-level object section by section.
@@ -273,23 +301,23 @@ func (imp *Import) Fail(path, message string) {
 // refuseNUL fails every string of v, key or value, that holds U+0000:
 // PostgreSQL cannot store it in text (SQLite can), and no field has a use
 // for it.
-func (imp *Import) refuseNUL(path string, v any) {
+func refuseNUL(path string, v any, fail func(path, message string)) {
 	switch v := v.(type) {
 	case string:
 		if strings.IndexByte(v, 0) >= 0 {
-			imp.Fail(path, "must not contain a NUL character")
+			fail(path, "must not contain a NUL character")
 		}
 	case []any:
 		for i, elem := range v {
-			imp.refuseNUL(path+"["+strconv.Itoa(i)+"]", elem)
+			refuseNUL(path+"["+strconv.Itoa(i)+"]", elem, fail)
 		}
 	case map[string]any:
 		for key, elem := range v {
 			if strings.IndexByte(key, 0) >= 0 {
-				imp.Fail(path, "a key must not contain a NUL character")
+				fail(path, "a key must not contain a NUL character")
 				continue
 			}
-			imp.refuseNUL(path+"."+key, elem)
+			refuseNUL(path+"."+key, elem, fail)
 		}
 	}
 }
@@ -346,6 +374,16 @@ func (imp *Import) onlyProductsUpdated() bool {
 // {"replace": true, "items": [...]}, calling fn for each record. It
 // reports whether the rest of the section's records are to be removed.
 func (imp *Import) Items(fn func(r *Record) error) (replace bool, err error) {
+	return imp.PreparedItems(nil, func(r *Record, _ any) error { return fn(r) })
+}
+
+// PreparedItems is Items for a section whose records take long to
+// validate: prepare runs on each record ahead of its turn, on another
+// goroutine, while fn still handles the records one by one in document
+// order, with prepare's result. prepare may only read the record and
+// fail it (its problems are reported in their place in the document); it
+// must not touch the Import or the database.
+func (imp *Import) PreparedItems(prepare func(r *Record) any, fn func(r *Record, prepared any) error) (replace bool, err error) {
 	name := imp.current.Name
 	tok, err := imp.dec.Token()
 	if err != nil {
@@ -353,7 +391,7 @@ func (imp *Import) Items(fn func(r *Record) error) (replace bool, err error) {
 	}
 	switch tok {
 	case json.Delim('['):
-		return false, imp.array(name, fn)
+		return false, imp.array(name, prepare, fn)
 	case json.Delim('{'):
 	default:
 		imp.Fail(name, `must be an array of records or {"replace": true, "items": [...]}`)
@@ -379,7 +417,7 @@ func (imp *Import) Items(fn func(r *Record) error) (replace bool, err error) {
 			if err := imp.expectDelim('[', name+".items: must be an array"); err != nil {
 				return false, err
 			}
-			if err := imp.array(name, fn); err != nil {
+			if err := imp.array(name, prepare, fn); err != nil {
 				return false, err
 			}
 		default:
@@ -396,25 +434,25 @@ func (imp *Import) Items(fn func(r *Record) error) (replace bool, err error) {
 }
 
 // array reads records after the opening bracket up to the closing one.
-func (imp *Import) array(name string, fn func(r *Record) error) error {
-	for i := 0; imp.dec.More(); i++ {
-		path := name + "[" + strconv.Itoa(i) + "]"
-		var v any
-		if err := imp.dec.Decode(&v); err != nil {
-			return imp.syntax(path, err)
+func (imp *Import) array(name string, prepare func(r *Record) any, fn func(r *Record, prepared any) error) error {
+	items, stop := imp.readAhead(name, prepare)
+	defer stop()
+	for it := range items {
+		if it.err != nil {
+			return imp.syntax(it.path, it.err)
 		}
 		imp.records++
 		if imp.records%5000 == 0 {
 			imp.progress()
 		}
-		imp.refuseNUL(path, v)
-		obj, ok := v.(map[string]any)
-		if !ok {
-			imp.Fail(path, "must be an object")
-			continue
+		for _, e := range it.ahead.errs {
+			imp.Fail(e.Path, e.Message)
 		}
-		if err := fn(newRecord(imp, path, obj)); err != nil {
-			return err
+		it.ahead.delivered = true
+		if it.rec != nil {
+			if err := fn(it.rec, it.prepared); err != nil {
+				return err
+			}
 		}
 		if imp.full() {
 			return errStop
@@ -426,6 +464,71 @@ func (imp *Import) array(name string, fn func(r *Record) error) error {
 	return nil
 }
 
+// aheadItem is one element of an array, decoded and prepared ahead.
+type aheadItem struct {
+	path     string
+	rec      *Record // nil when the element is not an object
+	prepared any
+	ahead    *aheadErrors
+	err      error // the document is broken here: reading stops
+}
+
+// readAheadItems is how many elements are decoded ahead of their turn:
+// two batches of products, so the reader never waits while a batch is
+// written (with less than one batch it did, and a million products took
+// as long as without it), and memory stays flat (a few MB).
+const readAheadItems = 2 * productBatch
+
+// readAhead decodes (and prepares) the elements of an array on another
+// goroutine, so that decoding the JSON of the next records overlaps
+// writing the current ones. The goroutine owns the decoder until the
+// channel closes; stop ends it early and waits for it.
+func (imp *Import) readAhead(name string, prepare func(r *Record) any) (items <-chan aheadItem, stop func()) {
+	out := make(chan aheadItem, readAheadItems)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer close(out)
+		for i := 0; imp.dec.More(); i++ {
+			it := imp.readItem(name+"["+strconv.Itoa(i)+"]", prepare)
+			select {
+			case out <- it:
+			case <-done:
+				return
+			}
+			if it.err != nil {
+				return
+			}
+		}
+	}()
+	return out, func() {
+		close(done)
+		<-finished
+	}
+}
+
+// readItem decodes one element, checks its strings and prepares it.
+func (imp *Import) readItem(path string, prepare func(r *Record) any) aheadItem {
+	it := aheadItem{path: path, ahead: &aheadErrors{}}
+	var v any
+	if it.err = imp.dec.Decode(&v); it.err != nil {
+		return it
+	}
+	fail := func(path, message string) { it.ahead.errs = append(it.ahead.errs, Error{Path: path, Message: message}) }
+	refuseNUL(path, v, fail)
+	obj, ok := v.(map[string]any)
+	if !ok {
+		fail(path, "must be an object")
+		return it
+	}
+	it.rec = newRecord(imp, path, obj)
+	it.rec.ahead = it.ahead
+	if prepare != nil {
+		it.prepared = prepare(it.rec)
+	}
+	return it
+}
+
 // Object reads a section whose value is one record (store, geography).
 func (imp *Import) Object() (*Record, error) {
 	name := imp.current.Name
@@ -434,7 +537,7 @@ func (imp *Import) Object() (*Record, error) {
 		return nil, imp.syntax(name, err)
 	}
 	imp.records++
-	imp.refuseNUL(name, v)
+	refuseNUL(name, v, imp.Fail)
 	obj, ok := v.(map[string]any)
 	if !ok {
 		imp.Fail(name, "must be an object")

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +47,7 @@ type productLoader struct {
 	categories map[string]int64 // category code → id, loaded once
 	pending    []pendingCategory
 	stmts      map[string]*sql.Stmt
+	staging    bool // PostgreSQL's import_products exists (see stage)
 }
 
 // pendingCategory is a product's category that was not known when the
@@ -65,8 +65,11 @@ func loadProducts(ctx context.Context, imp *Import) error {
 			s.Close()
 		}
 	}()
-	replace, err := imp.Items(func(r *Record) error {
-		if p := readProduct(r); p != nil {
+	// Validating a product (JSON texts, search text, digest) costs about
+	// as much as writing it: it runs ahead, beside the writes.
+	prepare := func(r *Record) any { return readProduct(r) }
+	replace, err := imp.PreparedItems(prepare, func(_ *Record, prepared any) error {
+		if p := prepared.(*product); p != nil {
 			l.batch = append(l.batch, p)
 		}
 		if len(l.batch) >= productBatch {
@@ -196,23 +199,62 @@ type existingProduct struct {
 	active bool
 }
 
+// productCols are the columns of a new product, in the order of
+// product.row; every one but sku is also rewritten by an update.
+var productCols = []string{"sku", "base_code", "name", "description", "slug", "active", "listable", "attributes",
+	"images", "tax_rate", "stock", "translations", "search_text", "import_hash", "created_at", "updated_at"}
+
+// stockCols are what an update that changes only stock or the active
+// flag writes (see product.digest).
+var stockCols = []string{"stock", "active", "updated_at"}
+
+// row is the product's values for productCols. A product without a
+// creation time is created now, and an update keeps the stored one (nil).
+func (p *product) row(now time.Time, update bool) []any {
+	var created any = p.created
+	if p.created.IsZero() {
+		created = now
+		if update {
+			created = nil
+		}
+	}
+	return []any{p.sku, p.baseCode, p.name, p.description, p.slug, p.active, p.listable, p.attributes,
+		p.images, p.taxRate, p.stock, p.translations, p.searchText, p.hash, created, now}
+}
+
+// batchPlan is what a batch does: the products to create, to rewrite
+// (with their ids), and the stock and active flags to set.
+type batchPlan struct {
+	inserts, changed []*product
+	changedIDs       []int64
+	stock            [][]any // id, then the values of stockCols
+}
+
 // flush writes the current batch: one query finds the stored versions,
-// then new products are inserted with one multi-row statement per table
-// and changed ones updated, so a first import costs a few round trips per
-// batch rather than per product.
+// plan decides each product's outcome, and write sends the rows in bulk,
+// so a batch costs a few statements whatever its size.
 func (l *productLoader) flush(ctx context.Context) error {
 	batch := l.batch
 	l.batch = l.batch[:0]
 	if len(batch) == 0 || !l.imp.Ok() {
 		return nil
 	}
-	imp := l.imp
 	existing, err := l.existing(ctx, batch)
 	if err != nil {
 		return err
 	}
-	var inserts, changed []*product
-	var changedIDs []int64
+	plan := l.plan(batch, existing)
+	if !l.imp.Ok() {
+		return nil
+	}
+	return l.write(ctx, plan)
+}
+
+// plan counts each product's outcome and reports duplicate SKUs. It
+// holds every rule of the section's writes; write only carries them out.
+func (l *productLoader) plan(batch []*product, existing map[string]existingProduct) *batchPlan {
+	imp := l.imp
+	plan := &batchPlan{}
 	created := map[string]bool{}
 	for _, p := range batch {
 		e, found := existing[p.sku]
@@ -225,7 +267,7 @@ func (l *productLoader) flush(ctx context.Context) error {
 		}
 		if !found {
 			created[p.sku] = true
-			inserts = append(inserts, p)
+			plan.inserts = append(plan.inserts, p)
 			imp.Count(Created)
 			continue
 		}
@@ -234,17 +276,12 @@ func (l *productLoader) flush(ctx context.Context) error {
 		case e.hash == p.hash && e.active == p.active && e.stock == p.stock:
 			imp.Count(Unchanged)
 		case e.hash == p.hash:
-			if err := l.exec(ctx, "UPDATE products SET stock = $1, active = $2, updated_at = $3 WHERE id = $4", p.stock, p.active, l.now, e.id); err != nil {
-				return err
-			}
+			plan.stock = append(plan.stock, []any{e.id, p.stock, p.active, l.now})
 			imp.Count(Updated)
 			imp.ProductChanged(e.id)
 		default:
-			if err := l.update(ctx, e.id, p); err != nil {
-				return err
-			}
-			changed = append(changed, p)
-			changedIDs = append(changedIDs, e.id)
+			plan.changed = append(plan.changed, p)
+			plan.changedIDs = append(plan.changedIDs, e.id)
 			imp.Count(Updated)
 			imp.ProductChanged(e.id)
 		}
@@ -252,28 +289,57 @@ func (l *productLoader) flush(ctx context.Context) error {
 			imp.Restocked(e.id)
 		}
 	}
-	if !imp.Ok() {
-		return nil
+	return plan
+}
+
+// write carries out a plan: new products, rewritten ones, stock, then the
+// prices and category links of the new and rewritten ones.
+func (l *productLoader) write(ctx context.Context, plan *batchPlan) error {
+	rows := make([][]any, len(plan.inserts))
+	for i, p := range plan.inserts {
+		rows[i] = p.row(l.now, false)
 	}
-	ids, err := l.insert(ctx, inserts)
+	bySKU, err := l.insertProducts(ctx, rows)
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		l.seen.add(id)
+	ids := make([]int64, len(plan.inserts), len(plan.inserts)+len(plan.changed))
+	for i, p := range plan.inserts {
+		ids[i] = bySKU[p.sku]
+		l.seen.add(ids[i])
 	}
-	if len(changedIDs) > 0 {
-		args := make([]any, len(changedIDs))
-		for i, id := range changedIDs {
-			args[i] = id
-		}
-		for _, table := range []string{"product_prices", "product_categories"} {
-			if _, err := imp.tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE product_id IN ("+placeholders(1, len(args))+")", args...); err != nil {
-				return err
-			}
+	rows = make([][]any, len(plan.changed))
+	for i, p := range plan.changed {
+		rows[i] = append([]any{plan.changedIDs[i]}, p.row(l.now, true)[1:]...)
+	}
+	if err := l.updateProducts(ctx, productCols[1:], rows); err != nil {
+		return err
+	}
+	if err := l.updateProducts(ctx, stockCols, plan.stock); err != nil {
+		return err
+	}
+	if err := l.deleteChildren(ctx, plan.changedIDs); err != nil {
+		return err
+	}
+	return l.writeChildren(ctx, append(ids, plan.changedIDs...), append(plan.inserts, plan.changed...))
+}
+
+// deleteChildren removes the prices and category links of products that
+// are rewritten.
+func (l *productLoader) deleteChildren(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	for _, table := range []string{"product_prices", "product_categories"} {
+		if _, err := l.imp.tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE product_id IN ("+placeholders(1, len(args))+")", args...); err != nil {
+			return err
 		}
 	}
-	return l.writeChildren(ctx, append(ids, changedIDs...), append(inserts, changed...))
+	return nil
 }
 
 // existing returns the stored id, digest, stock and active flag of the
@@ -284,7 +350,7 @@ func (l *productLoader) existing(ctx context.Context, batch []*product) (map[str
 		args[i] = p.sku
 	}
 	out := make(map[string]existingProduct, len(batch))
-	rows, err := l.imp.tx.QueryContext(ctx, "SELECT id, sku, import_hash, stock, active FROM products WHERE sku IN ("+
+	rows, err := l.query(ctx, "SELECT id, sku, import_hash, stock, active FROM products WHERE sku IN ("+
 		placeholders(1, len(args))+")", args...)
 	if err != nil {
 		return nil, err
@@ -338,75 +404,8 @@ func (l *productLoader) query(ctx context.Context, query string, args ...any) (*
 	return s.QueryContext(ctx, args...)
 }
 
-// rowsPerStatement is how many rows one INSERT carries. PostgreSQL pays
-// a network round trip per statement, so it gets many rows at once; the
-// in-process SQLite is fastest with a prepared one-row statement (binding
-// thousands of parameters to one statement costs it more than it saves).
-func (l *productLoader) rowsPerStatement() int {
-	if l.imp.db.Engine == database.SQLite {
-		return 1
-	}
-	return productBatch
-}
-
-// insert adds new products and returns their ids in the order of list.
-func (l *productLoader) insert(ctx context.Context, list []*product) ([]int64, error) {
-	const cols = 16
-	bySKU := make(map[string]int64, len(list))
-	for chunk := range slices.Chunk(list, l.rowsPerStatement()) {
-		values := make([]string, len(chunk))
-		args := make([]any, 0, len(chunk)*cols)
-		for i, p := range chunk {
-			created := p.created
-			if created.IsZero() {
-				created = l.now
-			}
-			values[i] = "(" + placeholders(i*cols+1, cols) + ")"
-			args = append(args, p.sku, p.baseCode, p.name, p.description, p.slug, p.active, p.listable, p.attributes,
-				p.images, p.taxRate, p.stock, p.translations, p.searchText, p.hash, created, l.now)
-		}
-		rows, err := l.query(ctx, `INSERT INTO products (sku, base_code, name, description, slug, active,
-		listable, attributes, images, tax_rate, stock, translations, search_text, import_hash, created_at, updated_at)
-		VALUES `+strings.Join(values, ", ")+" RETURNING id, sku", args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var id int64
-			var sku string
-			if err := rows.Scan(&id, &sku); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			bySKU[sku] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	ids := make([]int64, len(list))
-	for i, p := range list {
-		ids[i] = bySKU[p.sku]
-	}
-	return ids, nil
-}
-
-func (l *productLoader) update(ctx context.Context, id int64, p *product) error {
-	var created any // keep the stored creation time unless the file gives one
-	if !p.created.IsZero() {
-		created = p.created
-	}
-	return l.exec(ctx, `UPDATE products SET base_code = $1, name = $2, description = $3, slug = $4,
-		active = $5, listable = $6, attributes = $7, images = $8, tax_rate = $9, stock = $10,
-		translations = $11, search_text = $12, import_hash = $13, created_at = COALESCE($14, created_at),
-		updated_at = $15 WHERE id = $16`,
-		p.baseCode, p.name, p.description, p.slug, p.active, p.listable, p.attributes, p.images, p.taxRate,
-		p.stock, p.translations, p.searchText, p.hash, created, l.now, id)
-}
-
 // writeChildren inserts the prices and category links of the products
-// (ids[i] is the id of list[i]), one statement per table.
+// (ids[i] is the id of list[i]).
 func (l *productLoader) writeChildren(ctx context.Context, ids []int64, list []*product) error {
 	if len(list) == 0 {
 		return nil
@@ -417,7 +416,7 @@ func (l *productLoader) writeChildren(ctx context.Context, ids []int64, list []*
 			return err
 		}
 	}
-	var priceArgs, catArgs []any
+	var prices, links [][]any
 	for i, p := range list {
 		id := ids[i]
 		currencies := make([]string, 0, len(p.prices))
@@ -426,7 +425,7 @@ func (l *productLoader) writeChildren(ctx context.Context, ids []int64, list []*
 		}
 		sort.Strings(currencies)
 		for _, cur := range currencies {
-			priceArgs = append(priceArgs, id, cur, int64(p.prices[cur].price), int64(p.prices[cur].retail))
+			prices = append(prices, []any{id, cur, int64(p.prices[cur].price), int64(p.prices[cur].retail)})
 		}
 		linked := map[int64]bool{}
 		for j, c := range p.categories {
@@ -439,32 +438,14 @@ func (l *productLoader) writeChildren(ctx context.Context, ids []int64, list []*
 				l.pending = append(l.pending, pendingCategory{productID: id, code: c, path: path})
 			case !linked[cid]:
 				linked[cid] = true
-				catArgs = append(catArgs, id, cid)
+				links = append(links, []any{id, cid})
 			}
 		}
 	}
-	if err := l.insertRows(ctx, "product_prices (product_id, currency, price, retail_price)", 4, priceArgs); err != nil {
+	if err := l.insertRows(ctx, "product_prices", []string{"product_id", "currency", "price", "retail_price"}, prices); err != nil {
 		return err
 	}
-	return l.insertRows(ctx, "product_categories (product_id, category_id)", 2, catArgs)
-}
-
-// insertRows inserts args as rows of width values each.
-func (l *productLoader) insertRows(ctx context.Context, into string, width int, args []any) error {
-	perStatement := l.rowsPerStatement() * 4 // a product has a few prices and categories
-	if l.imp.db.Engine == database.SQLite {
-		perStatement = 1
-	}
-	for chunk := range slices.Chunk(args, perStatement*width) {
-		values := make([]string, len(chunk)/width)
-		for i := range values {
-			values[i] = "(" + placeholders(i*width+1, width) + ")"
-		}
-		if err := l.exec(ctx, "INSERT INTO "+into+" VALUES "+strings.Join(values, ", "), chunk...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return l.insertRows(ctx, "product_categories", []string{"product_id", "category_id"}, links)
 }
 
 // resolvePending links products to categories that came later in the file.

@@ -26,10 +26,36 @@ type Record struct {
 	raw    map[string]any
 	used   map[string]bool
 	failed bool
+	// ahead, while set, keeps the problems of a record read ahead of
+	// its turn (see Import.readAhead), to be reported in document order.
+	ahead *aheadErrors
+}
+
+// aheadErrors are the problems found in a record read ahead.
+type aheadErrors struct {
+	errs      []Error
+	delivered bool // reported: later problems go to the import directly
 }
 
 func newRecord(imp *Import, path string, raw map[string]any) *Record {
 	return &Record{imp: imp, path: path, raw: raw, used: make(map[string]bool, len(raw))}
+}
+
+// child is the record of a nested object at path.
+func (r *Record) child(path string, raw map[string]any) *Record {
+	c := newRecord(r.imp, path, raw)
+	c.parent, c.ahead = r, r.ahead
+	return c
+}
+
+// fail records a problem at path, or keeps it while the record is read
+// ahead.
+func (r *Record) fail(path, message string) {
+	if a := r.ahead; a != nil && !a.delivered {
+		a.errs = append(a.errs, Error{Path: path, Message: message})
+		return
+	}
+	r.imp.Fail(path, message)
 }
 
 // Path is the JSON path of key in this record.
@@ -45,7 +71,7 @@ func (r *Record) Fail(key, message string) {
 	for p := r; p != nil; p = p.parent {
 		p.failed = true
 	}
-	r.imp.Fail(r.Path(key), message)
+	r.fail(r.Path(key), message)
 }
 
 // Has reports whether key is present and not null.
@@ -296,9 +322,7 @@ func (r *Record) Object(key string) *Record {
 		r.Fail(key, "must be an object")
 		return nil
 	}
-	child := newRecord(r.imp, r.Path(key), obj)
-	child.parent = r
-	return child
+	return r.child(r.Path(key), obj)
 }
 
 // Objects returns an array of objects as records (nil when absent).
@@ -317,13 +341,11 @@ func (r *Record) Objects(key string) []*Record {
 		path := r.Path(key) + "[" + strconv.Itoa(i) + "]"
 		obj, ok := item.(map[string]any)
 		if !ok {
-			r.imp.Fail(path, "must be an object")
+			r.fail(path, "must be an object")
 			r.failed = true
 			continue
 		}
-		child := newRecord(r.imp, path, obj)
-		child.parent = r
-		out = append(out, child)
+		out = append(out, r.child(path, obj))
 	}
 	return out
 }
