@@ -78,7 +78,14 @@ type results struct {
 	mu       sync.Mutex
 	took     []time.Duration
 	failures int
+	missed   int // open model: due, never started
 	firstErr error
+}
+
+func (r *results) miss() {
+	r.mu.Lock()
+	r.missed++
+	r.mu.Unlock()
 }
 
 func (r *results) add(d time.Duration, err error) {
@@ -158,15 +165,24 @@ func closed(workers []*shopper, it step, deadline time.Time, res *results) {
 }
 
 // open starts iterations at rate a second for duration; a free shopper
-// takes each one, and its time counts from when it was due.
+// takes each one, and its time counts from when it was due. Iterations
+// still waiting for a shopper when the duration is over are never started
+// and counted as missed: a server that falls behind shows as missed
+// arrivals and long waits, not as a longer run.
 func open(workers []*shopper, it step, start time.Time, duration time.Duration, rate float64, res *results) {
-	due := make(chan time.Time, len(workers))
+	total := int(duration.Seconds() * rate)
+	due := make(chan time.Time, total)
+	end := start.Add(duration)
 	var wg sync.WaitGroup
 	for _, s := range workers {
 		wg.Go(func() {
 			n := 0
 			ready := it.prepare == nil || res.ok(it.prepare(s, n))
 			for t := range due {
+				if time.Now().After(end) {
+					res.miss()
+					continue
+				}
 				if ready {
 					err := it.act(s, n)
 					res.add(time.Since(t), err)
@@ -176,12 +192,8 @@ func open(workers []*shopper, it step, start time.Time, duration time.Duration, 
 			}
 		})
 	}
-	interval := time.Duration(float64(time.Second) / rate)
-	for i := 0; ; i++ {
-		t := start.Add(time.Duration(i) * interval)
-		if t.Sub(start) >= duration {
-			break
-		}
+	for i := range total {
+		t := start.Add(time.Duration(float64(i) * float64(time.Second) / rate))
 		time.Sleep(time.Until(t))
 		due <- t
 	}
@@ -212,6 +224,9 @@ func report(c config, elapsed time.Duration, res *results, driver, server time.D
 		load = fmt.Sprintf("open, %.0f/s asked", c.rate)
 	}
 	fmt.Printf("mode %s, %d shoppers (%s, %d adds a guest), %.1f s: %d done, %d failed\n", c.mode, c.shoppers, load, c.adds, elapsed.Seconds(), len(took), res.failures)
+	if res.missed > 0 {
+		fmt.Printf("  %d due were never started (the server fell behind)\n", res.missed)
+	}
 	fmt.Printf("  %.0f %s/s   p50 %s   p90 %s   p99 %s\n", float64(len(took))/elapsed.Seconds(), c.mode, pct(0.50), pct(0.90), pct(0.99))
 	fmt.Printf("  driver CPU %.1f s (%.0f%% of one core)", driver.Seconds(), 100*driver.Seconds()/elapsed.Seconds())
 	if c.pid != 0 {
