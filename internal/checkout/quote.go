@@ -155,9 +155,10 @@ func (qt *quote) checkOptions(sh Shopper, st *State, dropped apperror.Fields) {
 	}
 }
 
-// options returns the store's checkout options for the current catalog version.
+// options returns the store's checkout options for the version of the
+// catalog being served (read again when the model moves on).
 func (s *Service) options(ctx context.Context) (*options, error) {
-	m, err := s.catalog.Current(ctx)
+	m, err := s.catalog.Served(ctx)
 	if err != nil {
 		return nil, err
 	}
