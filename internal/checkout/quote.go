@@ -82,7 +82,9 @@ func (s *Service) checkPlaces(ctx context.Context, q database.Querier, sh Shoppe
 	if qt.shipAddr, err = s.keptAddress(ctx, q, sh, &st.ShippingAddr, "shipping_address", dropped); err != nil {
 		return err
 	}
-	if qt.billAddr, err = s.keptAddress(ctx, q, sh, &st.BillingAddr, "billing_address", dropped); err != nil {
+	if st.BillingAddr != 0 && st.BillingAddr == st.ShippingAddr {
+		qt.billAddr = qt.shipAddr // most shoppers bill where they ship: one read
+	} else if qt.billAddr, err = s.keptAddress(ctx, q, sh, &st.BillingAddr, "billing_address", dropped); err != nil {
 		return err
 	}
 	if st.ShippingAddr == 0 {
