@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures the write path on a fresh demo store: add to basket (64
-# closed-loop shoppers; then 64 shoppers at a fixed arrival rate) and whole
+# closed-loop shoppers; then 64 shoppers at fixed arrival rates) and whole
 # checkouts (32 closed-loop shoppers), with a CPU profile of Vitrin under
 # the add-to-basket load, and the CPU of Vitrin, of PostgreSQL (every
 # postgres process on the machine) and of the driver.
@@ -8,12 +8,12 @@
 #   bench/writeload/run.sh postgres|sqlite VITRIN_BINARY WRITELOAD_BINARY OUT_DIR
 #
 # Knobs (environment): PORT (18401), PGURL (postgres://postgres@127.0.0.1:5432),
-# DB (the PostgreSQL database, created and dropped: writeload), RATE (2000),
-# SECONDS_EACH (20).
+# DB (the PostgreSQL database, created and dropped: writeload), RATES (the
+# open runs' arrival rates, "2000 500"), SECONDS_EACH (20).
 set -euo pipefail
 engine=$1 vitrin=$2 writeload=$3 out=$4
 port=${PORT:-18401} pg=${PGURL:-postgres://postgres@127.0.0.1:5432} db=${DB:-writeload}
-rate=${RATE:-2000} seconds=${SECONDS_EACH:-20}
+rates=${RATES:-2000 500} seconds=${SECONDS_EACH:-20}
 base=http://127.0.0.1:$port
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -59,7 +59,9 @@ load() {
 }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/load.txt"
 load basket-closed -mode basket -shoppers 64
-load basket-open -mode basket -shoppers 64 -rate "$rate"
+for rate in $rates; do
+	load "basket-open-$rate" -mode basket -shoppers 64 -rate "$rate"
+done
 # The profile: 10 s of Vitrin's CPU while 64 shoppers add in closed loops.
 curl -s -o "$out/cpu-basket.pprof" "$base/debug/pprof/profile?seconds=10" &
 curl_pid=$!
