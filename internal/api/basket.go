@@ -22,7 +22,7 @@ func (s *Server) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.B
 // basketWire renders b with the catalog's product cards (checkout's
 // pre_order embeds it too).
 func (s *Server) basketWire(r *http.Request, b *basket.Basket) (basket.JSON, error) {
-	model, err := s.catalog.Current(r.Context())
+	model, err := s.catalog.Served(r.Context())
 	if err != nil {
 		return basket.JSON{}, err
 	}

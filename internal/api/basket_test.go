@@ -660,3 +660,38 @@ func TestBasketMergeKeepsVoucher(t *testing.T) {
 		t.Fatalf("merged basket: %+v", b)
 	}
 }
+
+// A basket prices with the offers it last read only while no offer
+// changed: any change to offers, their categories or thresholds, even by
+// hand in SQL, shows on the next request.
+func TestBasketFollowsOfferChanges(t *testing.T) {
+	bs := newBasketStore(t, map[string]any{"offers": []any{
+		map[string]any{"slug": "10-off-women", "label": "Women", "kind": "percent", "value": "10", "categories": []string{"women"}},
+		map[string]any{"slug": "free-shipping", "kind": "free_shipping", "min_basket": map[string]any{"TRY": "1300.00"}},
+	}})
+	sh := bs.shopper()
+	sh.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["DRESS"], "quantity": 1}).must(t, 200)
+	total := func(want string) {
+		t.Helper()
+		if b := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)); b.Total != want {
+			t.Fatalf("total %s, want %s (%+v)", b.Total, want, b.Discounts)
+		}
+	}
+	if b := basketOf(t, sh.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["TEE-A"], "quantity": 1}).must(t, 200)); b.Total != "1200.00" {
+		t.Fatalf("10 %% off the dress: total %s", b.Total)
+	}
+	bs.exec("UPDATE offers SET active = FALSE WHERE slug = '10-off-women'")
+	total("1300.00")
+	bs.exec("UPDATE offers SET active = TRUE WHERE slug = '10-off-women'")
+	total("1200.00")
+	// Without its category the offer is store-wide: the t-shirt too.
+	bs.exec("DELETE FROM offer_categories")
+	total("1170.00")
+	if b := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)); len(b.UpsellMessages) == 0 {
+		t.Fatalf("no upsell for free shipping: %+v", b)
+	}
+	bs.exec("DELETE FROM offer_thresholds")
+	if b := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)); len(b.UpsellMessages) != 0 {
+		t.Fatalf("upsell after the threshold went: %v", b.UpsellMessages)
+	}
+}

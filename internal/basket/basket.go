@@ -10,12 +10,12 @@
 package basket
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -193,36 +193,50 @@ func scanHeader(row *sql.Row) (*header, error) {
 }
 
 // claimOrCreate is claim, creating the basket first when there is none.
-// Creation is an insert that ignores a conflict, so two requests creating
-// one basket at once end with the same row. A guest's first basket also
+// Creation is an upsert on the owner's unique key that also claims the
+// row, so two requests creating one basket at once end with the same row
+// and the common cases cost one statement. A guest's first basket also
 // writes the session row, which keeps the basket's id.
 func (s *Service) claimOrCreate(ctx context.Context, tx *sql.Tx, sess *session.Session) (*header, error) {
-	h, err := s.claim(ctx, tx, sess)
-	if err != nil || (h != nil && (sess.IsCustomer() || guestBasketID(sess) == h.id)) {
-		return h, err
-	}
-	now := time.Now().UTC()
 	if sess.IsCustomer() {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO baskets (customer_id, created_at, updated_at) VALUES ($1, $2, $2)
-			ON CONFLICT (customer_id) DO NOTHING`, sess.CustomerID, now); err != nil {
-			return nil, err
+		// A customer's basket outlives its orders: claim it first, so
+		// the upsert (which spends an id) runs once per customer.
+		h, err := s.claim(ctx, tx, sess)
+		if err != nil || h != nil {
+			return h, err
 		}
-		return s.claim(ctx, tx, sess)
+		return s.upsert(ctx, tx, "customer_id", sess.CustomerID)
 	}
-	if h == nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO baskets (guest_key, created_at, updated_at) VALUES ($1, $2, $2)
-			ON CONFLICT (guest_key) DO NOTHING`, sess.ID, now); err != nil {
-			return nil, err
+	if id := guestBasketID(sess); id != 0 {
+		if h, err := s.claimOwned(ctx, tx, guestBasket(id)); err != nil || h != nil {
+			return h, err
 		}
-		// By the key, not by the id the session may still hold of a
-		// basket since deleted.
-		if h, err = s.claimOwned(ctx, tx, guestKeyed(sess.ID)); err != nil || h == nil {
-			return nil, cmp.Or(err, sql.ErrNoRows)
-		}
+	}
+	// A new guest, or one whose basket is gone: by the key, not by the id
+	// the session may still hold of a basket since deleted.
+	h, err := s.upsert(ctx, tx, "guest_key", sess.ID)
+	if err != nil || guestBasketID(sess) == h.id {
+		return h, err
 	}
 	// The session keeps the basket's id (again, when it had lost it).
 	sess.Set(SessionKey, strconv.FormatInt(h.id, 10))
 	return h, s.sessions.Save(ctx, tx, sess)
+}
+
+// upsert creates the basket whose unique column key is value, or claims
+// it when it exists. A guest's key never claims a customer's basket.
+func (s *Service) upsert(ctx context.Context, tx *sql.Tx, key string, value any) (*header, error) {
+	guestsOnly := ""
+	if key == "guest_key" {
+		guestsOnly = " WHERE baskets.customer_id IS NULL"
+	}
+	h, err := scanHeader(s.stmts.QueryRowContext(ctx, tx, `INSERT INTO baskets (`+key+`, created_at, updated_at) VALUES ($1, $2, $2)
+		ON CONFLICT (`+key+`) DO UPDATE SET updated_at = excluded.updated_at`+guestsOnly+`
+		RETURNING id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at`, value, time.Now().UTC()))
+	if err == nil && h == nil {
+		err = sql.ErrNoRows
+	}
+	return h, err
 }
 
 // product is what a basket change needs to know about a product.
@@ -282,33 +296,56 @@ func lineQuantity(ctx context.Context, q database.Querier, basketID, productID i
 }
 
 // writeLine sets a line's quantity (with add, adds to it), recording the
-// current price as the one the shopper chose; attributes nil keeps the
-// line's attributes. It writes nothing and reports false when the line
-// would exceed limit (the stock), checked in the same statement and
-// without overflowing the column.
-func (s *Service) writeLine(ctx context.Context, q database.Querier, basketID, productID, quantity int64, add bool, limit int64,
-	attributes json.RawMessage, currency string, price money.Amount) (bool, error) {
+// product's current price as the one the shopper chose; c.Attributes nil
+// keeps the line's attributes. One statement reads the product and writes
+// the line: it writes nothing and reports false when the product is not
+// active, has no price in currency, or has less stock than the line would
+// hold (checked without overflowing the column).
+func (s *Service) writeLine(ctx context.Context, q database.Querier, basketID int64, c Change, add bool, currency string) (bool, error) {
 	attrs := "{}"
-	if attributes != nil {
-		attrs = string(attributes)
+	if c.Attributes != nil {
+		attrs = string(c.Attributes)
 	}
-	newQuantity, within := "excluded.quantity", "excluded.quantity <= $9"
+	stock := "(SELECT stock FROM products WHERE id = excluded.product_id)"
+	newQuantity, within := "excluded.quantity", "excluded.quantity <= "+stock
 	if add {
-		newQuantity, within = "basket_items.quantity + excluded.quantity", "basket_items.quantity <= $9 - excluded.quantity"
+		newQuantity, within = "basket_items.quantity + excluded.quantity", "basket_items.quantity <= "+stock+" - excluded.quantity"
 	}
 	var written int64
 	err := s.stmts.QueryRowContext(ctx, q, `INSERT INTO basket_items (basket_id, product_id, quantity, attributes, added_currency, added_price, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+		SELECT $1, p.id, $3, $4, $5, pp.price, $6, $6
+		FROM products p JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $5
+		WHERE p.id = $2 AND p.active AND $3 <= p.stock
 		ON CONFLICT (basket_id, product_id) DO UPDATE SET quantity = `+newQuantity+`,
-			attributes = CASE WHEN $8 THEN excluded.attributes ELSE basket_items.attributes END,
+			attributes = CASE WHEN $7 THEN excluded.attributes ELSE basket_items.attributes END,
 			added_currency = excluded.added_currency, added_price = excluded.added_price, updated_at = excluded.updated_at
 		WHERE `+within+`
 		RETURNING quantity`,
-		basketID, productID, quantity, attrs, currency, price, time.Now().UTC(), attributes != nil, limit).Scan(&written)
+		basketID, c.ProductID, c.Quantity, attrs, currency, time.Now().UTC(), c.Attributes != nil).Scan(&written)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// refusal says why writeLine wrote nothing: the product's own problem, or
+// the stock against what the basket already holds.
+func (s *Service) refusal(ctx context.Context, q database.Querier, basketID int64, c Change, currency string) error {
+	p, err := s.product(ctx, q, c.ProductID, currency)
+	if err != nil {
+		return err
+	}
+	if err := p.buyable(currency); err != nil {
+		return err
+	}
+	if c.Quantity > p.stock {
+		return stockError(p.stock, 0)
+	}
+	inBasket, err := lineQuantity(ctx, q, basketID, c.ProductID)
+	if err != nil {
+		return err
+	}
+	return stockError(p.stock, inBasket)
 }
 
 // Change is one shopper's change to a line.
@@ -336,44 +373,44 @@ func (s *Service) SetQuantity(ctx context.Context, sess *session.Session, curren
 
 func (s *Service) change(ctx context.Context, sess *session.Session, currency string, c Change, add bool) (*Basket, error) {
 	var h *header
+	kept := sess.Get(SessionKey)
 	err := s.db.TxRelaxed(ctx, func(tx *sql.Tx) error {
+		var err error
 		if !add && c.Quantity == 0 {
-			var err error
 			if h, err = s.claim(ctx, tx, sess); err != nil || h == nil {
 				return err
 			}
 			_, err = tx.ExecContext(ctx, "DELETE FROM basket_items WHERE basket_id = $1 AND product_id = $2", h.id, c.ProductID)
-			return err
+		} else {
+			err = s.write(ctx, tx, sess, c, add, currency, &h)
 		}
-		// Validate before creating anything: a refused first write must
-		// leave no basket and no session row behind.
-		p, err := s.product(ctx, tx, c.ProductID, currency)
-		if err != nil {
-			return err
-		}
-		if err := p.buyable(currency); err != nil {
-			return err
-		}
-		if c.Quantity > p.stock {
-			return stockError(p.stock, 0)
-		}
-		if h, err = s.claimOrCreate(ctx, tx, sess); err != nil {
-			return err
-		}
-		written, err := s.writeLine(ctx, tx, h.id, c.ProductID, c.Quantity, add, p.stock, c.Attributes, currency, p.price)
-		if err != nil || written {
-			return err
-		}
-		inBasket, err := lineQuantity(ctx, tx, h.id, c.ProductID)
-		if err != nil {
-			return err
-		}
-		return stockError(p.stock, inBasket)
+		return err
 	})
 	if err != nil {
+		// A refused first write leaves no basket and no session row
+		// behind (the transaction rolled back), nor the basket's id.
+		sess.Set(SessionKey, kept)
 		return nil, err
 	}
 	return s.priced(ctx, s.db, sess, h, Terms{Currency: currency})
+}
+
+// write claims (or creates) the session's basket into *h and writes line c.
+func (s *Service) write(ctx context.Context, tx *sql.Tx, sess *session.Session, c Change, add bool, currency string, h **header) error {
+	var err error
+	if *h, err = s.claimOrCreate(ctx, tx, sess); err != nil {
+		return err
+	}
+	if c.Quantity > math.MaxInt32 {
+		// More than any stock (an INTEGER column), and more than the
+		// statement could bind.
+		return s.refusal(ctx, tx, (*h).id, c, currency)
+	}
+	written, err := s.writeLine(ctx, tx, (*h).id, c, add, currency)
+	if err != nil || written {
+		return err
+	}
+	return s.refusal(ctx, tx, (*h).id, c, currency)
 }
 
 // Clear empties the session's basket and drops its voucher.
@@ -522,39 +559,31 @@ func (s *Service) priced(ctx context.Context, q database.Querier, sess *session.
 }
 
 // price reads the basket's lines and prices them with the live offers and
-// voucher.
+// voucher. One query reads the lines, their products' categories (for
+// offers and vouchers limited to some) and the offers' version, so the
+// offers themselves are read only when they changed.
 func (s *Service) price(ctx context.Context, q database.Querier, h *header, currency string, shipping money.Amount, voucher *promotion.Voucher) (*Basket, error) {
 	b := &Basket{ID: h.id, CustomerID: h.customerID, Currency: currency, Created: h.created, Modified: h.modified}
-	rows, err := s.stmts.QueryContext(ctx, q, `SELECT bi.id, bi.product_id, bi.quantity, bi.attributes, bi.added_currency, bi.added_price, bi.created_at,
-			p.active, p.stock, p.tax_rate, pp.price, pp.retail_price
-		FROM basket_items bi JOIN products p ON p.id = bi.product_id
-		LEFT JOIN product_prices pp ON pp.product_id = bi.product_id AND pp.currency = $2
-		WHERE bi.basket_id = $1 ORDER BY bi.id`, h.id, currency)
-	b.Lines, err = database.Collect(rows, err, func(row database.Scanner) (Line, error) { return scanLine(row, currency) })
+	lines, version, err := s.lines(ctx, q, h.id, currency)
 	if err != nil {
 		return nil, err
 	}
-	offers, err := s.promos.LiveOffers(ctx, q)
+	offers, err := s.promos.LiveOffersAt(ctx, q, version)
 	if err != nil {
 		return nil, err
 	}
 	in := promotion.Input{Currency: currency, Offers: offers, Voucher: voucher, Shipping: shipping}
 	var available []int
-	for i := range b.Lines {
-		if b.Lines[i].Available() {
+	for i := range lines {
+		b.Lines = append(b.Lines, lines[i].Line)
+		if lines[i].Available() {
 			available = append(available, i)
-			in.Lines = append(in.Lines, promotion.Line{Quantity: b.Lines[i].Quantity, UnitPrice: b.Lines[i].UnitPrice})
-			b.TotalQuantity += b.Lines[i].Quantity
+			in.Lines = append(in.Lines, promotion.Line{Quantity: lines[i].Quantity, UnitPrice: lines[i].UnitPrice, Categories: lines[i].categories})
+			b.TotalQuantity += lines[i].Quantity
 		}
 	}
-	if needsCategories(offers, voucher) && len(in.Lines) > 0 {
-		closures, err := s.categoryClosures(ctx, q, h.id)
-		if err != nil {
-			return nil, err
-		}
-		for k, i := range available {
-			in.Lines[k].Categories = closures[b.Lines[i].ProductID]
-		}
+	if b.Lines == nil {
+		b.Lines = []Line{}
 	}
 	b.Pricing = promotion.Compute(in)
 	for k, i := range available {
@@ -565,15 +594,57 @@ func (s *Service) price(ctx context.Context, q database.Querier, h *header, curr
 	return b, nil
 }
 
+// pricedLine is a line with its product's categories and their ancestors.
+type pricedLine struct {
+	Line
+	categories map[int64]bool
+}
+
+// lines reads basket basketID's lines priced in currency, and the offers'
+// version ("" for an empty basket: no row carries it). A line comes once
+// per category of its product.
+func (s *Service) lines(ctx context.Context, q database.Querier, basketID int64, currency string) ([]pricedLine, string, error) {
+	rows, err := s.stmts.QueryContext(ctx, q, `SELECT bi.id, bi.product_id, bi.quantity, bi.attributes, bi.added_currency, bi.added_price, bi.created_at,
+			p.active, p.stock, p.tax_rate, pp.price, pp.retail_price, c.id, c.path, `+promotion.VersionQuery+`
+		FROM basket_items bi JOIN products p ON p.id = bi.product_id
+		LEFT JOIN product_prices pp ON pp.product_id = bi.product_id AND pp.currency = $2
+		LEFT JOIN product_categories pc ON pc.product_id = bi.product_id
+		LEFT JOIN categories c ON c.id = pc.category_id
+		WHERE bi.basket_id = $1 ORDER BY bi.id`, basketID, currency)
+	var lines []pricedLine
+	var version sql.NullString
+	err = database.Each(rows, err, func(row database.Scanner) error {
+		l, err := scanLine(row, currency, &version)
+		if err != nil {
+			return err
+		}
+		if n := len(lines); n == 0 || lines[n-1].ID != l.ID {
+			lines = append(lines, pricedLine{Line: l.Line, categories: map[int64]bool{}})
+		}
+		if l.categoryID.Valid {
+			promotion.CategoryClosure(lines[len(lines)-1].categories, l.categoryID.Int64, l.categoryPath.String)
+		}
+		return nil
+	})
+	return lines, version.String, err
+}
+
+// lineRow is one row of lines: a line and one category of its product.
+type lineRow struct {
+	Line
+	categoryID   sql.NullInt64
+	categoryPath sql.NullString
+}
+
 // scanLine reads a basket line priced in currency, with what keeps it
 // from being bought, if anything.
-func scanLine(row database.Scanner, currency string) (Line, error) {
-	var l Line
+func scanLine(row database.Scanner, currency string, version *sql.NullString) (lineRow, error) {
+	var l lineRow
 	var attrs string
 	var active bool
 	var price, retail sql.NullInt64
 	if err := row.Scan(&l.ID, &l.ProductID, &l.Quantity, &attrs, &l.AddedCurrency, &l.AddedPrice, &l.Created,
-		&active, &l.Stock, &l.TaxRate, &price, &retail); err != nil {
+		&active, &l.Stock, &l.TaxRate, &price, &retail, &l.categoryID, &l.categoryPath, version); err != nil {
 		return l, err
 	}
 	l.Attributes = json.RawMessage(attrs)
@@ -590,42 +661,4 @@ func scanLine(row database.Scanner, currency string) (Line, error) {
 		l.Problem = InsufficientStock
 	}
 	return l, nil
-}
-
-func needsCategories(offers []promotion.Offer, v *promotion.Voucher) bool {
-	if v != nil && len(v.Categories) > 0 {
-		return true
-	}
-	for _, o := range offers {
-		if len(o.Categories) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// categoryClosures maps each product in the basket to its categories and
-// their ancestors.
-func (s *Service) categoryClosures(ctx context.Context, q database.Querier, basketID int64) (map[int64]map[int64]bool, error) {
-	rows, err := s.stmts.QueryContext(ctx, q, `SELECT pc.product_id, c.id, c.path
-		FROM basket_items bi JOIN product_categories pc ON pc.product_id = bi.product_id
-		JOIN categories c ON c.id = pc.category_id
-		WHERE bi.basket_id = $1`, basketID)
-	out := map[int64]map[int64]bool{}
-	err = database.Each(rows, err, func(row database.Scanner) error {
-		var productID, categoryID int64
-		var path string
-		if err := row.Scan(&productID, &categoryID, &path); err != nil {
-			return err
-		}
-		if out[productID] == nil {
-			out[productID] = map[int64]bool{}
-		}
-		promotion.CategoryClosure(out[productID], categoryID, path)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

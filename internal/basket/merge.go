@@ -3,7 +3,6 @@ package basket
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/database"
@@ -91,7 +90,11 @@ func (s *Service) mergeLine(ctx context.Context, tx *sql.Tx, customerBasketID in
 		if quantity == 0 {
 			quantity = l.quantity // out of stock: kept, shown as such
 		}
-		_, err := s.writeLine(ctx, tx, customerBasketID, l.productID, quantity, false, quantity, json.RawMessage(l.attributes), l.addedCurrency, l.addedPrice)
+		// The guest's chosen price and currency come along: a change
+		// since shows as such. The basket's row lock keeps the line new.
+		_, err := tx.ExecContext(ctx, `INSERT INTO basket_items (basket_id, product_id, quantity, attributes, added_currency, added_price, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+			customerBasketID, l.productID, quantity, l.attributes, l.addedCurrency, l.addedPrice, time.Now().UTC())
 		return err
 	}
 	merged := max(current, min(current+l.quantity, l.stock))

@@ -139,6 +139,20 @@ func (s *Service) Current(ctx context.Context) (*Model, error) {
 	return m, err
 }
 
+// Served is the model being served, without asking the database for a
+// newer version (Current does, and starts the update it finds, but answers
+// from the same model meanwhile; the refresh loop finds it within
+// RefreshPeriod anyway). For answers that take every price and stock from
+// the database and the model only for product cards and options (baskets,
+// checkout pages): it saves them a round trip. A node without a model yet
+// syncs first, as Current does.
+func (s *Service) Served(ctx context.Context) (*Model, error) {
+	if m := s.model.Load(); m != nil {
+		return m, nil
+	}
+	return s.Current(ctx)
+}
+
 // Epoch names a state of the whole database: while it stays the same,
 // nothing was committed, so any answer computed under it (stock included)
 // is still right. It comes from the SQLite WAL index or the PostgreSQL

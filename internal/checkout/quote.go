@@ -82,7 +82,9 @@ func (s *Service) checkPlaces(ctx context.Context, q database.Querier, sh Shoppe
 	if qt.shipAddr, err = s.keptAddress(ctx, q, sh, &st.ShippingAddr, "shipping_address", dropped); err != nil {
 		return err
 	}
-	if qt.billAddr, err = s.keptAddress(ctx, q, sh, &st.BillingAddr, "billing_address", dropped); err != nil {
+	if st.BillingAddr != 0 && st.BillingAddr == st.ShippingAddr {
+		qt.billAddr = qt.shipAddr // most shoppers bill where they ship: one read
+	} else if qt.billAddr, err = s.keptAddress(ctx, q, sh, &st.BillingAddr, "billing_address", dropped); err != nil {
 		return err
 	}
 	if st.ShippingAddr == 0 {
@@ -155,9 +157,10 @@ func (qt *quote) checkOptions(sh Shopper, st *State, dropped apperror.Fields) {
 	}
 }
 
-// options returns the store's checkout options for the current catalog version.
+// options returns the store's checkout options for the version of the
+// catalog being served (read again when the model moves on).
 func (s *Service) options(ctx context.Context) (*options, error) {
-	m, err := s.catalog.Current(ctx)
+	m, err := s.catalog.Served(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,9 @@ type DB struct {
 	Engine Engine
 	// writer is SQLite's single write slot (nil on PostgreSQL), see Tx.
 	writer chan struct{}
+	// relaxed is PostgreSQL's pool for TxRelaxed (nil on SQLite): its
+	// connections commit without waiting for the disk, see TxRelaxed.
+	relaxed *sql.DB
 }
 
 // DefaultURL is used when no database is configured: a SQLite file in the
@@ -57,7 +60,12 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		conn.SetMaxOpenConns(32)
 		conn.SetMaxIdleConns(32)
 		conn.SetConnMaxIdleTime(5 * time.Minute)
-		db = &DB{DB: conn, Engine: Postgres}
+		relaxed, err := openRelaxed(rawURL)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		db = &DB{DB: conn, Engine: Postgres, relaxed: relaxed}
 	default:
 		path := strings.TrimPrefix(rawURL, "sqlite:")
 		path = strings.TrimPrefix(path, "//")
@@ -81,6 +89,37 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, fmt.Errorf("connect to %s: %w", db.Engine, err)
 	}
 	return db, nil
+}
+
+// openRelaxed opens the pool of TxRelaxed: connections whose commits do
+// not wait for the disk (synchronous_commit off from the start), so a
+// relaxed transaction costs no SET round trip. Connections are never
+// switched between the two kinds, so a durable commit can never run on a
+// relaxed connection by mistake.
+func openRelaxed(rawURL string) (*sql.DB, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	q := u.Query()
+	q.Set("synchronous_commit", "off") // a run-time parameter of the connection
+	u.RawQuery = q.Encode()
+	conn, err := sql.Open("pgx", u.String())
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	conn.SetMaxOpenConns(16)
+	conn.SetMaxIdleConns(16)
+	conn.SetConnMaxIdleTime(5 * time.Minute)
+	return conn, nil
+}
+
+// Close closes the database's pools.
+func (db *DB) Close() error {
+	if db.relaxed != nil {
+		db.relaxed.Close()
+	}
+	return db.DB.Close()
 }
 
 // sqliteBusyTimeout is how long a SQLite writer waits for the lock.
@@ -149,14 +188,10 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // PostgreSQL. Every other transaction waits, so a placed order, a payment
 // or a password change survives a power cut. Nothing is ever corrupted,
 // and the next waiting commit takes the relaxed ones to disk with it.
+// On PostgreSQL it runs on a pool of its own (openRelaxed).
 func (db *DB) TxRelaxed(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	if db.Engine == Postgres {
-		return db.Tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
-				return err
-			}
-			return fn(tx)
-		})
+	if db.relaxed != nil {
+		return run(ctx, db.relaxed, fn)
 	}
 	release, err := db.writeSlot(ctx)
 	if err != nil {

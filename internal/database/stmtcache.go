@@ -80,7 +80,13 @@ func (c *StmtCache) prepare(query string) {
 
 // cached reports whether q can use the cache's statements: the cache's
 // own database or a transaction on it; anything else runs the query as is.
+// On PostgreSQL nothing does: pgx prepares and keeps every statement per
+// connection itself, and a transaction may come from the other pool
+// (TxRelaxed), where a statement of this one cannot run.
 func (c *StmtCache) cached(q Querier) bool {
+	if c.db.Engine == Postgres {
+		return false
+	}
 	switch q := q.(type) {
 	case *DB:
 		return q == c.db

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -149,6 +150,12 @@ type Service struct {
 	db    *database.DB
 	stmts *database.StmtCache
 	now   func() time.Time
+	// known are the active offers as last read, under their version.
+	known struct {
+		sync.Mutex
+		version string
+		offers  []Offer
+	}
 }
 
 // NewService returns the promotions of the store in db.
@@ -235,20 +242,51 @@ func (s *Service) MarkUsed(ctx context.Context, tx *sql.Tx, code string, custome
 	return err
 }
 
-// LiveOffers returns the offers running now, in their order of application.
-func (s *Service) LiveOffers(ctx context.Context, q database.Querier) ([]Offer, error) {
-	return s.offers(ctx, q, s.now())
+// VersionQuery is a scalar subquery of the offers' version, which every
+// change to offers moves in its own transaction (a trigger, migration
+// 0530). A caller reads it in the same statement as its other rows and
+// hands it to LiveOffersAt, saving the round trips of the offers.
+const VersionQuery = "(SELECT value FROM settings WHERE key = 'offers_version')"
+
+// LiveOffersAt returns the offers running now, in their order of
+// application, for a caller that read the offers' version (VersionQuery;
+// "" when it read none): the offers last read under that
+// version are used again, else they are read from q and kept. Offers read
+// after the version was are never older than it, so a request never
+// prices with offers older than what it saw.
+func (s *Service) LiveOffersAt(ctx context.Context, q database.Querier, version string) ([]Offer, error) {
+	s.known.Lock()
+	all, hit := s.known.offers, version != "" && version == s.known.version
+	s.known.Unlock()
+	if !hit {
+		var err error
+		if all, err = s.offers(ctx, q); err != nil {
+			return nil, err
+		}
+		if version != "" {
+			s.known.Lock()
+			s.known.version, s.known.offers = version, all
+			s.known.Unlock()
+		}
+	}
+	now := s.now()
+	var live []Offer
+	for _, o := range all {
+		if o.LiveAt(now) {
+			live = append(live, o)
+		}
+	}
+	return live, nil
 }
 
 // Offers returns the active offers, running now or within their own time
 // window later or earlier, in their order of application.
 func (s *Service) Offers(ctx context.Context, q database.Querier) ([]Offer, error) {
-	return s.offers(ctx, q, time.Time{})
+	return s.offers(ctx, q)
 }
 
-// offers returns the active offers that run at now, or all of them for a
-// zero now.
-func (s *Service) offers(ctx context.Context, q database.Querier, now time.Time) ([]Offer, error) {
+// offers returns the active offers.
+func (s *Service) offers(ctx context.Context, q database.Querier) ([]Offer, error) {
 	rows, err := s.stmts.QueryContext(ctx, q, `SELECT o.id, o.slug, o.label, o.kind, o.value, o.buy, o.pay, o.starts_at, o.ends_at,
 			o.sort_order, o.translations, oc.category_id
 		FROM offers o LEFT JOIN offer_categories oc ON oc.offer_id = o.id
@@ -264,9 +302,6 @@ func (s *Service) offers(ctx context.Context, q database.Querier, now time.Time)
 			return err
 		}
 		o.Starts, o.Ends, o.Active = timePtr(starts), timePtr(ends), true
-		if !now.IsZero() && !o.LiveAt(now) {
-			return nil
-		}
 		i, seen := byID[o.ID]
 		if !seen {
 			o.Labels = decodeLabels(translations)
