@@ -91,6 +91,20 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, res.Status, body)
 }
 
+// checkoutProviders lists the hosted-payment providers of the shopper's
+// checkout: the redirection payment options offered now.
+func (s *Server) checkoutProviders(w http.ResponseWriter, r *http.Request) error {
+	sh, err := s.checkoutShopper(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.checkout.Providers(r.Context(), sh)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, paginate(r, list, 1000))
+}
+
 // autoPost is an HTML page holding one form that posts itself.
 var autoPost = template.Must(template.New("post").Parse(`<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{{.Title}}</title></head>

@@ -94,6 +94,7 @@ func (s *Server) routes() []route {
 		{"GET /orders/checkout", s.checkoutPage},
 		{"POST /orders/checkout", s.checkoutPage},
 		{"GET /orders/redirect-three-d", s.redirectThreeD},
+		{"GET /orders/checkout-provider-list", s.checkoutProviders},
 		{"GET /payment/sandbox/bank/{id}", s.sandboxBank},
 		{"POST /payment/sandbox/bank/{id}", s.sandboxBankPost},
 		{"GET /payment/sandbox/hosted/{id}", s.sandboxHosted},

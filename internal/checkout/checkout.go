@@ -60,7 +60,8 @@ const (
 var knownPages = map[string]bool{IndexPage: true, DeliveryPage: true, AddressPage: true, RetailStorePage: true,
 	ShippingPage: true, PaymentPage: true, BinPage: true, InstallmentPage: true, CardPage: true, ThreeDPage: true,
 	TransferChoicePage: true, TransferPage: true, DeliveryChoicePage: true, PayOnDeliveryPage: true,
-	CouponPage: true, NotePage: true, RedirectionPage: true, RedirectionReturnPage: true, LoyaltyUsagePage: true, LoyaltyPage: true}
+	CouponPage: true, NotePage: true, RedirectionPage: true, RedirectionReturnPage: true, LoyaltyUsagePage: true, LoyaltyPage: true,
+	ProviderIndexPage: true, ProviderSelectionPage: true}
 
 // Pay-on-delivery choices.
 var deliveryChoices = []string{"cash", "credit_card"}
@@ -261,7 +262,8 @@ func (s *Service) Handle(ctx context.Context, sh Shopper, page string, submit bo
 	if page != "" && !knownPages[page] {
 		return s.show(ctx, sh, "", &stepError{status: 400, errors: apperror.Field("page", `Page "`+page+`" does not exist.`)})
 	}
-	if !submit {
+	if !submit || page == ProviderIndexPage {
+		// The provider index records nothing: its POST only shows it.
 		return s.show(ctx, sh, page, nil)
 	}
 	key, err := s.key(ctx, sh, true)
@@ -270,6 +272,9 @@ func (s *Service) Handle(ctx context.Context, sh Shopper, page string, submit bo
 	}
 	if isFinal(page) {
 		return s.place(ctx, sh, key, page, form)
+	}
+	if page == ProviderSelectionPage {
+		return s.selectProvider(ctx, sh, key, form)
 	}
 	return s.takeStep(ctx, sh, key, page, form)
 }

@@ -289,13 +289,16 @@ func next(path []pathStep) string {
 
 // reachable reports whether page may be submitted now: every page before
 // it on the path is done. Coupons, notes and loyalty money may be set at
-// any time.
+// any time; the provider pages when the payment page is.
 func reachable(path []pathStep, page string, st *State) bool {
 	switch page {
 	case CouponPage, NotePage, LoyaltyUsagePage:
 		return true
 	case ThreeDPage, RedirectionReturnPage:
 		return st.ThreeDOrder != 0
+	case ProviderIndexPage, ProviderSelectionPage:
+		// Choosing a provider is choosing how to pay.
+		page = PaymentPage
 	}
 	for _, s := range path {
 		if s.page == page {

@@ -172,6 +172,8 @@ func (s *Service) pageContext(ctx context.Context, sh Shopper, st *State, qt *qu
 			}
 		}
 		pc["payment_options"] = list
+	case ProviderIndexPage, ProviderSelectionPage:
+		pc["checkout_providers"] = s.providers(sh, qt.opts)
 	case InstallmentPage:
 		pc["card_type"] = cardType(payment.Brand(st.Bin))
 		pc["installments"] = installmentOptions(qt.payable(), qt.payment.Installments)
