@@ -53,6 +53,8 @@ func (s *Service) selectProvider(ctx context.Context, sh Shopper, key string, fo
 	}
 	res, err := s.takeStep(ctx, sh, key, PaymentPage, chosen{Form: form, field: "payment_option", value: itoa(id)})
 	if err != nil || res.Status != 200 || res.Errors != nil {
+		// Refused, or choices that no longer hold were dropped: the
+		// shopper sees that answer before any order is reserved.
 		return res, err
 	}
 	return s.place(ctx, sh, key, RedirectionPage, form)
