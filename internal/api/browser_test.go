@@ -193,28 +193,9 @@ func TestBrowserThreeDSecure(t *testing.T) {
 				t.Fatalf("the browser: %v (at %s)", err, location)
 			}
 			if click == "approve" {
-				token, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#order-token")))
-				var status string
-				if err == nil {
-					err = cs.db.QueryRow("SELECT status FROM orders WHERE token = $1", token).Scan(&status)
-				}
-				if err != nil ||
-					location != front.URL+"/orders/completed/"+token+"/" || status != "approved" {
-					t.Fatalf("after Approve the browser is at %s; order %q is %q (%v)", location, token, status, err)
-				}
-				if n := cs.stock("TEE-B"); n != stockBefore-1 || cs.count("SELECT COUNT(*) FROM orders") != ordersBefore+1 {
-					t.Fatalf("stock %d after Approve, want %d", n, stockBefore-1)
-				}
-				return
-			}
-			if location != front.URL+"/orders/checkout/" || cs.count("SELECT COUNT(*) FROM orders") != ordersBefore {
-				t.Fatalf("after Decline the browser is at %s", location)
-			}
-			if n := cs.stock("TEE-B"); n != stockBefore {
-				t.Fatalf("stock %d after Decline, want %d", n, stockBefore)
-			}
-			if b := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)); b.Quantity != 1 {
-				t.Fatalf("basket after Decline: %+v", b)
+				checkPlacedInBrowser(t, cs, tab, front.URL, location, stockBefore, ordersBefore)
+			} else {
+				checkNotPlacedInBrowser(t, cs, sh, front.URL, location, stockBefore, ordersBefore)
 			}
 		})
 	}
@@ -256,28 +237,42 @@ func TestBrowserHostedPage(t *testing.T) {
 				t.Fatalf("the browser: %v (at %s)", err, location)
 			}
 			if click == "pay" {
-				token, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#order-token")))
-				var status string
-				if err == nil {
-					err = cs.db.QueryRow("SELECT status FROM orders WHERE token = $1", token).Scan(&status)
-				}
-				if err != nil || location != front.URL+"/orders/completed/"+token+"/" || status != "approved" {
-					t.Fatalf("after Pay the browser is at %s; order %q is %q (%v)", location, token, status, err)
-				}
-				if n := cs.stock("TEE-B"); n != stockBefore-1 || cs.count("SELECT COUNT(*) FROM orders") != ordersBefore+1 {
-					t.Fatalf("stock %d after Pay, want %d", n, stockBefore-1)
-				}
-				return
-			}
-			if location != front.URL+"/orders/checkout/" || cs.count("SELECT COUNT(*) FROM orders") != ordersBefore {
-				t.Fatalf("after Cancel the browser is at %s", location)
-			}
-			if n := cs.stock("TEE-B"); n != stockBefore {
-				t.Fatalf("stock %d after Cancel, want %d", n, stockBefore)
-			}
-			if b := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)); b.Quantity != 1 {
-				t.Fatalf("basket after Cancel: %+v", b)
+				checkPlacedInBrowser(t, cs, tab, front.URL, location, stockBefore, ordersBefore)
+			} else {
+				checkNotPlacedInBrowser(t, cs, sh, front.URL, location, stockBefore, ordersBefore)
 			}
 		})
+	}
+}
+
+// checkPlacedInBrowser: the browser ended on the storefront's thank-you
+// page of an approved order, which took one unit of TEE-B.
+func checkPlacedInBrowser(t *testing.T, cs *checkoutStore, tab context.Context, front, location string, stockBefore int64, ordersBefore int) {
+	t.Helper()
+	token, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#order-token")))
+	var status string
+	if err == nil {
+		err = cs.db.QueryRow("SELECT status FROM orders WHERE token = $1", token).Scan(&status)
+	}
+	if err != nil || location != front+"/orders/completed/"+token+"/" || status != "approved" {
+		t.Fatalf("the browser is at %s; order %q is %q (%v)", location, token, status, err)
+	}
+	if n := cs.stock("TEE-B"); n != stockBefore-1 || cs.count("SELECT COUNT(*) FROM orders") != ordersBefore+1 {
+		t.Fatalf("stock %d after the order, want %d", n, stockBefore-1)
+	}
+}
+
+// checkNotPlacedInBrowser: the browser is back on the storefront's
+// checkout, with no order, the stock given back and the basket kept.
+func checkNotPlacedInBrowser(t *testing.T, cs *checkoutStore, sh *shopper, front, location string, stockBefore int64, ordersBefore int) {
+	t.Helper()
+	if location != front+"/orders/checkout/" || cs.count("SELECT COUNT(*) FROM orders") != ordersBefore {
+		t.Fatalf("the browser is at %s", location)
+	}
+	if n := cs.stock("TEE-B"); n != stockBefore {
+		t.Fatalf("stock %d, want %d", n, stockBefore)
+	}
+	if b := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)); b.Quantity != 1 {
+		t.Fatalf("basket: %+v", b)
 	}
 }
