@@ -596,22 +596,18 @@ func TestBasketHugeQuantities(t *testing.T) {
 	}
 }
 
-// A concurrent write of other session data can drop the basket id from a
-// guest's session; the basket is still found through the session that
-// created it, and the next write puts the id back.
-func TestBasketSurvivesLostSessionKey(t *testing.T) {
+// A guest's basket is keyed by the session that created it, not by the
+// session's data: a concurrent write of other session data loses nothing,
+// and the guest keeps one basket.
+func TestBasketSurvivesSessionDataWrites(t *testing.T) {
 	bs := newBasketStore(t, nil)
 	sh := bs.shopper()
 	sh.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["DRESS"], "quantity": 1}).must(t, 200)
 	bs.exec("UPDATE sessions SET data = '{}'")
 	if got := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)).quantities(); got["DRESS"] != 1 {
-		t.Fatalf("basket after losing its session key: %v", got)
+		t.Fatalf("basket after its session's data was rewritten: %v", got)
 	}
 	sh.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["DRESS"], "quantity": 1}).must(t, 200)
-	var data string
-	if err := bs.db.QueryRow("SELECT data FROM sessions").Scan(&data); err != nil || !strings.Contains(data, "basket_id") {
-		t.Fatalf("session data %q, %v; want the basket id back", data, err)
-	}
 	var baskets int
 	if err := bs.db.QueryRow("SELECT COUNT(*) FROM baskets").Scan(&baskets); err != nil || baskets != 1 {
 		t.Fatalf("%d baskets; want 1", baskets)

@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/apperror"
@@ -25,11 +24,6 @@ import (
 	"github.com/vitrin/vitrin/internal/promotion"
 	"github.com/vitrin/vitrin/internal/session"
 )
-
-// SessionKey is the session data key holding a guest's basket id. Login
-// carries it over to the customer's session, where the merge consumes it;
-// logout clears it, so the next guest starts empty.
-const SessionKey = "basket_id"
 
 // Why a line cannot be bought now. It stays in the basket, shown as such.
 const (
@@ -119,43 +113,32 @@ type header struct {
 	modified   time.Time
 }
 
-// guestBasketID is the basket id kept in a guest's session, or 0.
-func guestBasketID(sess *session.Session) int64 {
-	id, err := strconv.ParseInt(sess.Get(SessionKey), 10, 64)
-	if err != nil {
-		return 0
-	}
-	return id
-}
-
-// owner selects one basket row: a condition on baskets whose argument is $1.
+// owner selects one basket row: cond is a condition on baskets whose
+// argument is $1, key the unique column a new basket is created under.
 type owner struct {
 	cond string
 	arg  any
+	key  string
 }
 
-// ownerOf is the owner of the session's basket. A guest's basket is
-// looked up through its owner too: a customer's basket id never works from
-// a guest session.
+// ownerOf is the owner of the session's basket: a customer's, or the
+// guest basket this session created (a guest's basket is keyed by its
+// session id; login carries it over, see MergeOnLogin).
 func ownerOf(sess *session.Session) owner {
 	if sess.IsCustomer() {
-		return owner{"customer_id = $1", sess.CustomerID}
+		return owner{"customer_id = $1", sess.CustomerID, "customer_id"}
 	}
-	if id := guestBasketID(sess); id != 0 {
-		return guestBasket(id)
-	}
-	// The session lost the id (a concurrent write of other session data
-	// won): the basket is still the one this session created.
 	return guestKeyed(sess.ID)
 }
 
-// guestBasket is the guest basket with id.
-func guestBasket(id int64) owner { return owner{"id = $1 AND customer_id IS NULL", id} }
-
 // guestKeyed is the guest basket that session sessionID created.
 func guestKeyed(sessionID string) owner {
-	return owner{"guest_key = $1 AND customer_id IS NULL", sessionID}
+	return owner{"guest_key = $1 AND customer_id IS NULL", sessionID, "guest_key"}
 }
+
+// id is a subquery of o's basket id, for a statement that runs after the
+// basket was claimed in the same transaction.
+func (o owner) id() string { return "(SELECT id FROM baskets WHERE " + o.cond + ")" }
 
 // find returns the session's basket row, or nil when it has none. With
 // lock, the row stays locked until q's transaction ends.
@@ -173,70 +156,54 @@ func (s *Service) find(ctx context.Context, q database.Querier, sess *session.Se
 // modification time in one statement (an UPDATE takes the row lock on
 // both engines); nil when the session has no basket yet.
 func (s *Service) claim(ctx context.Context, tx *sql.Tx, sess *session.Session) (*header, error) {
-	return s.claimOwned(ctx, tx, ownerOf(sess))
+	o := ownerOf(sess)
+	return scanHeader(s.stmts.QueryRowContext(ctx, tx, claimQuery(o), o.arg, time.Now().UTC()))
 }
 
-// claimOwned is claim of o's basket.
-func (s *Service) claimOwned(ctx context.Context, tx *sql.Tx, o owner) (*header, error) {
-	return scanHeader(s.stmts.QueryRowContext(ctx, tx, `UPDATE baskets SET updated_at = $2 WHERE `+o.cond+`
-		RETURNING id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at`, o.arg, time.Now().UTC()))
+func claimQuery(o owner) string {
+	return `UPDATE baskets SET updated_at = $2 WHERE ` + o.cond + `
+		RETURNING ` + headerColumns
 }
+
+// headerColumns are the columns scanHeader reads.
+const headerColumns = "id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at"
 
 // scanHeader reads a basket row; nil when there is none.
 func scanHeader(row *sql.Row) (*header, error) {
 	h := &header{}
-	err := row.Scan(&h.id, &h.customerID, &h.voucher, &h.created, &h.modified)
+	err := h.scan(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	return h, err
 }
 
-// claimOrCreate is claim, creating the basket first when there is none.
-// Creation is an upsert on the owner's unique key that also claims the
-// row, so two requests creating one basket at once end with the same row
-// and the common cases cost one statement. A guest's first basket also
-// writes the session row, which keeps the basket's id.
-func (s *Service) claimOrCreate(ctx context.Context, tx *sql.Tx, sess *session.Session) (*header, error) {
-	if sess.IsCustomer() {
-		// A customer's basket outlives its orders: claim it first, so
-		// the upsert (which spends an id) runs once per customer.
-		h, err := s.claim(ctx, tx, sess)
-		if err != nil || h != nil {
-			return h, err
-		}
-		return s.upsert(ctx, tx, "customer_id", sess.CustomerID)
-	}
-	if id := guestBasketID(sess); id != 0 {
-		if h, err := s.claimOwned(ctx, tx, guestBasket(id)); err != nil || h != nil {
-			return h, err
-		}
-	}
-	// A new guest, or one whose basket is gone: by the key, not by the id
-	// the session may still hold of a basket since deleted.
-	h, err := s.upsert(ctx, tx, "guest_key", sess.ID)
-	if err != nil || guestBasketID(sess) == h.id {
-		return h, err
-	}
-	// The session keeps the basket's id (again, when it had lost it).
-	sess.Set(SessionKey, strconv.FormatInt(h.id, 10))
-	return h, s.sessions.Save(ctx, tx, sess)
+func (h *header) scan(row database.Scanner) error {
+	return row.Scan(&h.id, &h.customerID, &h.voucher, &h.created, &h.modified)
 }
 
-// upsert creates the basket whose unique column key is value, or claims
-// it when it exists. A guest's key never claims a customer's basket.
-func (s *Service) upsert(ctx context.Context, tx *sql.Tx, key string, value any) (*header, error) {
-	guestsOnly := ""
-	if key == "guest_key" {
-		guestsOnly = " WHERE baskets.customer_id IS NULL"
-	}
-	h, err := scanHeader(s.stmts.QueryRowContext(ctx, tx, `INSERT INTO baskets (`+key+`, created_at, updated_at) VALUES ($1, $2, $2)
-		ON CONFLICT (`+key+`) DO UPDATE SET updated_at = excluded.updated_at`+guestsOnly+`
-		RETURNING id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at`, value, time.Now().UTC()))
+// claimOrCreate is claim, creating the basket first when there is none:
+// an upsert on the owner's unique key that also claims the row, so two
+// requests creating one basket at once end with the same row.
+func (s *Service) claimOrCreate(ctx context.Context, tx *sql.Tx, sess *session.Session) (*header, error) {
+	o := ownerOf(sess)
+	h, err := scanHeader(s.stmts.QueryRowContext(ctx, tx, upsertQuery(o), o.arg, time.Now().UTC()))
 	if err == nil && h == nil {
 		err = sql.ErrNoRows
 	}
 	return h, err
+}
+
+// upsertQuery creates o's basket, or claims it when it exists. A guest's
+// key never claims a customer's basket.
+func upsertQuery(o owner) string {
+	guestsOnly := ""
+	if o.key == "guest_key" {
+		guestsOnly = " WHERE baskets.customer_id IS NULL"
+	}
+	return `INSERT INTO baskets (` + o.key + `, created_at, updated_at) VALUES ($1, $2, $2)
+		ON CONFLICT (` + o.key + `) DO UPDATE SET updated_at = excluded.updated_at` + guestsOnly + `
+		RETURNING ` + headerColumns
 }
 
 // product is what a basket change needs to know about a product.
@@ -295,37 +262,28 @@ func lineQuantity(ctx context.Context, q database.Querier, basketID, productID i
 	return n, err
 }
 
-// writeLine sets a line's quantity (with add, adds to it), recording the
-// product's current price as the one the shopper chose; c.Attributes nil
-// keeps the line's attributes. One statement reads the product and writes
-// the line: it writes nothing and reports false when the product is not
-// active, has no price in currency, or has less stock than the line would
-// hold (checked without overflowing the column).
-func (s *Service) writeLine(ctx context.Context, q database.Querier, basketID int64, c Change, add bool, currency string) (bool, error) {
-	attrs := "{}"
-	if c.Attributes != nil {
-		attrs = string(c.Attributes)
-	}
+// writeLineQuery sets a line of o's basket to $3 of product $2 (with
+// add, adds $3 to it), recording the product's current price in currency
+// $5 as the one the shopper chose; $4 is the line's attributes, kept as
+// they were unless $7. One statement reads the product and writes the
+// line: it writes nothing, and returns no row, when the product is not
+// active, has no price in the currency, or has less stock than the line
+// would hold (checked without overflowing the column).
+func writeLineQuery(o owner, add bool) string {
 	stock := "(SELECT stock FROM products WHERE id = excluded.product_id)"
 	newQuantity, within := "excluded.quantity", "excluded.quantity <= "+stock
 	if add {
 		newQuantity, within = "basket_items.quantity + excluded.quantity", "basket_items.quantity <= "+stock+" - excluded.quantity"
 	}
-	var written int64
-	err := s.stmts.QueryRowContext(ctx, q, `INSERT INTO basket_items (basket_id, product_id, quantity, attributes, added_currency, added_price, created_at, updated_at)
-		SELECT $1, p.id, $3, $4, $5, pp.price, $6, $6
+	return `INSERT INTO basket_items (basket_id, product_id, quantity, attributes, added_currency, added_price, created_at, updated_at)
+		SELECT ` + o.id() + `, p.id, $3, $4, $5, pp.price, $6, $6
 		FROM products p JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $5
 		WHERE p.id = $2 AND p.active AND $3 <= p.stock
-		ON CONFLICT (basket_id, product_id) DO UPDATE SET quantity = `+newQuantity+`,
+		ON CONFLICT (basket_id, product_id) DO UPDATE SET quantity = ` + newQuantity + `,
 			attributes = CASE WHEN $7 THEN excluded.attributes ELSE basket_items.attributes END,
 			added_currency = excluded.added_currency, added_price = excluded.added_price, updated_at = excluded.updated_at
-		WHERE `+within+`
-		RETURNING quantity`,
-		basketID, c.ProductID, c.Quantity, attrs, currency, time.Now().UTC(), c.Attributes != nil).Scan(&written)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
+		WHERE ` + within + `
+		RETURNING quantity`
 }
 
 // refusal says why writeLine wrote nothing: the product's own problem, or
@@ -371,46 +329,47 @@ func (s *Service) SetQuantity(ctx context.Context, sess *session.Session, curren
 	return s.change(ctx, sess, currency, c, false)
 }
 
+// change writes line c of the session's basket and reads the basket back,
+// in one transaction sent as one batch (one round trip on PostgreSQL):
+// the basket claimed or created (with the guest's session row, which
+// keeps the basket from the purge), the line written, the lines read. A
+// refused line rolls it all back, so a refused first add leaves nothing.
 func (s *Service) change(ctx context.Context, sess *session.Session, currency string, c Change, add bool) (*Basket, error) {
-	var h *header
-	kept := sess.Get(SessionKey)
-	err := s.db.TxRelaxed(ctx, func(tx *sql.Tx) error {
-		var err error
-		if !add && c.Quantity == 0 {
-			if h, err = s.claim(ctx, tx, sess); err != nil || h == nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, "DELETE FROM basket_items WHERE basket_id = $1 AND product_id = $2", h.id, c.ProductID)
-		} else {
-			err = s.write(ctx, tx, sess, c, add, currency, &h)
-		}
-		return err
-	})
-	if err != nil {
-		// A refused first write leaves no basket and no session row
-		// behind (the transaction rolled back), nor the basket's id.
-		sess.Set(SessionKey, kept)
-		return nil, err
-	}
-	return s.priced(ctx, s.db, sess, h, Terms{Currency: currency})
-}
-
-// write claims (or creates) the session's basket into *h and writes line c.
-func (s *Service) write(ctx context.Context, tx *sql.Tx, sess *session.Session, c Change, add bool, currency string, h **header) error {
-	var err error
-	if *h, err = s.claimOrCreate(ctx, tx, sess); err != nil {
-		return err
-	}
+	remove := !add && c.Quantity == 0
 	if c.Quantity > math.MaxInt32 {
 		// More than any stock (an INTEGER column), and more than the
 		// statement could bind.
-		return s.refusal(ctx, tx, (*h).id, c, currency)
+		return nil, s.refusal(ctx, s.db, 0, c, currency)
 	}
-	written, err := s.writeLine(ctx, tx, (*h).id, c, add, currency)
-	if err != nil || written {
-		return err
+	o, now := ownerOf(sess), time.Now().UTC()
+	var h *header
+	claimed := func(row database.Scanner) error { h = &header{}; return h.scan(row) }
+	written := remove
+	b := database.NewBatch(s.stmts)
+	if remove {
+		b.Query(claimed, claimQuery(o), o.arg, now)
+		b.Query(nil, "DELETE FROM basket_items WHERE basket_id = "+o.id()+" AND product_id = $2", o.arg, c.ProductID)
+	} else {
+		b.Query(claimed, upsertQuery(o), o.arg, now)
+		if err := s.sessions.Keep(b, sess); err != nil {
+			return nil, err
+		}
+		attrs := "{}"
+		if c.Attributes != nil {
+			attrs = string(c.Attributes)
+		}
+		b.Query(func(database.Scanner) error { written = true; return nil }, writeLineQuery(o, add),
+			o.arg, c.ProductID, c.Quantity, attrs, currency, now, c.Attributes != nil)
 	}
-	return s.refusal(ctx, tx, (*h).id, c, currency)
+	read := linesRead{currency: currency}
+	b.Query(read.row, linesQuery(o.id()), o.arg, currency)
+	if err := s.db.RunRelaxed(ctx, b, func() bool { return written }); err != nil {
+		return nil, err
+	}
+	if !written {
+		return nil, s.refusal(ctx, s.db, h.id, c, currency)
+	}
+	return s.pricedFrom(ctx, s.db, sess, h, Terms{Currency: currency}, read)
 }
 
 // Clear empties the session's basket and drops its voucher.
@@ -460,7 +419,11 @@ func (s *Service) ApplyVoucher(ctx context.Context, sess *session.Session, curre
 		if h == nil {
 			return apperror.Field("voucher_code", fmt.Sprintf("Voucher code %s does not apply to any product in your basket.", v.Code))
 		}
-		b, err := s.price(ctx, tx, h, currency, 0, v)
+		read, err := s.lines(ctx, tx, h.id, currency)
+		if err != nil {
+			return err
+		}
+		b, err := s.price(ctx, tx, h, read, 0, v)
 		if err != nil {
 			return err
 		}
@@ -523,6 +486,18 @@ func (s *Service) Load(ctx context.Context, q database.Querier, sess *session.Se
 
 // priced prices basket h (nil: the session has none) with its voucher.
 func (s *Service) priced(ctx context.Context, q database.Querier, sess *session.Session, h *header, pr Terms) (*Basket, error) {
+	if h == nil {
+		return s.pricedFrom(ctx, q, sess, nil, pr, linesRead{})
+	}
+	read, err := s.lines(ctx, q, h.id, pr.Currency)
+	if err != nil {
+		return nil, err
+	}
+	return s.pricedFrom(ctx, q, sess, h, pr, read)
+}
+
+// pricedFrom is priced of lines already read.
+func (s *Service) pricedFrom(ctx context.Context, q database.Querier, sess *session.Session, h *header, pr Terms, read linesRead) (*Basket, error) {
 	currency, shipping := pr.Currency, pr.Shipping
 	if h == nil {
 		b := &Basket{CustomerID: sess.CustomerID, Currency: currency, Created: time.Now().UTC(), Lines: []Line{}}
@@ -547,7 +522,7 @@ func (s *Service) priced(ctx context.Context, q database.Querier, sess *session.
 			voucher = nil
 		}
 	}
-	b, err := s.price(ctx, q, h, currency, shipping, voucher)
+	b, err := s.price(ctx, q, h, read, shipping, voucher)
 	if err != nil {
 		return nil, err
 	}
@@ -558,17 +533,13 @@ func (s *Service) priced(ctx context.Context, q database.Querier, sess *session.
 	return b, nil
 }
 
-// price reads the basket's lines and prices them with the live offers and
-// voucher. One query reads the lines, their products' categories (for
-// offers and vouchers limited to some) and the offers' version, so the
-// offers themselves are read only when they changed.
-func (s *Service) price(ctx context.Context, q database.Querier, h *header, currency string, shipping money.Amount, voucher *promotion.Voucher) (*Basket, error) {
+// price prices the basket's lines with the live offers and voucher. The
+// lines came with the offers' version, so the offers themselves are read
+// only when they changed.
+func (s *Service) price(ctx context.Context, q database.Querier, h *header, read linesRead, shipping money.Amount, voucher *promotion.Voucher) (*Basket, error) {
+	currency, lines := read.currency, read.lines
 	b := &Basket{ID: h.id, CustomerID: h.customerID, Currency: currency, Created: h.created, Modified: h.modified}
-	lines, version, err := s.lines(ctx, q, h.id, currency)
-	if err != nil {
-		return nil, err
-	}
-	offers, err := s.promos.LiveOffersAt(ctx, q, version)
+	offers, err := s.promos.LiveOffersAt(ctx, q, read.version.String)
 	if err != nil {
 		return nil, err
 	}
@@ -600,33 +571,49 @@ type pricedLine struct {
 	categories map[int64]bool
 }
 
-// lines reads basket basketID's lines priced in currency, and the offers'
-// version ("" for an empty basket: no row carries it). A line comes once
+// linesQuery reads the lines of the basket whose id is basket ($1) priced
+// in currency $2, with their products' categories (for offers and
+// vouchers limited to some) and the offers' version. A line comes once
 // per category of its product.
-func (s *Service) lines(ctx context.Context, q database.Querier, basketID int64, currency string) ([]pricedLine, string, error) {
-	rows, err := s.stmts.QueryContext(ctx, q, `SELECT bi.id, bi.product_id, bi.quantity, bi.attributes, bi.added_currency, bi.added_price, bi.created_at,
-			p.active, p.stock, p.tax_rate, pp.price, pp.retail_price, c.id, c.path, `+promotion.VersionQuery+`
+func linesQuery(basket string) string {
+	return `SELECT bi.id, bi.product_id, bi.quantity, bi.attributes, bi.added_currency, bi.added_price, bi.created_at,
+			p.active, p.stock, p.tax_rate, pp.price, pp.retail_price, c.id, c.path, ` + promotion.VersionQuery + `
 		FROM basket_items bi JOIN products p ON p.id = bi.product_id
 		LEFT JOIN product_prices pp ON pp.product_id = bi.product_id AND pp.currency = $2
 		LEFT JOIN product_categories pc ON pc.product_id = bi.product_id
 		LEFT JOIN categories c ON c.id = pc.category_id
-		WHERE bi.basket_id = $1 ORDER BY bi.id`, basketID, currency)
-	var lines []pricedLine
-	var version sql.NullString
-	err = database.Each(rows, err, func(row database.Scanner) error {
-		l, err := scanLine(row, currency, &version)
-		if err != nil {
-			return err
-		}
-		if n := len(lines); n == 0 || lines[n-1].ID != l.ID {
-			lines = append(lines, pricedLine{Line: l.Line, categories: map[int64]bool{}})
-		}
-		if l.categoryID.Valid {
-			promotion.CategoryClosure(lines[len(lines)-1].categories, l.categoryID.Int64, l.categoryPath.String)
-		}
-		return nil
-	})
-	return lines, version.String, err
+		WHERE bi.basket_id = ` + basket + ` ORDER BY bi.id`
+}
+
+// linesRead collects linesQuery's rows: a basket's lines priced in
+// currency, and the offers' version (none for an empty basket: no row
+// carries it).
+type linesRead struct {
+	currency string
+	lines    []pricedLine
+	version  sql.NullString
+}
+
+func (r *linesRead) row(row database.Scanner) error {
+	l, err := scanLine(row, r.currency, &r.version)
+	if err != nil {
+		return err
+	}
+	if n := len(r.lines); n == 0 || r.lines[n-1].ID != l.ID {
+		r.lines = append(r.lines, pricedLine{Line: l.Line, categories: map[int64]bool{}})
+	}
+	if l.categoryID.Valid {
+		promotion.CategoryClosure(r.lines[len(r.lines)-1].categories, l.categoryID.Int64, l.categoryPath.String)
+	}
+	return nil
+}
+
+// lines reads basket basketID's lines priced in currency.
+func (s *Service) lines(ctx context.Context, q database.Querier, basketID int64, currency string) (linesRead, error) {
+	read := linesRead{currency: currency}
+	rows, err := s.stmts.QueryContext(ctx, q, linesQuery("$1"), basketID, currency)
+	err = database.Each(rows, err, read.row)
+	return read, err
 }
 
 // lineRow is one row of lines: a line and one category of its product.

@@ -10,24 +10,23 @@ import (
 	"github.com/vitrin/vitrin/internal/session"
 )
 
-// MergeOnLogin moves the guest basket that sess carried over from before
-// login into the customer's basket: quantities are added and capped at the
+// MergeOnLogin moves the guest basket of the session sess was before
+// login (sess.PreviousID) into the customer's basket: quantities are added and capped at the
 // stock (a line the customer already had never shrinks), the guest's
 // voucher is kept when the customer had none, and the guest basket is
 // deleted. A guest line whose product is out of stock is carried over as
 // it is, to be shown as out of stock rather than silently dropped.
 func (s *Service) MergeOnLogin(ctx context.Context, sess *session.Session) error {
-	guestID := guestBasketID(sess)
-	if guestID == 0 || !sess.IsCustomer() {
+	if sess.PreviousID == "" || !sess.IsCustomer() {
 		return nil
 	}
 	return s.db.TxRelaxed(ctx, func(tx *sql.Tx) error {
+		var guestID int64
 		var guestVoucher string
-		guest := guestBasket(guestID)
-		err := tx.QueryRowContext(ctx, "SELECT voucher_code FROM baskets WHERE "+guest.cond+s.db.ForUpdate(), guest.arg).Scan(&guestVoucher)
+		guest := guestKeyed(sess.PreviousID)
+		err := tx.QueryRowContext(ctx, "SELECT id, voucher_code FROM baskets WHERE "+guest.cond+s.db.ForUpdate(), guest.arg).Scan(&guestID, &guestVoucher)
 		if err == sql.ErrNoRows {
-			sess.Set(SessionKey, "")
-			return s.sessions.Save(ctx, tx, sess)
+			return nil
 		}
 		if err != nil {
 			return err
@@ -52,11 +51,8 @@ func (s *Service) MergeOnLogin(ctx context.Context, sess *session.Session) error
 				}
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM baskets WHERE id = $1", guestID); err != nil {
-			return err
-		}
-		sess.Set(SessionKey, "")
-		return s.sessions.Save(ctx, tx, sess)
+		_, err = tx.ExecContext(ctx, "DELETE FROM baskets WHERE id = $1", guestID)
+		return err
 	})
 }
 

@@ -36,6 +36,9 @@ type Session struct {
 	persisted  bool
 	// Refreshed is set when the expiry moved and the cookie must be sent again.
 	Refreshed bool
+	// PreviousID is the id Rotate replaced, for the login hooks to find
+	// what the guest kept under it (the guest basket).
+	PreviousID string
 }
 
 // IsCustomer reports whether a customer is logged in on this session.
@@ -142,21 +145,40 @@ func (st *Store) Load(ctx context.Context, id string) (*Session, error) {
 
 // Save writes the session (creating its row on first use).
 func (st *Store) Save(ctx context.Context, q database.Querier, s *Session) error {
-	raw, err := json.Marshal(s.data)
+	raw, err := s.encode()
 	if err != nil {
 		return err
-	}
-	if s.data == nil {
-		raw = []byte("{}")
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO sessions (id, customer_id, data, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, data = excluded.data, expires_at = excluded.expires_at`,
-		s.ID, nullID(s.CustomerID), string(raw), st.now().UTC(), s.ExpiresAt.UTC())
+		s.ID, nullID(s.CustomerID), raw, st.now().UTC(), s.ExpiresAt.UTC())
 	if err == nil {
 		s.persisted = true
 	}
 	return err
+}
+
+// Keep adds to b the writing of s's row when it has none yet, leaving a
+// row some other request wrote meanwhile as it is: a guest who starts a
+// basket keeps a session, without a round trip of its own.
+func (st *Store) Keep(b *database.Batch, s *Session) error {
+	if s.persisted {
+		return nil
+	}
+	raw, err := s.encode()
+	b.Query(nil, `INSERT INTO sessions (id, customer_id, data, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO NOTHING`, s.ID, nullID(s.CustomerID), raw, st.now().UTC(), s.ExpiresAt.UTC())
+	return err
+}
+
+// encode is s's data as its row keeps it.
+func (s *Session) encode() (string, error) {
+	if s.data == nil {
+		return "{}", nil
+	}
+	raw, err := json.Marshal(s.data)
+	return string(raw), err
 }
 
 // Rotate replaces the session's id, carrying its data over to the new one,
@@ -168,7 +190,7 @@ func (st *Store) Rotate(ctx context.Context, q database.Querier, s *Session, cus
 			return err
 		}
 	}
-	s.ID = st.newID()
+	s.PreviousID, s.ID = s.ID, st.newID()
 	s.CustomerID = customerID
 	s.ExpiresAt = st.now().Add(st.lifetime)
 	s.persisted = false
