@@ -3,6 +3,10 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"time"
 
 	"github.com/vitrin/vitrin/internal/account"
@@ -26,8 +30,13 @@ func startBackground(ctx context.Context, cfg *config.Config, svc *app.Services)
 		if _, err := svc.Catalog.Current(ctx); err != nil && ctx.Err() == nil {
 			slog.Warn("catalog: building the read model at start", "err", err)
 		}
+		limitMemory(true)
 		svc.Catalog.Refresh(ctx, catalog.RefreshPeriod)
 	}()
+	go every(ctx, time.Minute, "follow the memory limit", func(context.Context) error {
+		limitMemory(false)
+		return nil
+	})
 	if cfg.SMTPURL == "" {
 		slog.Info("no SMTP server configured (VITRIN_SMTP_URL): mails are written to the log")
 	}
@@ -82,5 +91,28 @@ func every(ctx context.Context, interval time.Duration, what string, fn func(con
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+// limitMemory sets the runtime's soft memory limit to twice the live heap
+// plus 256 MiB for requests, unless the operator set one (GOMEMLIMIT).
+// Without a limit Go lets the heap grow to twice its peak live size, and a
+// catalog build peaks far above what the node keeps: a million-product
+// node rebuilding its model reached 1.9 GB RSS without a limit, 1.27 GB
+// with one (README: Memory). With force, a collection first measures the
+// live heap (at start, once the model is built); otherwise the last
+// collection's figure serves.
+func limitMemory(force bool) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if force {
+		runtime.GC()
+	}
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(live)
+	limit := int64(2*live[0].Value.Uint64() + 256<<20)
+	if previous := debug.SetMemoryLimit(limit); previous != limit {
+		slog.Debug("memory limit", "bytes", limit, "live_heap", live[0].Value.Uint64())
 	}
 }
