@@ -180,13 +180,6 @@ func Run(ctx context.Context, db *database.DB, r io.Reader, opts Options) (*Summ
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	if db.Engine == database.Postgres && imp.summary.Changed() {
-		// Until autovacuum gets to them (a minute or more), the planner
-		// would plan the shoppers' prepared statements with the empty
-		// tables' statistics: sequential scans of the new products. The
-		// import is committed whatever this answers.
-		_, _ = db.ExecContext(ctx, "ANALYZE")
-	}
 	imp.summary.Restocked = imp.restocked
 	return imp.summary, nil
 }
