@@ -112,6 +112,18 @@ type Shopper struct {
 	Currency   string
 	Language   string
 	RemoteAddr string
+	// read holds what this request's quotes read (nil: nothing is kept).
+	read *requestReads
+}
+
+// requestReads keeps the basket and addresses one request's quotes read,
+// so that a step's second quote (the answer, after the choice was saved)
+// reads again only what the choice changed: a new address, the basket
+// under a new shipping amount. The order is never placed from them: the
+// final step quotes inside its transaction, with the rows locked.
+type requestReads struct {
+	baskets   map[basket.Terms]*basket.Basket
+	addresses map[int64]*address.Address
 }
 
 // Context is one entry of context_list.
@@ -273,6 +285,7 @@ func (s *Service) Handle(ctx context.Context, sh Shopper, page string, submit bo
 	if isFinal(page) {
 		return s.place(ctx, sh, key, page, form)
 	}
+	sh.read = &requestReads{baskets: map[basket.Terms]*basket.Basket{}, addresses: map[int64]*address.Address{}}
 	if page == ProviderSelectionPage {
 		return s.selectProvider(ctx, sh, key, form)
 	}

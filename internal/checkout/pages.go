@@ -218,8 +218,10 @@ func (s *Service) recordNotes(_ context.Context, e entry) error {
 }
 
 // recordCoupon applies or removes the basket's voucher; the checkout
-// state keeps nothing of it.
+// state keeps nothing of it. The basket changed, so the request's answer
+// reads it again.
 func (s *Service) recordCoupon(ctx context.Context, e entry) error {
+	e.sh.read.forget()
 	if strings.EqualFold(e.form.Get("action"), "remove") {
 		_, err := s.baskets.RemoveVoucher(ctx, e.sh.Sess, e.sh.Currency)
 		return err

@@ -110,13 +110,26 @@ func (s *Service) keptAddress(ctx context.Context, q database.Querier, sh Shoppe
 	if *id == 0 {
 		return nil, nil
 	}
+	if a := sh.read.address(*id); a != nil {
+		return a, nil
+	}
 	a, err := s.addresses.Get(ctx, q, sh.Owner, *id)
+	if err == nil && sh.read != nil {
+		sh.read.addresses[*id] = a
+	}
 	if errors.Is(err, apperror.ErrNotFound) {
 		dropped.Add(field, "The address is no longer available.")
 		*id = 0
 		return nil, nil
 	}
 	return a, err
+}
+
+func (r *requestReads) address(id int64) *address.Address {
+	if r == nil {
+		return nil
+	}
+	return r.addresses[id]
 }
 
 func retailStoreActive(ctx context.Context, q database.Querier, id int64) (bool, error) {
@@ -189,7 +202,7 @@ func (s *Service) priceBasket(ctx context.Context, q database.Querier, sh Shoppe
 		ship = money.Amount(qt.shipping.Prices[sh.Currency])
 	}
 	terms := basket.Terms{Currency: sh.Currency, Shipping: ship, Email: st.Email}
-	if qt.basket, err = s.baskets.Load(ctx, q, sh.Sess, terms, lock); err != nil {
+	if qt.basket, err = s.loadBasket(ctx, q, sh, terms, lock); err != nil {
 		return err
 	}
 	if qt.shipping != nil {
@@ -197,13 +210,42 @@ func (s *Service) priceBasket(ctx context.Context, q database.Querier, sh Shoppe
 		// after their discounts.
 		if free := qt.shipping.Price(sh.Currency, qt.basket.Pricing.ProductAmount-qt.basket.Pricing.DiscountAmount); free != ship {
 			terms.Shipping = free
-			if qt.basket, err = s.baskets.Load(ctx, q, sh.Sess, terms, lock); err != nil {
+			if qt.basket, err = s.loadBasket(ctx, q, sh, terms, lock); err != nil {
 				return err
 			}
 		}
 	}
 	qt.shipAmt = qt.basket.Pricing.ShippingAmount - qt.basket.Pricing.ShippingDiscount
 	return nil
+}
+
+// loadBasket is the basket priced on terms, read once a request unless
+// lock asks for its rows locked.
+func (s *Service) loadBasket(ctx context.Context, q database.Querier, sh Shopper, terms basket.Terms, lock bool) (*basket.Basket, error) {
+	if b := sh.read.basket(terms); b != nil && !lock {
+		return b, nil
+	}
+	b, err := s.baskets.Load(ctx, q, sh.Sess, terms, lock)
+	if err == nil && sh.read != nil && !lock {
+		sh.read.baskets[terms] = b
+	}
+	return b, err
+}
+
+// forget drops what was read: the request changed the basket, or lost a
+// race to a request that may have.
+func (r *requestReads) forget() {
+	if r != nil {
+		clear(r.baskets)
+		clear(r.addresses)
+	}
+}
+
+func (r *requestReads) basket(terms basket.Terms) *basket.Basket {
+	if r == nil {
+		return nil
+	}
+	return r.baskets[terms]
 }
 
 // useLoyalty sets the loyalty money the order uses: all of it when paid

@@ -23,6 +23,7 @@ func (s *Service) takeStep(ctx context.Context, sh Shopper, key, page string, fo
 		if err != nil || !lost {
 			return res, err
 		}
+		sh.read.forget()
 		if attempt == maxStepAttempts {
 			return s.show(ctx, sh, page, &stepError{status: 409, page: page,
 				errors: apperror.Field("non_field_errors", "Your checkout changed meanwhile; please try again.")})
