@@ -30,13 +30,15 @@ func startBackground(ctx context.Context, cfg *config.Config, svc *app.Services)
 		if _, err := svc.Catalog.Current(ctx); err != nil && ctx.Err() == nil {
 			slog.Warn("catalog: building the read model at start", "err", err)
 		}
+		// The limit follows the live heap from here on, never before: a
+		// limit taken from the heap at start would starve the first build.
 		limitMemory(true)
+		go every(ctx, time.Minute, "follow the memory limit", func(context.Context) error {
+			limitMemory(false)
+			return nil
+		})
 		svc.Catalog.Refresh(ctx, catalog.RefreshPeriod)
 	}()
-	go every(ctx, time.Minute, "follow the memory limit", func(context.Context) error {
-		limitMemory(false)
-		return nil
-	})
 	if cfg.SMTPURL == "" {
 		slog.Info("no SMTP server configured (VITRIN_SMTP_URL): mails are written to the log")
 	}
