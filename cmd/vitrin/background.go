@@ -97,14 +97,14 @@ func every(ctx context.Context, interval time.Duration, what string, fn func(con
 }
 
 // limitMemory sets the runtime's soft memory limit to one and a half times
-// the live heap plus 512 MiB for requests, unless the operator set one
+// the live heap plus 256 MiB for requests, unless the operator set one
 // (GOMEMLIMIT). Without a limit Go lets the heap grow to twice its peak
 // live size, and a catalog build or a burst of changes under load peaks far
 // above what the node keeps: a million-product node reached 1.9 GB RSS
 // rebuilding its model without a limit, and 1.67 GB under load and changes
-// with twice the live heap as its limit. With only 256 MiB above one and a
-// half times the live heap the collector ran all the time under load
-// (logins, each hash 19 MiB, took 2.4 s). README: Memory.
+// with twice the live heap as its limit; with 512 MiB above one and a half
+// times it, 1.49 GB. The price is more collections under load (README:
+// Memory), which an operator with memory to spare lifts with GOMEMLIMIT.
 func limitMemory(force bool) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
@@ -114,7 +114,7 @@ func limitMemory(force bool) {
 	}
 	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(live)
-	limit := int64(live[0].Value.Uint64()*3/2 + 512<<20)
+	limit := int64(live[0].Value.Uint64()*3/2 + 256<<20)
 	if previous := debug.SetMemoryLimit(limit); previous != limit {
 		slog.Debug("memory limit", "bytes", limit, "live_heap", live[0].Value.Uint64())
 	}
