@@ -2,11 +2,12 @@
 // session) and a customer's (one per customer, the same on every device).
 //
 // Every change runs in one transaction that first locks the basket's row
-// (an UPDATE stamping its modification time; SQLite transactions hold the
-// write lock from their first statement anyway), so two tabs changing one
-// basket at once never lose an update, and a line never holds more than
-// the stock had at that moment (checked in the same upsert that adds). Prices and discounts come from package promotion,
-// the same computation checkout and orders use.
+// (the statement that claims or creates it stamps its modification time;
+// SQLite transactions hold the write lock from their first statement
+// anyway), so two tabs changing one basket at once never lose an update,
+// and a line never holds more than the stock had at that moment (checked
+// in the same upsert that adds). Prices and discounts come from package
+// promotion, the same computation checkout and orders use.
 package basket
 
 import (
