@@ -12,10 +12,9 @@ import (
 
 // MergeOnLogin moves the guest basket of the session sess was before
 // login (sess.PreviousID) into the customer's basket: quantities are
-// added and capped at the
-// stock (a line the customer already had never shrinks), the guest's
-// voucher is kept when the customer had none, and the guest basket is
-// deleted. A guest line whose product is out of stock is carried over as
+// added and capped at the stock (a line the customer already had never
+// shrinks), the guest's voucher is kept when the customer had none, and
+// the guest basket is deleted. A guest line whose product is out of stock is carried over as
 // it is, to be shown as out of stock rather than silently dropped.
 func (s *Service) MergeOnLogin(ctx context.Context, sess *session.Session) error {
 	if sess.PreviousID == "" || !sess.IsCustomer() {
