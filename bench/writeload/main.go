@@ -48,6 +48,8 @@ func main() {
 	pid := flag.Int("pid", 0, "Vitrin's process id, to print its CPU use beside the driver's")
 	rate := flag.Float64("rate", 0, "iterations started per second (open model); 0: each shopper a closed loop")
 	adds := flag.Int("adds", 1, "basket: products each guest adds")
+	flag.StringVar(&locale.currency, "currency", "try", "x-currency header of every request (\"\": none)")
+	flag.StringVar(&locale.language, "language", "tr-tr", "Accept-Language header of every request (\"\": none)")
 	flag.Parse()
 	cfg := config{base: *base, mode: *mode, shoppers: *shoppers, duration: *duration, pid: *pid, rate: *rate, adds: max(1, *adds)}
 	if err := run(cfg); err != nil {

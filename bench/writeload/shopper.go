@@ -20,6 +20,10 @@ type store struct {
 	city    int64
 }
 
+// locale is the currency and language every request names (-currency,
+// -language).
+var locale struct{ currency, language string }
+
 // transport is shared by every shopper: one pool of keep-alive
 // connections, as a storefront server keeps.
 var transport = &http.Transport{MaxIdleConnsPerHost: 1024}
@@ -70,6 +74,13 @@ func (s *shopper) send(method, path string, body any, out any) error {
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	// What a storefront built on @akinon/next sends with every request.
+	if locale.currency != "" {
+		req.Header.Set("X-Currency", locale.currency)
+	}
+	if locale.language != "" {
+		req.Header.Set("Accept-Language", locale.language)
 	}
 	for _, c := range s.client.Jar.Cookies(s.base) {
 		if c.Name == "csrftoken" {

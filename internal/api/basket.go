@@ -30,7 +30,7 @@ func (s *Server) basketWire(r *http.Request, b *basket.Basket) (basket.JSON, err
 }
 
 func (s *Server) getBasket(w http.ResponseWriter, r *http.Request) error {
-	sess, err := s.session(r)
+	sess, err := s.shopper(r)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (s *Server) basketChange(r *http.Request, adding bool) (*session.Session, b
 	if in.has("attributes") && attrs != nil {
 		c.Attributes, _ = json.Marshal(attrs)
 	}
-	sess, err := s.session(r)
+	sess, err := s.shopper(r)
 	return sess, c, err
 }
 

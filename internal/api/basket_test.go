@@ -614,6 +614,39 @@ func TestBasketSurvivesSessionDataWrites(t *testing.T) {
 	}
 }
 
+// A storefront names the currency and language in every request's headers,
+// so a guest's basket is changed without reading the session: the row is
+// still kept (with its data: a chosen currency survives), a refused first
+// add still leaves nothing, and login still takes the basket along.
+func TestBasketGuestKnownByID(t *testing.T) {
+	bs := newBasketStore(t, nil)
+	storefront := []string{"X-Currency", "try", "Accept-Language", "tr-TR,tr;q=0.9"}
+	count := func(table string) (n int) {
+		if err := bs.db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	sh := bs.shopper()
+	sh.do("GET", "/csrf_token/", nil).must(t, 200)
+	sh.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["DRESS"], "quantity": 1000}, storefront...).must(t, 400)
+	if count("baskets") != 0 || count("sessions") != 0 {
+		t.Fatal("a refused first add left a basket or a session row")
+	}
+	sh.do("POST", "/users/activate-currency/", map[string]any{"currency": "USD"}).must(t, 200)
+	got := basketOf(t, sh.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids["DRESS"], "quantity": 2}, storefront...).must(t, 200))
+	if got.Items[0].Currency != "try" || got.quantities()["DRESS"] != 2 {
+		t.Fatalf("the storefront's add: %+v", got)
+	}
+	if got := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)); got.Items[0].Currency != "usd" || got.quantities()["DRESS"] != 2 {
+		t.Fatalf("without the headers the session's currency and the basket: %+v", got)
+	}
+	sh.register("gul@example.com", "correct horse battery")
+	if got := basketOf(t, sh.do("GET", "/baskets/basket/", nil, storefront...).must(t, 200)).quantities(); got["DRESS"] != 2 {
+		t.Fatalf("the customer's basket after login: %v", got)
+	}
+}
+
 // A guest basket whose session is gone is purged; a customer's is kept.
 func TestBasketPurgeAbandoned(t *testing.T) {
 	bs := newBasketStore(t, nil)

@@ -50,6 +50,13 @@ func (s *Server) language(r *http.Request) string {
 	return st.DefaultLanguage
 }
 
+// localeInHeaders reports whether r names a store currency and language
+// in its headers, so that neither needs the session.
+func (s *Server) localeInHeaders(r *http.Request) bool {
+	st := s.catalog.Settings(r.Context())
+	return st.Currency(r.Header.Get("X-Currency")) != "" && st.Language(requestLanguage(r)) != ""
+}
+
 // hasSessionCookie tells whether r may have a stored session: a catalog
 // read by a visitor without a cookie must not cost a session query.
 func (s *Server) hasSessionCookie(r *http.Request) bool {

@@ -44,7 +44,7 @@ func requestID(r *http.Request) string {
 // session returns the request's session, loading it on first use.
 func (s *Server) session(r *http.Request) (*session.Session, error) {
 	st := state(r)
-	if st.sess == nil {
+	if st.sess == nil || st.sess.Unread() {
 		sess, err := s.sessions.Load(r.Context(), st.cookieID)
 		if err != nil {
 			return nil, err
@@ -52,6 +52,21 @@ func (s *Server) session(r *http.Request) (*session.Session, error) {
 		st.sess = sess
 	}
 	return st.sess, nil
+}
+
+// shopper is the request's session for a handler that needs to know only
+// who the shopper is (a basket's owner). A guest whose request names its
+// currency and language itself, as storefronts do (x-currency,
+// Accept-Language), is known by its id alone: no session read.
+func (s *Server) shopper(r *http.Request) (*session.Session, error) {
+	st := state(r)
+	if st.sess == nil && s.localeInHeaders(r) {
+		if guest := s.sessions.Guest(st.cookieID); guest != nil {
+			st.sess = guest
+			return guest, nil
+		}
+	}
+	return s.session(r)
 }
 
 // input returns the request's parsed body.

@@ -331,12 +331,12 @@ func (s *Service) SetQuantity(ctx context.Context, sess *session.Session, curren
 }
 
 // change writes line c of the session's basket and reads the basket back,
-// in one transaction sent as one batch (one round trip on PostgreSQL):
-// the basket claimed or created (with the guest's session row, which
-// keeps the basket from the purge), the line written, the lines read. A
-// refused line rolls it all back, so a refused first add leaves nothing.
+// in one transaction sent as one batch (one round trip on PostgreSQL,
+// commit included): the basket claimed or created, the guest's session
+// row kept (it keeps the basket from the purge), the line written, the
+// lines read. A refused line rolls it all back, so a refused first add
+// leaves nothing; then a second read says why.
 func (s *Service) change(ctx context.Context, sess *session.Session, currency string, c Change, add bool) (*Basket, error) {
-	remove := !add && c.Quantity == 0
 	if c.Quantity > math.MaxInt32 {
 		// More than any stock (an INTEGER column), and more than the
 		// statement could bind.
@@ -345,30 +345,26 @@ func (s *Service) change(ctx context.Context, sess *session.Session, currency st
 	o, now := ownerOf(sess), time.Now().UTC()
 	var h *header
 	claimed := func(row database.Scanner) error { h = &header{}; return h.scan(row) }
-	written := remove
 	b := database.NewBatch(s.stmts)
-	if remove {
+	if !add && c.Quantity == 0 {
 		b.Query(claimed, claimQuery(o), o.arg, now)
 		b.Query(nil, "DELETE FROM basket_items WHERE basket_id = "+o.id()+" AND product_id = $2", o.arg, c.ProductID)
 	} else {
 		b.Query(claimed, upsertQuery(o), o.arg, now)
-		if err := s.sessions.Keep(b, sess); err != nil {
-			return nil, err
-		}
+		s.sessions.Keep(b, sess)
 		attrs := "{}"
 		if c.Attributes != nil {
 			attrs = string(c.Attributes)
 		}
-		b.Query(func(database.Scanner) error { written = true; return nil }, writeLineQuery(o, add),
-			o.arg, c.ProductID, c.Quantity, attrs, currency, now, c.Attributes != nil)
+		b.Require(writeLineQuery(o, add), o.arg, c.ProductID, c.Quantity, attrs, currency, now, c.Attributes != nil)
 	}
 	read := linesRead{currency: currency}
 	b.Query(read.row, linesQuery(o.id()), o.arg, currency)
-	if err := s.db.RunRelaxed(ctx, b, func() bool { return written }); err != nil {
-		return nil, err
-	}
-	if !written {
+	switch err := s.db.RunRelaxed(ctx, b); {
+	case errors.Is(err, database.ErrNoRequiredRow):
 		return nil, s.refusal(ctx, s.db, h.id, c, currency)
+	case err != nil:
+		return nil, err
 	}
 	return s.pricedFrom(ctx, s.db, sess, h, Terms{Currency: currency}, read)
 }

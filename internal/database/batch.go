@@ -3,30 +3,32 @@ package database
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Batch is the statements of one transaction, sent to the database
-// together. On PostgreSQL they travel in one round trip (a pgx batch):
-// a round trip, not the statement, is most of what a short write costs
-// both sides (a socket write and a wake-up each way), so an add to basket
-// in one batch costs PostgreSQL a third of what it does statement by
-// statement. On SQLite, which has no round trips, they run one after
-// another. Statements cannot pass results to each other through Go: a
-// later one finds an earlier one's row in SQL, by a unique key.
+// together. On PostgreSQL they travel in one round trip, commit included
+// (a pgx batch is one implicit transaction): a round trip, not the
+// statement, is most of what a short write costs both sides (a socket
+// write and a wake-up each way). On SQLite, which has no round trips, they
+// run one after another. Statements cannot pass results to each other
+// through Go: a later one finds an earlier one's row in SQL, by a unique
+// key; and whether to commit cannot wait for Go either, so a statement
+// whose work decides it is added with Require.
 type Batch struct {
 	stmts *StmtCache // SQLite prepares through it; PostgreSQL's pgx caches itself
 	steps []batchStep
 }
 
 type batchStep struct {
-	query string
-	args  []any
-	row   func(Scanner) error // nil: the statement's rows are not read
+	query    string
+	args     []any
+	row      func(Scanner) error // nil: the statement's rows are not read
+	required bool
 }
 
 // NewBatch returns an empty batch whose statements SQLite prepares
@@ -39,34 +41,44 @@ func (b *Batch) Query(row func(Scanner) error, query string, args ...any) {
 	b.steps = append(b.steps, batchStep{query: query, args: args, row: row})
 }
 
-// errRollback is how RunRelaxed's SQLite path rolls back without an error.
-var errRollback = errors.New("batch rolled back")
+// Require adds a statement that must return at least one row (an INSERT
+// or UPDATE ... RETURNING that may write nothing): when it returns none,
+// the whole transaction rolls back, the statements after it do not run,
+// and RunRelaxed returns ErrNoRequiredRow. Its rows are not read.
+func (b *Batch) Require(query string, args ...any) {
+	b.steps = append(b.steps, batchStep{query: query, args: args, required: true})
+}
+
+// ErrNoRequiredRow is RunRelaxed's answer when a Require statement
+// returned no row and the batch was rolled back.
+var ErrNoRequiredRow = errors.New("database: a required statement returned no row")
+
+// requiredState is the SQLSTATE of batch_require (migration 0540), raised
+// when a Require statement returned no row on PostgreSQL.
+const requiredState = "VR001"
 
 // RunRelaxed runs b's statements in one relaxed transaction (see
-// TxRelaxed) and commits when keep, called after the last statement's
-// rows were read, returns true (keep nil: always); otherwise it rolls
-// back and returns nil. The first failing statement rolls everything back
-// and its error is returned.
-func (db *DB) RunRelaxed(ctx context.Context, b *Batch, keep func() bool) error {
+// TxRelaxed) and commits it, unless a statement fails (its error is
+// returned) or a Require statement returns no row (ErrNoRequiredRow);
+// either rolls everything back.
+func (db *DB) RunRelaxed(ctx context.Context, b *Batch) error {
 	if db.relaxed != nil {
-		return b.runPostgres(ctx, db.relaxed, keep)
+		return b.runPostgres(ctx, db.relaxed)
 	}
-	err := db.TxRelaxed(ctx, func(tx *sql.Tx) error {
+	return db.TxRelaxed(ctx, func(tx *sql.Tx) error {
 		for _, s := range b.steps {
 			rows, err := b.stmts.QueryContext(ctx, tx, s.query, s.args...)
-			if err := Each(rows, err, s.read); err != nil {
+			n := 0
+			err = Each(rows, err, func(row Scanner) error { n++; return s.read(row) })
+			if err == nil && s.required && n == 0 {
+				err = ErrNoRequiredRow
+			}
+			if err != nil {
 				return err
 			}
 		}
-		if keep != nil && !keep() {
-			return errRollback
-		}
 		return nil
 	})
-	if errors.Is(err, errRollback) {
-		return nil
-	}
-	return err
 }
 
 func (s batchStep) read(row Scanner) error {
@@ -76,9 +88,19 @@ func (s batchStep) read(row Scanner) error {
 	return s.row(row)
 }
 
-// runPostgres sends BEGIN and the statements as one pgx batch, then
-// COMMIT or ROLLBACK.
-func (b *Batch) runPostgres(ctx context.Context, pool *sql.DB, keep func() bool) error {
+// postgresQuery is the statement as PostgreSQL gets it: a Require
+// statement counts its rows and raises requiredState on none, which ends
+// the implicit transaction in a rollback.
+func (s batchStep) postgresQuery() string {
+	if !s.required {
+		return s.query
+	}
+	return "WITH required AS (" + s.query + ") SELECT batch_require(COUNT(*)) FROM required"
+}
+
+// runPostgres sends the statements as one pgx batch: one implicit
+// transaction, committed by the server when the last one succeeds.
+func (b *Batch) runPostgres(ctx context.Context, pool *sql.DB) error {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return err
@@ -89,23 +111,11 @@ func (b *Batch) runPostgres(ctx context.Context, pool *sql.DB, keep func() bool)
 		if !ok {
 			return errors.New("database: a batch needs a PostgreSQL connection")
 		}
-		pc := c.Conn()
 		batch := &pgx.Batch{}
-		batch.Queue("BEGIN")
 		for _, s := range b.steps {
-			batch.Queue(s.query, s.args...)
+			batch.Queue(s.postgresQuery(), s.args...)
 		}
-		err := b.readPostgres(pc.SendBatch(ctx, batch))
-		end := "COMMIT"
-		if err != nil || (keep != nil && !keep()) {
-			end = "ROLLBACK"
-		}
-		if _, endErr := pc.Exec(ctx, end); endErr != nil {
-			// The transaction's fate is unknown: the pool must never hand
-			// this connection out again.
-			return errors.Join(err, endErr, driver.ErrBadConn)
-		}
-		return err
+		return b.readPostgres(c.Conn().SendBatch(ctx, batch))
 	})
 }
 
@@ -113,28 +123,38 @@ func (b *Batch) runPostgres(ctx context.Context, pool *sql.DB, keep func() bool)
 // batch; the first error is the result.
 func (b *Batch) readPostgres(results pgx.BatchResults) error {
 	err := func() error {
-		if _, err := results.Exec(); err != nil { // BEGIN
-			return err
-		}
 		for _, s := range b.steps {
 			rows, err := results.Query()
 			if err != nil {
-				return err
+				return requiredError(s, err)
 			}
 			for rows.Next() {
+				if s.required {
+					continue
+				}
 				if err := s.read(rows); err != nil {
 					rows.Close()
 					return err
 				}
 			}
 			if rows.Close(); rows.Err() != nil {
-				return rows.Err()
+				return requiredError(s, rows.Err())
 			}
 		}
 		return nil
 	}()
 	if closeErr := results.Close(); err == nil {
 		err = closeErr
+	}
+	return err
+}
+
+// requiredError turns the error a Require statement raised into
+// ErrNoRequiredRow.
+func requiredError(s batchStep, err error) error {
+	var pgErr *pgconn.PgError
+	if s.required && errors.As(err, &pgErr) && pgErr.Code == requiredState {
+		return ErrNoRequiredRow
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -10,9 +11,9 @@ import (
 )
 
 // TestBatch: a batch's statements run in order in one transaction (a later
-// one sees an earlier one's row), commit or roll back as keep says, and a
-// failing statement undoes the ones before it; the connection it ran on
-// serves the next batch.
+// one sees an earlier one's row); a Require statement that returns no row,
+// like a failing statement, undoes the ones before it and stops the ones
+// after it; the connection it ran on serves the next batch.
 func TestBatch(t *testing.T) {
 	ctx := context.Background()
 	db := testdb.Open(t)
@@ -30,20 +31,21 @@ func TestBatch(t *testing.T) {
 		name     string
 		k        string
 		n        any // nil breaks the NOT NULL of the second statement
-		keep     bool
+		require  string // the required UPDATE's condition
 		wantErr  string
 		wantRows int
 	}{
-		{name: "kept", k: "a", n: 1, keep: true, wantRows: 1},
-		{name: "rolled back by keep", k: "b", n: 2, keep: false, wantRows: 1},
-		{name: "failing statement", k: "c", n: nil, keep: true, wantErr: "null", wantRows: 1},
-		{name: "after a failure", k: "d", n: 4, keep: true, wantRows: 2},
+		{name: "committed", k: "a", n: 1, require: "TRUE", wantRows: 1},
+		{name: "required row missing", k: "b", n: 2, require: "FALSE", wantErr: "returned no row", wantRows: 1},
+		{name: "failing statement", k: "c", n: nil, require: "TRUE", wantErr: "null", wantRows: 1},
+		{name: "after a failure", k: "d", n: 4, require: "TRUE", wantRows: 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var seen []int64
 			b := database.NewBatch(stmts)
 			b.Query(nil, "INSERT INTO batch_test (k, n) VALUES ($1, 10)", c.k)
+			b.Require("UPDATE batch_test SET n = n + 1 WHERE k = $1 AND "+c.require+" RETURNING n", c.k)
 			b.Query(nil, "UPDATE batch_test SET n = $2 WHERE k = $1", c.k, c.n)
 			b.Query(func(row database.Scanner) error {
 				var n int64
@@ -51,9 +53,15 @@ func TestBatch(t *testing.T) {
 				seen = append(seen, n)
 				return err
 			}, "SELECT n FROM batch_test WHERE k = $1", c.k)
-			err := db.RunRelaxed(ctx, b, func() bool { return c.keep })
+			err := db.RunRelaxed(ctx, b)
+			if c.require == "FALSE" && !errors.Is(err, database.ErrNoRequiredRow) {
+				t.Errorf("error %v, want ErrNoRequiredRow", err)
+			}
 			if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(strings.ToLower(err.Error()), c.wantErr)) {
 				t.Fatalf("error %v, want one saying %q", err, c.wantErr)
+			}
+			if c.wantErr != "" && len(seen) > 0 {
+				t.Errorf("the last statement ran after the batch failed: read %v", seen)
 			}
 			if c.wantErr == "" && (len(seen) != 1 || seen[0] != int64(c.n.(int))) {
 				t.Errorf("the last statement read %v, want [%v]", seen, c.n)

@@ -4,7 +4,10 @@
 // A guest costs nothing until there is something to keep: a new visitor gets
 // a signed id and no row; the row is written on the first Save. The
 // signature lets a node recognise an id it handed out (or another node did)
-// without a database write.
+// without a database write, and tells a guest's id from a customer's: an id
+// is marked as a guest's when it is handed out, and only Rotate, at login,
+// binds a session to a customer, under a new unmarked id. So a guest's
+// basket change needs no session read at all (Guest).
 package session
 
 import (
@@ -39,7 +42,14 @@ type Session struct {
 	// PreviousID is the id Rotate replaced, for the login hooks to find
 	// what the guest kept under it (the guest basket).
 	PreviousID string
+	// unread is set on a guest's session made from its id alone (Guest):
+	// its data was not read.
+	unread bool
 }
+
+// Unread reports whether s's data was not read (see Store.Guest): Get
+// would answer "" for anything.
+func (s *Session) Unread() bool { return s.unread }
 
 // IsCustomer reports whether a customer is logged in on this session.
 func (s *Session) IsCustomer() bool { return s.CustomerID != 0 }
@@ -76,30 +86,59 @@ func NewStore(db *database.DB, secret string, lifetime time.Duration) *Store {
 // Lifetime is how long an unused session lives.
 func (st *Store) Lifetime() time.Duration { return st.lifetime }
 
-func (st *Store) tag(random string) string {
+// guestMark is signed with a guest's id, so that its tag differs from the
+// tag of a customer's id (and of ids handed out before guests were marked).
+const guestMark = "guest:"
+
+func (st *Store) tag(random string, guest bool) string {
 	mac := hmac.New(sha256.New, st.secret)
+	if guest {
+		mac.Write([]byte(guestMark))
+	}
 	mac.Write([]byte(random))
 	return hex.EncodeToString(mac.Sum(nil))[:tagLen]
 }
 
-// newID returns a fresh signed session id.
-func (st *Store) newID() string {
+// newID returns a fresh signed session id, marked as a guest's or not.
+func (st *Store) newID(guest bool) string {
 	random := token.New(randomLen)
-	return random + st.tag(random)
+	return random + st.tag(random, guest)
 }
 
 // Signed reports whether id is one this store (or a node sharing its
 // secret) handed out.
 func (st *Store) Signed(id string) bool {
+	return st.signedAs(id, false) || st.signedAs(id, true)
+}
+
+func (st *Store) signedAs(id string, guest bool) bool {
 	if len(id) != idLen || !token.IsAlnum(id) {
 		return false
 	}
-	return hmac.Equal([]byte(id[randomLen:]), []byte(st.tag(id[:randomLen])))
+	return hmac.Equal([]byte(id[randomLen:]), []byte(st.tag(id[:randomLen], guest)))
 }
 
 // New returns a fresh guest session that exists only in memory.
 func (st *Store) New() *Session {
-	return &Session{ID: st.newID(), ExpiresAt: st.now().Add(st.lifetime)}
+	return &Session{ID: st.newID(true), ExpiresAt: st.now().Add(st.lifetime)}
+}
+
+// Guest returns the session of a guest's id without reading its row, or
+// nil when id is not marked as a guest's. Who the visitor is is all it
+// knows (its data is unread): it serves a request that needs nothing else
+// and keeps the row with Keep.
+func (st *Store) Guest(id string) *Session {
+	if !st.signedAs(id, true) {
+		return nil
+	}
+	return &Session{ID: id, ExpiresAt: st.now().Add(st.lifetime), unread: true}
+}
+
+// slideBefore is the expiry before which a session's expiry is moved
+// on: at most once a day per session (more often only for lifetimes under
+// ten days), so a read does not cost a write on every request.
+func (st *Store) slideBefore(now time.Time) time.Time {
+	return now.Add(st.lifetime - min(24*time.Hour, st.lifetime/10))
 }
 
 // Load returns the session a cookie names, or a new guest session when the
@@ -130,10 +169,7 @@ func (st *Store) Load(ctx context.Context, id string) (*Session, error) {
 	if err := json.Unmarshal([]byte(raw), &s.data); err != nil {
 		return nil, err
 	}
-	// Slide the expiry, but write at most once a day per session (more
-	// often only for lifetimes under ten days): a read must not cost a
-	// write on every request.
-	if expires.Sub(now) < st.lifetime-min(24*time.Hour, st.lifetime/10) {
+	if expires.Before(st.slideBefore(now)) {
 		s.ExpiresAt = now.Add(st.lifetime)
 		if _, err := st.db.ExecContext(ctx, "UPDATE sessions SET expires_at = $1 WHERE id = $2", s.ExpiresAt.UTC(), id); err != nil {
 			return nil, err
@@ -145,40 +181,45 @@ func (st *Store) Load(ctx context.Context, id string) (*Session, error) {
 
 // Save writes the session (creating its row on first use).
 func (st *Store) Save(ctx context.Context, q database.Querier, s *Session) error {
-	raw, err := s.encode()
-	if err != nil {
-		return err
+	if s.unread {
+		// Its data would overwrite the row's with nothing.
+		return errors.New("session: save of a session whose data was not read")
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO sessions (id, customer_id, data, created_at, expires_at)
+	_, err := q.ExecContext(ctx, `INSERT INTO sessions (id, customer_id, data, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, data = excluded.data, expires_at = excluded.expires_at`,
-		s.ID, nullID(s.CustomerID), raw, st.now().UTC(), s.ExpiresAt.UTC())
+		s.ID, nullID(s.CustomerID), s.encode(), st.now().UTC(), s.ExpiresAt.UTC())
 	if err == nil {
 		s.persisted = true
 	}
 	return err
 }
 
-// Keep adds to b the writing of s's row when it has none yet, leaving a
-// row some other request wrote meanwhile as it is: a guest who starts a
-// basket keeps a session, without a round trip of its own.
-func (st *Store) Keep(b *database.Batch, s *Session) error {
+// Keep adds to b the writing of s's row when it has none yet (a guest who
+// starts a basket keeps a session, without a round trip of its own), or
+// the sliding of its expiry when it is due (see slideBefore). A row some
+// other request wrote meanwhile is otherwise left as it is, so a guest's
+// session known by its id alone (Guest) keeps its data.
+func (st *Store) Keep(b *database.Batch, s *Session) {
 	if s.persisted {
-		return nil
+		return
 	}
-	raw, err := s.encode()
-	b.Query(nil, `INSERT INTO sessions (id, customer_id, data, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (id) DO NOTHING`, s.ID, nullID(s.CustomerID), raw, st.now().UTC(), s.ExpiresAt.UTC())
-	return err
+	now := st.now().UTC()
+	b.Query(func(database.Scanner) error { s.Refreshed = true; return nil },
+		`INSERT INTO sessions (id, customer_id, data, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at
+		WHERE sessions.expires_at < $6 AND sessions.customer_id IS NULL
+		RETURNING id`, s.ID, nullID(s.CustomerID), s.encode(), now, s.ExpiresAt.UTC(), st.slideBefore(now))
 }
 
-// encode is s's data as its row keeps it.
-func (s *Session) encode() (string, error) {
+// encode is s's data as its row keeps it (a map of strings always
+// encodes).
+func (s *Session) encode() string {
 	if s.data == nil {
-		return "{}", nil
+		return "{}"
 	}
-	raw, err := json.Marshal(s.data)
-	return string(raw), err
+	raw, _ := json.Marshal(s.data)
+	return string(raw)
 }
 
 // Rotate replaces the session's id, carrying its data over to the new one,
@@ -190,7 +231,7 @@ func (st *Store) Rotate(ctx context.Context, q database.Querier, s *Session, cus
 			return err
 		}
 	}
-	s.PreviousID, s.ID = s.ID, st.newID()
+	s.PreviousID, s.ID = s.ID, st.newID(customerID == 0)
 	s.CustomerID = customerID
 	s.ExpiresAt = st.now().Add(st.lifetime)
 	s.persisted = false

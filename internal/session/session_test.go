@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/testdb"
 )
 
@@ -54,6 +55,73 @@ func TestSessionLifecycle(t *testing.T) {
 		if n, err := st.Purge(ctx); err != nil || n == 0 {
 			t.Fatalf("purge: %d %v", n, err)
 		}
+	}
+}
+
+// TestGuestIDs: a guest's id is marked as such and known without a read;
+// the id login gives is not; a session known by its id alone is never
+// saved over its row, and Keep writes or slides the row without touching
+// its data.
+func TestGuestIDs(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t)
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	st := NewStore(db, "secret", 336*time.Hour)
+	st.now = func() time.Time { return now }
+	if _, err := db.ExecContext(ctx, `INSERT INTO customers (email, email_lower, date_joined) VALUES ('g@example.com', 'g@example.com', $1)`, now); err != nil {
+		t.Fatal(err)
+	}
+
+	guest := st.New()
+	if g := st.Guest(guest.ID); g == nil || !g.Unread() || g.IsCustomer() {
+		t.Fatalf("a new visitor's id is not known as a guest's: %+v", g)
+	}
+	if NewStore(db, "other", time.Hour).Guest(guest.ID) != nil {
+		t.Fatal("an id signed with another secret passed as a guest's")
+	}
+	if err := st.Save(ctx, db, st.Guest(guest.ID)); err == nil {
+		t.Fatal("a session whose data was not read was saved")
+	}
+
+	keep := func(s *Session) bool {
+		t.Helper()
+		b := database.NewBatch(database.NewStmtCache(db))
+		st.Keep(b, s)
+		if err := db.RunRelaxed(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		return s.Refreshed
+	}
+	if !keep(st.Guest(guest.ID)) {
+		t.Fatal("Keep wrote no row for a new guest")
+	}
+	loaded, err := st.Load(ctx, guest.ID)
+	if err != nil || loaded.IsCustomer() || loaded.Refreshed {
+		t.Fatalf("the kept row: %+v %v", loaded, err)
+	}
+	loaded.Set("currency", "USD")
+	if err := st.Save(ctx, db, loaded); err != nil {
+		t.Fatal(err)
+	}
+	if keep(st.Guest(guest.ID)) {
+		t.Fatal("Keep wrote a row that needed nothing")
+	}
+	now = now.Add(25 * time.Hour)
+	if !keep(st.Guest(guest.ID)) {
+		t.Fatal("Keep did not slide a day-old expiry")
+	}
+	if s, _ := st.Load(ctx, guest.ID); s.Get("currency") != "USD" || !s.ExpiresAt.Equal(now.Add(st.lifetime)) {
+		t.Fatalf("after Keep: %+v", s)
+	}
+
+	if err := st.Rotate(ctx, db, loaded, 1); err != nil {
+		t.Fatal(err)
+	}
+	if st.Guest(loaded.ID) != nil || !st.Signed(loaded.ID) {
+		t.Fatal("a customer's id passed as a guest's, or not as signed")
+	}
+	if err := st.Rotate(ctx, db, loaded, 0); err != nil || st.Guest(loaded.ID) == nil {
+		t.Fatalf("a rotation to a guest gave an unmarked id: %v", err)
 	}
 }
 
