@@ -147,6 +147,7 @@ type Result struct {
 type Service struct {
 	db        *database.DB
 	sessions  *session.Store
+	stmts     *database.StmtCache
 	baskets   *basket.Service
 	addresses *address.Service
 	catalog   *catalog.Service
@@ -171,7 +172,7 @@ type Service struct {
 func New(db *database.DB, sessions *session.Store, baskets *basket.Service, addresses *address.Service,
 	cat *catalog.Service, gateways map[string]payment.Gateway, mailer *mail.Mailer,
 	refunder *order.Refunder, restocked order.Restocked) *Service {
-	return &Service{db: db, sessions: sessions, baskets: baskets, addresses: addresses, catalog: cat, gateways: gateways,
+	return &Service{db: db, stmts: database.NewStmtCache(db), sessions: sessions, baskets: baskets, addresses: addresses, catalog: cat, gateways: gateways,
 		mailer: mailer, refunder: refunder, restocked: restocked, ThreeDReturnURL: "/orders/checkout/?page=" + ThreeDPage,
 		HostedReturnURL: "/orders/checkout/?page=" + RedirectionReturnPage}
 }
@@ -227,22 +228,24 @@ func (s *Service) save(ctx context.Context, q database.Querier, key string, st *
 // the later write would drop the earlier one's choice. It reports false,
 // writing nothing, when another request changed the checkout meanwhile.
 func (s *Service) swap(ctx context.Context, q database.Querier, key, base string, st *State) (bool, error) {
+	query, args := swapStatement(key, base, st)
+	err := q.QueryRowContext(ctx, query, args...).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// swapStatement is swap's statement: it returns the key when it wrote.
+func swapStatement(key, base string, st *State) (string, []any) {
 	raw, _ := json.Marshal(st)
 	now := time.Now().UTC()
-	var res sql.Result
-	var err error
 	if base == "" {
-		res, err = q.ExecContext(ctx, `INSERT INTO checkouts (key, data, updated_at) VALUES ($1, $2, $3)
-			ON CONFLICT (key) DO NOTHING`, key, string(raw), now)
-	} else {
-		res, err = q.ExecContext(ctx, "UPDATE checkouts SET data = $2, updated_at = $3 WHERE key = $1 AND data = $4",
-			key, string(raw), now, base)
+		return `INSERT INTO checkouts (key, data, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (key) DO NOTHING RETURNING key`, []any{key, string(raw), now}
 	}
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return "UPDATE checkouts SET data = $2, updated_at = $3 WHERE key = $1 AND data = $4 RETURNING key",
+		[]any{key, string(raw), now, base}
 }
 
 // key returns the session's checkout key, creating it when asked.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/vitrin/vitrin/internal/apperror"
+	"github.com/vitrin/vitrin/internal/database"
 	"github.com/vitrin/vitrin/internal/order"
 	"github.com/vitrin/vitrin/internal/token"
 )
@@ -92,27 +93,25 @@ func restartAfterOrder(st *State) {
 // bank: the shopper went back and changed something. It reports false,
 // changing nothing, when another request changed the checkout meanwhile.
 func (s *Service) storeChange(ctx context.Context, key, base string, before, st *State) (bool, error) {
-	saved := false
-	// A step's choices are the shopper's to make again should a crash lose
-	// them; releasing a pending order is not.
-	tx := s.db.TxRelaxed
-	if before.ThreeDOrder != 0 {
-		tx = s.db.Tx
+	st.Attempt = token.New(32)
+	if before.ThreeDOrder == 0 {
+		// A step's choices are the shopper's to make again should a crash
+		// lose them: one relaxed statement, one round trip.
+		saved := false
+		b := database.NewBatch(s.stmts)
+		query, args := swapStatement(key, base, st)
+		b.Query(func(database.Scanner) error { saved = true; return nil }, query, args...)
+		return saved, s.db.RunRelaxed(ctx, b)
 	}
-	err := tx(ctx, func(tx *sql.Tx) error {
-		if before.ThreeDOrder != 0 {
-			st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = 0, "", nil
-		}
-		st.Attempt = token.New(32)
+	saved := false
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		st.ThreeDOrder, st.ThreeDAction, st.ThreeDFields = 0, "", nil
 		ok, err := s.swap(ctx, tx, key, base, st)
 		if err != nil || !ok {
 			return err
 		}
 		saved = true
-		if before.ThreeDOrder != 0 {
-			return order.Release(ctx, tx, before.ThreeDOrder, s.restocked)
-		}
-		return nil
+		return order.Release(ctx, tx, before.ThreeDOrder, s.restocked)
 	})
 	return saved, err
 }
