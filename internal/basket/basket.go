@@ -141,17 +141,8 @@ func guestKeyed(sessionID string) owner {
 // basket was claimed in the same transaction.
 func (o owner) id() string { return "(SELECT id FROM baskets WHERE " + o.cond + ")" }
 
-// find returns the session's basket row, or nil when it has none. With
-// lock, the row stays locked until q's transaction ends.
-func (s *Service) find(ctx context.Context, q database.Querier, sess *session.Session, lock bool) (*header, error) {
-	forUpdate := ""
-	if lock {
-		forUpdate = s.db.ForUpdate()
-	}
-	o := ownerOf(sess)
-	return scanHeader(s.stmts.QueryRowContext(ctx, q, `SELECT id, COALESCE(customer_id, 0), voucher_code, created_at, updated_at
-		FROM baskets WHERE `+o.cond+forUpdate, o.arg))
-}
+// findQuery reads o's basket row.
+func findQuery(o owner) string { return "SELECT " + headerColumns + " FROM baskets WHERE " + o.cond }
 
 // claim locks the session's basket row for a change and stamps its
 // modification time in one statement (an UPDATE takes the row lock on
@@ -455,7 +446,22 @@ func (s *Service) RemoveVoucher(ctx context.Context, sess *session.Session, curr
 // Get returns the session's basket priced in currency, without shipping.
 // A session without a basket gets an empty one and nothing is written.
 func (s *Service) Get(ctx context.Context, sess *session.Session, currency string) (*Basket, error) {
-	return s.Load(ctx, s.db, sess, Terms{Currency: currency}, false)
+	return s.Priced(ctx, sess, Terms{Currency: currency})
+}
+
+// Priced returns the session's basket priced on pr, without locking it:
+// its row and its lines are read together (one round trip on PostgreSQL).
+func (s *Service) Priced(ctx context.Context, sess *session.Session, pr Terms) (*Basket, error) {
+	o := ownerOf(sess)
+	var h *header
+	read := linesRead{currency: pr.Currency}
+	b := database.NewBatch(s.stmts)
+	b.Query(func(row database.Scanner) error { h = &header{}; return h.scan(row) }, findQuery(o), o.arg)
+	b.Query(read.row, linesQuery(o.id()), o.arg, pr.Currency)
+	if err := s.db.Read(ctx, b); err != nil {
+		return nil, err
+	}
+	return s.pricedFrom(ctx, s.db, sess, h, pr, read)
 }
 
 // Terms are what a basket is priced on (its Pricing is the result).
@@ -470,27 +476,22 @@ type Terms struct {
 	Email string
 }
 
-// Load returns the session's basket priced on terms pr. With lock, q must
-// be a transaction and the basket row stays locked until it ends: checkout
-// loads the basket this way to price and place an order from it.
-func (s *Service) Load(ctx context.Context, q database.Querier, sess *session.Session, pr Terms, lock bool) (*Basket, error) {
-	h, err := s.find(ctx, q, sess, lock)
+// Lock returns the session's basket priced on terms pr, its row locked
+// until transaction tx ends: checkout prices and places an order from it.
+func (s *Service) Lock(ctx context.Context, tx *sql.Tx, sess *session.Session, pr Terms) (*Basket, error) {
+	o := ownerOf(sess)
+	h, err := scanHeader(s.stmts.QueryRowContext(ctx, tx, findQuery(o)+s.db.ForUpdate(), o.arg))
 	if err != nil {
 		return nil, err
 	}
-	return s.priced(ctx, q, sess, h, pr)
-}
-
-// priced prices basket h (nil: the session has none) with its voucher.
-func (s *Service) priced(ctx context.Context, q database.Querier, sess *session.Session, h *header, pr Terms) (*Basket, error) {
 	if h == nil {
-		return s.pricedFrom(ctx, q, sess, nil, pr, linesRead{})
+		return s.pricedFrom(ctx, tx, sess, nil, pr, linesRead{})
 	}
-	read, err := s.lines(ctx, q, h.id, pr.Currency)
+	read, err := s.lines(ctx, tx, h.id, pr.Currency)
 	if err != nil {
 		return nil, err
 	}
-	return s.pricedFrom(ctx, q, sess, h, pr, read)
+	return s.pricedFrom(ctx, tx, sess, h, pr, read)
 }
 
 // pricedFrom is priced of lines already read.

@@ -144,7 +144,7 @@ func TestAddressLookupFailureIsNotInvalidPK(t *testing.T) {
 	s.expect(sh, 200, DeliveryPage, IndexPage, "user_email", "ada@example.com", "phone_number", "05551112233")
 	s.expect(sh, 200, AddressPage, DeliveryPage, "delivery_option", s.id("delivery:home"))
 	st := s.state(sh)
-	qt, _, err := s.svc.quote(context.Background(), s.db, sh, st, false, nil)
+	qt, _, err := s.svc.quote(context.Background(), nil, sh, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,7 +131,7 @@ func (s *Service) reserve(ctx context.Context, pl *placement) error {
 		if err != nil || pl.refused != nil || pl.placed != 0 {
 			return err
 		}
-		qt, dropped, err := s.quote(ctx, tx, pl.sh, st, true, opts)
+		qt, dropped, err := s.quote(ctx, tx, pl.sh, st, opts)
 		if err != nil {
 			return err
 		}

@@ -36,14 +36,19 @@ func (qt *quote) payable() money.Amount { return qt.basket.Pricing.Total - qt.lo
 
 // quote checks every choice of st against the store and the shopper as
 // they are now, drops the ones that no longer hold (and what depends on
-// them) with an error saying why, and prices the basket; lock locks the
-// basket's rows for the transaction q.
+// them) with an error saying why, and prices the basket. Inside
+// transaction tx (nil outside one) the basket's rows are locked until it
+// ends.
 //
 // opts may be nil outside a transaction. Inside one it must be given: the
 // options come from another connection, which a transaction holding its
 // own must not wait for (the pool may be exhausted by transactions doing
 // the same).
-func (s *Service) quote(ctx context.Context, q database.Querier, sh Shopper, st *State, lock bool, opts *options) (*quote, apperror.Fields, error) {
+func (s *Service) quote(ctx context.Context, tx *sql.Tx, sh Shopper, st *State, opts *options) (*quote, apperror.Fields, error) {
+	var q database.Querier = s.db
+	if tx != nil {
+		q = tx
+	}
 	qt := &quote{opts: opts}
 	if qt.opts == nil {
 		var err error
@@ -57,7 +62,7 @@ func (s *Service) quote(ctx context.Context, q database.Querier, sh Shopper, st 
 		return nil, nil, err
 	}
 	qt.checkOptions(sh, st, dropped)
-	if err := s.priceBasket(ctx, q, sh, st, qt, lock); err != nil {
+	if err := s.priceBasket(ctx, tx, sh, st, qt); err != nil {
 		return nil, nil, err
 	}
 	qt.useLoyalty(sh, st, dropped)
@@ -195,14 +200,14 @@ func (s *Service) options(ctx context.Context) (*options, error) {
 
 // priceBasket loads the basket with the chosen shipping and adds interest
 // and fee.
-func (s *Service) priceBasket(ctx context.Context, q database.Querier, sh Shopper, st *State, qt *quote, lock bool) error {
+func (s *Service) priceBasket(ctx context.Context, tx *sql.Tx, sh Shopper, st *State, qt *quote) error {
 	var err error
 	var ship money.Amount
 	if qt.shipping != nil {
 		ship = money.Amount(qt.shipping.Prices[sh.Currency])
 	}
 	terms := basket.Terms{Currency: sh.Currency, Shipping: ship, Email: st.Email}
-	if qt.basket, err = s.loadBasket(ctx, q, sh, terms, lock); err != nil {
+	if qt.basket, err = s.loadBasket(ctx, tx, sh, terms); err != nil {
 		return err
 	}
 	if qt.shipping != nil {
@@ -210,7 +215,7 @@ func (s *Service) priceBasket(ctx context.Context, q database.Querier, sh Shoppe
 		// after their discounts.
 		if free := qt.shipping.Price(sh.Currency, qt.basket.Pricing.ProductAmount-qt.basket.Pricing.DiscountAmount); free != ship {
 			terms.Shipping = free
-			if qt.basket, err = s.loadBasket(ctx, q, sh, terms, lock); err != nil {
+			if qt.basket, err = s.loadBasket(ctx, tx, sh, terms); err != nil {
 				return err
 			}
 		}
@@ -219,14 +224,17 @@ func (s *Service) priceBasket(ctx context.Context, q database.Querier, sh Shoppe
 	return nil
 }
 
-// loadBasket is the basket priced on terms, read once a request unless
-// lock asks for its rows locked.
-func (s *Service) loadBasket(ctx context.Context, q database.Querier, sh Shopper, terms basket.Terms, lock bool) (*basket.Basket, error) {
-	if b := sh.read.basket(terms); b != nil && !lock {
+// loadBasket is the basket priced on terms, read once a request outside
+// a transaction; inside tx (not nil) it is read again with its rows locked.
+func (s *Service) loadBasket(ctx context.Context, tx *sql.Tx, sh Shopper, terms basket.Terms) (*basket.Basket, error) {
+	if tx != nil {
+		return s.baskets.Lock(ctx, tx, sh.Sess, terms)
+	}
+	if b := sh.read.basket(terms); b != nil {
 		return b, nil
 	}
-	b, err := s.baskets.Load(ctx, q, sh.Sess, terms, lock)
-	if err == nil && sh.read != nil && !lock {
+	b, err := s.baskets.Priced(ctx, sh.Sess, terms)
+	if err == nil && sh.read != nil {
 		sh.read.baskets[terms] = b
 	}
 	return b, err

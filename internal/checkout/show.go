@@ -41,7 +41,7 @@ func (s *Service) show(ctx context.Context, sh Shopper, page string, refused *st
 // What quoting it drops, and a new basket's fingerprint, are saved.
 func (s *Service) showState(ctx context.Context, sh Shopper, key string, st *State, base, page string, refused *stepError) (*Result, error) {
 	saved, _ := json.Marshal(st)
-	qt, dropped, err := s.quote(ctx, s.db, sh, st, false, nil)
+	qt, dropped, err := s.quote(ctx, nil, sh, st, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (s *Service) showState(ctx context.Context, sh Shopper, key string, st *Sta
 	}
 	if st.Placed != 0 {
 		restartAfterOrder(st)
-		if qt, dropped, err = s.quote(ctx, s.db, sh, st, false, nil); err != nil {
+		if qt, dropped, err = s.quote(ctx, nil, sh, st, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -347,7 +347,7 @@ func (s *Service) Summary(ctx context.Context, sh Shopper) (*Summary, error) {
 		return nil, err
 	}
 	restartAfterOrder(st)
-	qt, _, err := s.quote(ctx, s.db, sh, st, false, nil)
+	qt, _, err := s.quote(ctx, nil, sh, st, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -41,7 +41,7 @@ func (s *Service) tryStep(ctx context.Context, sh Shopper, key, page string, for
 		return nil, false, err
 	}
 	restartAfterOrder(st)
-	qt, _, err := s.quote(ctx, s.db, sh, st, false, nil)
+	qt, _, err := s.quote(ctx, nil, sh, st, nil)
 	if err != nil {
 		return nil, false, err
 	}

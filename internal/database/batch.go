@@ -81,6 +81,21 @@ func (db *DB) RunRelaxed(ctx context.Context, b *Batch) error {
 	})
 }
 
+// Read runs b's statements, which only read, together: on PostgreSQL in
+// one round trip (and one snapshot), on SQLite one after another.
+func (db *DB) Read(ctx context.Context, b *Batch) error {
+	if db.Engine == Postgres {
+		return b.runPostgres(ctx, db.DB)
+	}
+	for _, s := range b.steps {
+		rows, err := b.stmts.QueryContext(ctx, db, s.query, s.args...)
+		if err := Each(rows, err, s.read); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s batchStep) read(row Scanner) error {
 	if s.row == nil {
 		return nil

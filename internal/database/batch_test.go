@@ -72,3 +72,23 @@ func TestBatch(t *testing.T) {
 		})
 	}
 }
+
+// TestRead: a read batch's statements run in order, each row to its
+// callback.
+func TestRead(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t)
+	var got []string
+	b := database.NewBatch(database.NewStmtCache(db))
+	for _, v := range []string{"a", "b"} {
+		b.Query(func(row database.Scanner) error {
+			var s string
+			err := row.Scan(&s)
+			got = append(got, s)
+			return err
+		}, "SELECT $1", v)
+	}
+	if err := db.Read(ctx, b); err != nil || strings.Join(got, "") != "ab" {
+		t.Fatalf("read %v, %v; want [a b]", got, err)
+	}
+}
