@@ -82,10 +82,11 @@ func (db *DB) RunRelaxed(ctx context.Context, b *Batch) error {
 }
 
 // Read runs b's statements, which only read, together: on PostgreSQL in
-// one round trip (and one snapshot), on SQLite one after another.
+// one round trip (and one snapshot) on the relaxed pool (see
+// openRelaxed), on SQLite one after another.
 func (db *DB) Read(ctx context.Context, b *Batch) error {
-	if db.Engine == Postgres {
-		return b.runPostgres(ctx, db.DB)
+	if db.relaxed != nil {
+		return b.runPostgres(ctx, db.relaxed)
 	}
 	for _, s := range b.steps {
 		rows, err := b.stmts.QueryContext(ctx, db, s.query, s.args...)
