@@ -24,6 +24,10 @@
 //
 //	go run ./bench/writeload -mode basket -shoppers 64 -rate 2000 -duration 20s
 //
+// Every request names its currency and language in headers (x-currency,
+// Accept-Language), as a storefront built on @akinon/next does; -currency
+// "" -language "" leaves them out, and the session then says.
+//
 // Give the store deep stock first (UPDATE products SET stock = 1000000),
 // or a fast run sells it out and counts the refusals as failures.
 package main

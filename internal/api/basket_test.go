@@ -647,6 +647,26 @@ func TestBasketGuestKnownByID(t *testing.T) {
 	}
 }
 
+// A product deleted by hand takes its basket lines with it (a foreign key
+// on SQLite, a trigger on PostgreSQL), and the basket shows the rest.
+func TestBasketLinesOfDeletedProduct(t *testing.T) {
+	bs := newBasketStore(t, nil)
+	sh := bs.shopper()
+	for _, sku := range []string{"DRESS", "DRESS2"} {
+		sh.do("POST", "/baskets/basket/", map[string]any{"product": bs.ids[sku], "quantity": 1}).must(t, 200)
+	}
+	bs.exec("DELETE FROM product_prices WHERE product_id = $1", bs.ids["DRESS2"])
+	bs.exec("DELETE FROM product_categories WHERE product_id = $1", bs.ids["DRESS2"])
+	bs.exec("DELETE FROM products WHERE id = $1", bs.ids["DRESS2"])
+	var lines int
+	if err := bs.db.QueryRow("SELECT COUNT(*) FROM basket_items WHERE product_id = $1", bs.ids["DRESS2"]).Scan(&lines); err != nil || lines != 0 {
+		t.Fatalf("%d lines of the deleted product left (%v)", lines, err)
+	}
+	if got := basketOf(t, sh.do("GET", "/baskets/basket/", nil).must(t, 200)).quantities(); len(got) != 1 || got["DRESS"] != 1 {
+		t.Fatalf("basket after the deletion: %v", got)
+	}
+}
+
 // A guest basket whose session is gone is purged; a customer's is kept.
 func TestBasketPurgeAbandoned(t *testing.T) {
 	bs := newBasketStore(t, nil)
