@@ -30,7 +30,7 @@ func TestBatch(t *testing.T) {
 	cases := []struct {
 		name     string
 		k        string
-		n        any // nil breaks the NOT NULL of the second statement
+		n        any    // nil breaks the NOT NULL of the second statement
 		require  string // the required UPDATE's condition
 		wantErr  string
 		wantRows int
