@@ -229,7 +229,8 @@ func (s *Service) save(ctx context.Context, q database.Querier, key string, st *
 // writing nothing, when another request changed the checkout meanwhile.
 func (s *Service) swap(ctx context.Context, q database.Querier, key, base string, st *State) (bool, error) {
 	query, args := swapStatement(key, base, st)
-	err := q.QueryRowContext(ctx, query, args...).Scan(&key)
+	var written string
+	err := q.QueryRowContext(ctx, query, args...).Scan(&written)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
