@@ -199,7 +199,8 @@ func (st *Store) Save(ctx context.Context, q database.Querier, s *Session) error
 // starts a basket keeps a session, without a round trip of its own), or
 // the sliding of its expiry when it is due (see slideBefore). A row some
 // other request wrote meanwhile is otherwise left as it is, so a guest's
-// session known by its id alone (Guest) keeps its data.
+// session known by its id alone (Guest) keeps its data; but a row that
+// expired starts again empty, as Load would start a new session.
 func (st *Store) Keep(b *database.Batch, s *Session) {
 	if s.persisted {
 		return
@@ -207,7 +208,8 @@ func (st *Store) Keep(b *database.Batch, s *Session) {
 	now := st.now().UTC()
 	b.Query(func(database.Scanner) error { s.Refreshed = true; return nil },
 		`INSERT INTO sessions (id, customer_id, data, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at
+		ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at,
+			data = CASE WHEN sessions.expires_at <= excluded.created_at THEN excluded.data ELSE sessions.data END
 		WHERE sessions.expires_at < $6 AND sessions.customer_id IS NULL
 		RETURNING id`, s.ID, nullID(s.CustomerID), s.encode(), now, s.ExpiresAt.UTC(), st.slideBefore(now))
 }

@@ -113,6 +113,14 @@ func TestGuestIDs(t *testing.T) {
 	if s, _ := st.Load(ctx, guest.ID); s.Get("currency") != "USD" || !s.ExpiresAt.Equal(now.Add(st.lifetime)) {
 		t.Fatalf("after Keep: %+v", s)
 	}
+	// An expired row is not brought back to life with its data.
+	now = now.Add(st.lifetime + time.Hour)
+	if !keep(st.Guest(guest.ID)) {
+		t.Fatal("Keep did not renew an expired row")
+	}
+	if s, _ := st.Load(ctx, guest.ID); s.Get("currency") != "" {
+		t.Fatalf("an expired session's data came back: %+v", s)
+	}
 
 	if err := st.Rotate(ctx, db, loaded, 1); err != nil {
 		t.Fatal(err)
